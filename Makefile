@@ -1,0 +1,17 @@
+# The project's commands; each does its own set-up (tools/setup.sh) first.
+.PHONY: setup run test unit lint
+
+setup:
+	bash tools/setup.sh
+
+run:
+	bash tools/run.sh
+
+test:
+	bash tools/test.sh
+
+unit:
+	.venv/bin/python -m pytest -p no:odoo -q unit_tests
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Command 1: set everything up and serve Odoo on http://localhost:$HTTP_PORT with
+# website_preorder and its demo data installed (login admin / admin).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tools/env.sh"
+source "$here/tools/odoo_conf.sh"
+bash "$here/tools/setup.sh"
+conf=$(odoo_conf)
+odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf")
+
+installed=$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$RUN_DB" -tAq \
+    -c "select state from ir_module_module where name='website_preorder'" 2>/dev/null || true)
+if [ "$installed" = installed ]; then
+    echo "[run] updating website_preorder in $RUN_DB"
+    "${odoo[@]}" -d "$RUN_DB" -u website_preorder --stop-after-init --log-level=warn
+else
+    echo "[run] creating $RUN_DB with website_preorder and demo data (a few minutes)"
+    dropdb -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" --if-exists "$RUN_DB"
+    "${odoo[@]}" -d "$RUN_DB" -i website_preorder --stop-after-init --log-level=warn
+fi
+echo "[run] Odoo on http://localhost:$HTTP_PORT  (database $RUN_DB, login admin / admin)"
+exec "${odoo[@]}" -d "$RUN_DB" --db-filter="^$RUN_DB\$" --http-port="$HTTP_PORT"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Command 2: the whole test suite. ruff, the pure-Python unit tests of the rules
+# (no Odoo), then a fresh database with website_preorder installed (no demo)
+# and the Odoo tests (TransactionCase and HttpCase tours in headless Chromium)
+# through pytest-odoo. Exits non-zero on any failure; ends on pytest's summary.
+#   REUSE_DB=1  keep an existing test database instead of rebuilding it
+#   PYTEST_ARGS extra arguments for the Odoo pytest run (e.g. -k allocation)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tools/env.sh"
+source "$here/tools/odoo_conf.sh"
+cd "$here"
+bash tools/setup.sh
+conf=$(odoo_conf)
+
+echo "== ruff"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+
+echo "== unit tests (pure rules, no Odoo)"
+"$VENV/bin/python" -m pytest -p no:odoo -p no:cacheprovider -q unit_tests
+
+installed=$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$TEST_DB" -tAq \
+    -c "select state from ir_module_module where name='website_preorder'" 2>/dev/null || true)
+if [ "${REUSE_DB:-0}" = 1 ] && [ "$installed" = installed ]; then
+    echo "== updating website_preorder in $TEST_DB"
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$TEST_DB" -u website_preorder \
+        --stop-after-init --log-level=warn
+else
+    echo "== installing website_preorder in a fresh $TEST_DB (no demo data)"
+    dropdb -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" --if-exists "$TEST_DB"
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$TEST_DB" -i website_preorder \
+        --without-demo=all --stop-after-init --log-level=warn
+fi
+
+echo "== Odoo tests (pytest-odoo, with HTTP server and Chromium tours)"
+# shellcheck disable=SC2086
+exec "$VENV/bin/python" -m pytest -p no:cacheprovider --odoo-config="$conf" \
+    --odoo-database="$TEST_DB" --odoo-http --odoo-log-level=warn \
+    ${PYTEST_ARGS:-} website_preorder/tests

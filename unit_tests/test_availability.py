@@ -1,0 +1,72 @@
+from datetime import date, timedelta
+
+from rules.availability import Settings, SupplyGroup, aggregate
+
+TODAY = date(2026, 11, 22)
+IN = lambda days: TODAY + timedelta(days=days)  # noqa: E731
+
+
+def g(product, kind, state, days, atp):
+    return SupplyGroup(product, kind, state, IN(days), atp)
+
+
+def test_sums_per_kind_and_earliest_date():
+    groups = [
+        g(1, "national", "draft", 10, 5),
+        g(1, "national", "purchase", 3, 2),
+        g(1, "international", "sent", 30, 8),
+        g(1, "presale", "purchase", 20, 6),
+        g(2, "national", "purchase", 1, 1),
+    ]
+    result = aggregate(groups, [1, 2, 3], TODAY, Settings())
+    assert (result[1].national.qty, result[1].national.date) == (7, IN(3))
+    assert (result[1].international.qty, result[1].international.date) == (8, IN(30))
+    assert (result[1].presale.qty, result[1].presale.date) == (6, IN(20))
+    assert result[2].national.qty == 1
+    assert result[3].national.qty == 0 and result[3].national.date is None, "nothing on order"
+
+
+def test_ignores_non_supply_rows():
+    groups = [
+        g(1, "national", "cancel", 5, 5),
+        g(1, "national", "done", 5, 5),
+        g(1, "presale", "draft", 5, 5),  # pre-sale takes only once confirmed
+        g(1, "national", "purchase", -1, 5),  # arrival passed
+        g(1, "international", "purchase", 5, 0),  # no ATP left
+        g(9, "national", "purchase", 5, 5),  # product not asked for
+        SupplyGroup(1, "national", "purchase", None, 5),  # no date
+    ]
+    result = aggregate(groups, [1], TODAY, Settings())
+    assert result[1].national.qty == 0
+    assert result[1].international.qty == 0
+    assert result[1].presale.qty == 0
+    assert 9 not in result
+
+
+def test_arrival_today_counts():
+    result = aggregate([g(1, "national", "draft", 0, 3)], [1], TODAY, Settings())
+    assert result[1].national.qty == 3
+
+
+def test_disabled_kinds_offer_nothing():
+    groups = [g(1, "national", "draft", 5, 5), g(1, "presale", "purchase", 5, 5)]
+    off = Settings(preorder_enabled=False, presale_enabled=False)
+    result = aggregate(groups, [1], TODAY, off)
+    assert result[1].national.qty == 0
+    assert result[1].presale.qty == 0
+    assert result[1].presale_atp == 5, "the raw pre-sale ATP is still known"
+
+
+def test_presale_settings_apply():
+    groups = [g(1, "presale", "purchase", 5, 4), g(1, "presale", "purchase", 60, 10)]
+    settings = Settings(multiplier=2.0, minimum=5, days=30)
+    result = aggregate(groups, [1], TODAY, settings)
+    assert (result[1].presale.qty, result[1].presale.date) == (8, IN(5))
+    assert result[1].presale_atp == 14
+    below = aggregate(groups, [1], TODAY, Settings(multiplier=1.0, minimum=5, days=30))
+    assert below[1].presale.qty == 0, "4 is below the minimum of 5"
+
+
+def test_fractional_quantities_do_not_drift():
+    groups = [g(1, "national", "draft", 1, 0.1) for _ in range(3)]
+    assert aggregate(groups, [1], TODAY, Settings())[1].national.qty == 0.3

@@ -1,0 +1,86 @@
+from datetime import date
+
+import pytest
+
+from rules import atp, supply
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "taking"),
+    [
+        ("national", "draft", True),
+        ("national", "sent", True),
+        ("national", "to approve", True),
+        ("national", "purchase", True),
+        ("national", "done", False),
+        ("national", "cancel", False),
+        ("international", "draft", True),
+        ("international", "purchase", True),
+        ("presale", "draft", False),
+        ("presale", "sent", False),
+        ("presale", "purchase", True),
+        ("presale", "cancel", False),
+        (False, "purchase", False),
+    ],
+)
+def test_taking_states(kind, state, taking):
+    assert supply.is_taking(kind, state) is taking
+
+
+def test_supply_line_conditions():
+    base = dict(kind="national", state="draft", ordered=10, received=0, today=TODAY)
+    assert supply.is_supply_line(arrival_date=TODAY, **base), "arriving today still counts"
+    assert not supply.is_supply_line(arrival_date=date(2026, 11, 21), **base), "past arrival"
+    assert not supply.is_supply_line(arrival_date=None, **base), "no arrival date"
+    assert not supply.is_supply_line(arrival_date=TODAY, in_warehouses=False, **base), (
+        "warehouse outside the configured set"
+    )
+    fully = dict(base, received=10)
+    assert not supply.is_supply_line(arrival_date=TODAY, **fully), "fully received"
+    assert not supply.is_supply_line(arrival_date=TODAY, **dict(base, kind="presale")), (
+        "pre-sale drafts take nothing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ordered", "allocated", "received", "expected"),
+    [
+        (10, 0, 0, 10),
+        (10, 4, 0, 6),
+        (10, 0, 3, 7),
+        (10, 4, 6, 4),  # received beyond allocated consumes ATP
+        (10, 6, 4, 4),  # allocated beyond received
+        (10, 10, 0, 0),
+        (10, 12, 0, 0),  # over-allocation never gives negative ATP
+        (10, 0, 15, 0),  # over-receipt
+        (0, 0, 0, 0),
+    ],
+)
+def test_line_atp(ordered, allocated, received, expected):
+    assert atp.line_atp(ordered, allocated, received) == expected
+
+
+def test_line_atp_rounding():
+    # 3 × 0.1 is 0.30000000000000004 in floats: rounding to the unit gives 0.3
+    assert atp.line_atp(1.0, 0.1 + 0.1 + 0.1, 0, rounding=0.01) == 0.7
+    assert atp.line_atp(1, 0.333, 0, rounding=0.01) == 0.67
+    assert atp.line_atp(5, 4.996, 0, rounding=0.01) == 0.0, "rounds to zero, not a sliver"
+
+
+def test_round_qty():
+    assert atp.round_qty(2.675, 0.01) == 2.68
+    assert atp.round_qty(7, 5) == 5
+    assert atp.round_qty(8, 5) == 10
+    assert atp.round_qty(1.2345, 0) == 1.2345
+
+
+def test_check_allocation():
+    atp.check_allocation(10, 4, 0, 6)  # exactly the ATP is fine
+    with pytest.raises(ValueError, match="Only 6 can still be promised"):
+        atp.check_allocation(10, 4, 0, 7)
+    with pytest.raises(ValueError, match="negative"):
+        atp.check_allocation(10, 0, 0, -1)
+    # float noise does not refuse an exact fit
+    atp.check_allocation(1.0, 0.7, 0, 0.1 + 0.2, rounding=0.01)

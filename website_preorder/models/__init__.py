@@ -1,0 +1,9 @@
+from . import (
+    product_pricelist_item,
+    product_product,
+    product_template,
+    purchase_order,
+    purchase_order_line,
+    res_company,
+    res_config_settings,
+)

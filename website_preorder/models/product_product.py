@@ -1,0 +1,255 @@
+import logging
+from datetime import datetime, time
+
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..rules import availability as availability_rules
+from ..rules import presale as presale_rules
+from ..rules.supply import ANY_TAKING_STATE, PRESALE
+
+_logger = logging.getLogger(__name__)
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    preorder_national_qty = fields.Float(
+        "National Pre-order Quantity",
+        compute="_compute_preorder_availability",
+        digits="Product Unit of Measure",
+    )
+    preorder_national_date = fields.Date(
+        "National Pre-order Arrival", compute="_compute_preorder_availability"
+    )
+    preorder_international_qty = fields.Float(
+        "International Pre-order Quantity",
+        compute="_compute_preorder_availability",
+        digits="Product Unit of Measure",
+    )
+    preorder_international_date = fields.Date(
+        "International Pre-order Arrival", compute="_compute_preorder_availability"
+    )
+    presale_qty = fields.Float(
+        "Pre-sale Quantity",
+        compute="_compute_preorder_availability",
+        digits="Product Unit of Measure",
+        help="Calculated quantity offered for pre-sale: the pre-sale ATP arriving within "
+        "the Days for Calculation, times the Available Quantity Multiplier.",
+    )
+    presale_date = fields.Date("Pre-sale Arrival", compute="_compute_preorder_availability")
+    # Stored catalogue flags, maintained by the catalogue job (ir_cron_refresh_catalog).
+    preorder_national_listed = fields.Boolean(
+        "Listed for National Pre-order", readonly=True, copy=False, index=True
+    )
+    preorder_international_listed = fields.Boolean(
+        "Listed for International Pre-order", readonly=True, copy=False, index=True
+    )
+    presale_listed = fields.Boolean("Listed for Pre-sale", readonly=True, copy=False, index=True)
+
+    @api.depends_context("company", "tz")
+    def _compute_preorder_availability(self):
+        availability = self._get_preorder_availability()
+        for product in self:
+            product.update(self._preorder_availability_values(availability[product.id]))
+
+    @api.model
+    def _preorder_availability_values(self, availability):
+        return {
+            "preorder_national_qty": availability.national.qty,
+            "preorder_national_date": availability.national.date,
+            "preorder_international_qty": availability.international.qty,
+            "preorder_international_date": availability.international.date,
+            "presale_qty": availability.presale.qty,
+            "presale_date": availability.presale.date,
+        }
+
+    # ------------------------------------------------------------------
+    # Availability (SPEC §3): one grouped query for a whole recordset
+    # ------------------------------------------------------------------
+
+    def _preorder_today(self):
+        return fields.Date.context_today(self)
+
+    def _preorder_day_start_utc(self, day):
+        """The UTC datetime at which ``day`` starts in the context's timezone."""
+        tz_name = self.env.context.get("tz")
+        tz = pytz.timezone(tz_name) if tz_name in pytz.all_timezones_set else pytz.utc
+        start = tz.localize(datetime.combine(day, time.min))
+        return start.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _get_supply_domain(self, company, today, kinds=None):
+        """Domain of the request lines that may be supply lines of these products.
+
+        Hook for other addons. The pure rule (rules.supply / rules.availability)
+        still decides per kind and state, so this domain may be wider than supply.
+        """
+        domain = [
+            ("product_id", "in", self.ids),
+            ("preorder_kind", "in", list(kinds or ("national", "international", "presale"))),
+            ("state", "in", sorted(ANY_TAKING_STATE)),
+            ("company_id", "=", company.id),
+            ("date_planned", ">=", self._preorder_day_start_utc(today)),
+            ("preorder_atp", ">", 0),
+        ]
+        if company.preorder_warehouse_mode != "all":
+            domain.append(("preorder_warehouse_id", "in", company._get_preorder_warehouses().ids))
+        return domain
+
+    def _get_preorder_supply_groups(self, company, today):
+        """SupplyGroup rows of these products: ATP summed per kind, state and arrival day."""
+        if not self.ids:
+            return []
+        groups = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                self._get_supply_domain(company, today),
+                groupby=["product_id", "preorder_kind", "state", "date_planned:day"],
+                aggregates=["preorder_atp:sum"],
+            )
+        )
+        return [
+            availability_rules.SupplyGroup(
+                product.id, kind, state, arrival.date() if arrival else None, atp
+            )
+            for product, kind, state, arrival, atp in groups
+        ]
+
+    def _get_preorder_availability(self, company=None, today=None):
+        """{product_id: ProductAvailability} per kind, for the whole recordset.
+
+        The product page, the shop filters, the cart and the allocator all read
+        this. Its query count does not depend on the number of products, lines
+        or warehouses.
+        """
+        company = company or self.env.company
+        today = today or self._preorder_today()
+        groups = self._get_preorder_supply_groups(company, today)
+        return availability_rules.aggregate(
+            groups, self.ids, today, company._get_preorder_availability_settings()
+        )
+
+    # ------------------------------------------------------------------
+    # Pre-sale price (SPEC §6)
+    # ------------------------------------------------------------------
+
+    def _update_presale_prices(self):
+        """Write the pre-sale price rules of these variants in the Pre-sale Pricelist.
+
+        Variants on pre-sale get a fixed-price rule at list price × (1 − Cash
+        Payment %); rules the addon wrote for the others are removed; rules
+        written by hand are never touched. Returns the counts.
+        """
+        company = self.env.company
+        pricelist = company.presale_pricelist_id
+        if not pricelist:
+            raise UserError(
+                _(
+                    "Set a Pre-sale Pricelist in Website ▸ Configuration ▸ Settings "
+                    "before calculating pre-sale prices."
+                )
+            )
+        products = self.filtered(lambda p: p.company_id in (company, self.env["res.company"]))
+        items = (
+            self.env["product.pricelist.item"]
+            .sudo()
+            .search(
+                [
+                    ("pricelist_id", "=", pricelist.id),
+                    ("applied_on", "=", "0_product_variant"),
+                    ("product_id", "in", products.ids),
+                ]
+            )
+        )
+        existing = {}
+        for item in items.filtered("preorder_managed"):
+            existing.setdefault(item.product_id.id, []).append((item.id, item.fixed_price))
+        manual = set(items.filtered(lambda i: not i.preorder_managed).product_id.ids)
+        availability = products._get_preorder_availability(company)
+        on_presale = {pid for pid, avail in availability.items() if avail.presale.qty > 0}
+        today = fields.Date.context_today(self)
+        list_prices = {
+            product.id: company.currency_id._convert(
+                product.lst_price, pricelist.currency_id, company, today, round=False
+            )
+            for product in products.with_context(pricelist=False, quantity=1)
+        }
+        create, update, delete = presale_rules.plan_price_rules(
+            list_prices,
+            on_presale,
+            manual,
+            existing,
+            company.presale_cash_payment_percent,
+            pricelist.currency_id.decimal_places,
+        )
+        Item = self.env["product.pricelist.item"].sudo()
+        Item.browse(delete).unlink()
+        for item_id, price in update.items():
+            Item.browse(item_id).fixed_price = price
+        products_by_id = {product.id: product for product in products}
+        Item.create(
+            [
+                {
+                    "pricelist_id": pricelist.id,
+                    "applied_on": "0_product_variant",
+                    "display_applied_on": "1_product",
+                    "product_id": variant_id,
+                    "product_tmpl_id": products_by_id[variant_id].product_tmpl_id.id,
+                    "compute_price": "fixed",
+                    "fixed_price": price,
+                    "preorder_managed": True,
+                }
+                for variant_id, price in create.items()
+            ]
+        )
+        return {"created": len(create), "updated": len(update), "removed": len(delete)}
+
+    @api.model
+    def _cron_update_presale_prices(self):
+        """Presale Price Update: every company with a Pre-sale Pricelist.
+
+        Considers the variants of pre-sale request lines and those holding a rule
+        the addon wrote. A failing company is logged and skipped, not the run.
+        Returns the summed counts.
+        """
+        totals = {"created": 0, "updated": 0, "removed": 0, "failed_companies": 0}
+        companies = self.env["res.company"].search([("presale_pricelist_id", "!=", False)])
+        for company in companies:
+            env = self.with_company(company).env
+            try:
+                with env.cr.savepoint():
+                    variants = self._presale_price_candidates(company)
+                    counts = variants.with_company(company)._update_presale_prices()
+            except Exception:
+                _logger.exception("Pre-sale price update failed for company %s", company.name)
+                totals["failed_companies"] += 1
+                continue
+            for key, value in counts.items():
+                totals[key] += value
+        return totals
+
+    @api.model
+    def _presale_price_candidates(self, company):
+        lines = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                [("preorder_kind", "=", PRESALE), ("company_id", "=", company.id)],
+                groupby=["product_id"],
+            )
+        )
+        items = (
+            self.env["product.pricelist.item"]
+            .sudo()
+            ._read_group(
+                [
+                    ("pricelist_id", "=", company.presale_pricelist_id.id),
+                    ("preorder_managed", "=", True),
+                ],
+                groupby=["product_id"],
+            )
+        )
+        return self.browse({product.id for (product,) in lines + items})

@@ -1,0 +1,33 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ProductTemplate(models.Model):
+    _inherit = "product.template"
+
+    next_day_shipping = fields.Boolean(
+        help="Offer this product for next-day shipping on the website while it is in "
+        "stock and on no pre-order or pre-sale request.",
+    )
+    preorder_min_qty = fields.Float(
+        "Minimum Quantity",
+        digits="Product Unit of Measure",
+        help="An international pre-order line of this product may not be smaller.",
+    )
+    exclusivity_min_qty = fields.Float(
+        "Minimum Exclusivity Quantity",
+        digits="Product Unit of Measure",
+        help="A shopper who asks for the exclusivity of this product may not order less.",
+    )
+    delivery_estimated_time = fields.Char(
+        help="Shown to shoppers for international pre-orders, e.g. '6 to 8 weeks'.",
+    )
+
+    @api.constrains("preorder_min_qty", "exclusivity_min_qty")
+    def _check_preorder_min_quantities(self):
+        for template in self:
+            if template.preorder_min_qty < 0 or template.exclusivity_min_qty < 0:
+                raise ValidationError(
+                    _("The minimum and exclusivity quantities of %s cannot be negative.")
+                    % template.display_name
+                )

@@ -1,0 +1,73 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..rules.supply import CONFIRMED_STATES, PRESALE
+
+PREORDER_KINDS = [
+    ("national", "National Pre-Order"),
+    ("international", "International Pre-Order"),
+    ("presale", "Pre-Sale"),
+]
+
+
+class PurchaseOrder(models.Model):
+    _inherit = "purchase.order"
+
+    preorder_kind = fields.Selection(
+        PREORDER_KINDS,
+        string="Request Kind",
+        index=True,
+        tracking=True,
+        help="Set on pre-order and pre-sale requests; empty for an ordinary purchase.",
+    )
+    is_restock = fields.Boolean(
+        "Restock",
+        help="The request restocks an existing product: the website labels its "
+        "products 'Back-order' instead of 'Pre-order'.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            kind = vals.get("preorder_kind", self.env.context.get("default_preorder_kind"))
+            if kind and kind not in dict(PREORDER_KINDS):
+                raise UserError(_("Unknown request kind: %s", kind))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "preorder_kind" in vals:
+            locked = self.filtered(
+                lambda order: order.state in CONFIRMED_STATES
+                and order.preorder_kind != (vals["preorder_kind"] or False)
+            )
+            if locked:
+                raise UserError(
+                    _(
+                        "The kind of a confirmed request cannot change: %s",
+                        ", ".join(locked.mapped("name")),
+                    )
+                )
+        return super().write(vals)
+
+    def action_compute_presale_prices(self):
+        """Presale Price Calculation: the pre-sale prices of this request's products."""
+        requests = self.filtered(lambda order: order.preorder_kind == PRESALE)
+        if not requests:
+            raise UserError(_("Pre-sale prices are calculated on pre-sale requests only."))
+        counts = {"created": 0, "updated": 0, "removed": 0}
+        for company, orders in requests.grouped("company_id").items():
+            products = orders.order_line.product_id.with_company(company)
+            for key, value in products._update_presale_prices().items():
+                counts[key] += value
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": _("Pre-sale prices"),
+                "message": _(
+                    "%(created)s created, %(updated)s updated, %(removed)s removed.", **counts
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

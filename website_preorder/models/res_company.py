@@ -1,0 +1,121 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..rules.availability import Settings as AvailabilitySettings
+
+WAREHOUSE_MODES = [("all", "All"), ("specific", "Specific"), ("several", "Several")]
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    preorder_enabled = fields.Boolean("Enable PreOrder")
+    presale_enabled = fields.Boolean("Enable PreSale")
+    preorder_warehouse_mode = fields.Selection(
+        WAREHOUSE_MODES,
+        string="Stock Warehouse",
+        default="all",
+        required=True,
+        help="Warehouses whose stock and incoming requests are offered on the website.",
+    )
+    preorder_warehouse_id = fields.Many2one(
+        "stock.warehouse", string="Pre-order Warehouse", check_company=True
+    )
+    preorder_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        "res_company_preorder_warehouse_rel",
+        "company_id",
+        "warehouse_id",
+        string="Pre-order Warehouses",
+        check_company=True,
+    )
+    presale_pricelist_id = fields.Many2one(
+        "product.pricelist", string="Pre-sale Pricelist", check_company=True
+    )
+    preorder_excluded_pricelist_id = fields.Many2one(
+        "product.pricelist", string="Excluded Pricelist", check_company=True
+    )
+    presale_cash_payment_percent = fields.Float("Cash Payment %", digits=(16, 2))
+    presale_qty_multiplier = fields.Float(
+        "Available Quantity Multiplier", digits=(16, 4), default=1.0
+    )
+    presale_min_qty = fields.Float("Minimum Amount Quantity", digits="Product Unit of Measure")
+    presale_days = fields.Integer("Days for Calculation")
+    international_pricelist_id = fields.Many2one(
+        "product.pricelist", string="International Preorder Pricelist", check_company=True
+    )
+    next_day_cash_pricelist_id = fields.Many2one(
+        "product.pricelist", string="Cash Next Day Pricelist", check_company=True
+    )
+    next_day_credit_pricelist_id = fields.Many2one(
+        "product.pricelist", string="Credit Next Day Pricelist", check_company=True
+    )
+    preorder_config_qty = fields.Float("Config Quantity", digits="Product Unit of Measure")
+    preorder_activity_user_id = fields.Many2one("res.users", string="Activity User")
+    presale_message = fields.Text("Pre-Sale Message", translate=True)
+    international_preorder_message = fields.Text("International Pre-order Message", translate=True)
+    preorder_cancel_enabled = fields.Boolean("Enable website sale orders cancellation")
+    preorder_cancel_hours = fields.Float("Time limit to cancel (hours)")
+
+    @api.constrains(
+        "presale_qty_multiplier",
+        "presale_days",
+        "presale_cash_payment_percent",
+        "preorder_cancel_hours",
+        "presale_min_qty",
+        "preorder_config_qty",
+    )
+    def _check_preorder_numbers(self):
+        for company in self:
+            if company.presale_qty_multiplier < 0:
+                raise ValidationError(_("The Available Quantity Multiplier cannot be negative."))
+            if company.presale_days < 0:
+                raise ValidationError(_("The Days for Calculation cannot be negative."))
+            if not 0 <= company.presale_cash_payment_percent <= 100:
+                raise ValidationError(_("The Cash Payment % must be between 0 and 100."))
+            if company.preorder_cancel_hours < 0:
+                raise ValidationError(_("The time limit to cancel orders cannot be negative."))
+            if company.presale_min_qty < 0 or company.preorder_config_qty < 0:
+                raise ValidationError(_("Quantities in the pre-order settings cannot be negative."))
+
+    @api.constrains("preorder_warehouse_mode", "preorder_warehouse_id", "preorder_warehouse_ids")
+    def _check_preorder_warehouses(self):
+        for company in self:
+            mode = company.preorder_warehouse_mode
+            if mode == "specific" and not company.preorder_warehouse_id:
+                raise ValidationError(
+                    _("Choose the warehouse of the Specific stock warehouse mode.")
+                )
+            if mode == "several" and not company.preorder_warehouse_ids:
+                raise ValidationError(
+                    _("Choose at least one warehouse for the Several stock warehouse mode.")
+                )
+
+    @api.constrains("presale_pricelist_id", "preorder_excluded_pricelist_id")
+    def _check_preorder_pricelists(self):
+        for company in self:
+            excluded = company.preorder_excluded_pricelist_id
+            if excluded and excluded == company.presale_pricelist_id:
+                raise ValidationError(
+                    _("The Excluded Pricelist cannot also be the Pre-sale Pricelist.")
+                )
+
+    def _get_preorder_warehouses(self):
+        """The warehouses considered for stock and requests (Stock Warehouse setting)."""
+        self.ensure_one()
+        if self.preorder_warehouse_mode == "specific":
+            return self.preorder_warehouse_id
+        if self.preorder_warehouse_mode == "several":
+            return self.preorder_warehouse_ids
+        return self.env["stock.warehouse"].search([("company_id", "=", self.id)])
+
+    def _get_preorder_availability_settings(self):
+        """The settings availability depends on, as the pure rule takes them."""
+        self.ensure_one()
+        return AvailabilitySettings(
+            preorder_enabled=self.preorder_enabled,
+            presale_enabled=self.presale_enabled,
+            multiplier=self.presale_qty_multiplier,
+            minimum=self.presale_min_qty,
+            days=self.presale_days,
+        )

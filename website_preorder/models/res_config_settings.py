@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+
+from .res_company import WAREHOUSE_MODES
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    preorder_enabled = fields.Boolean(related="company_id.preorder_enabled", readonly=False)
+    presale_enabled = fields.Boolean(related="company_id.presale_enabled", readonly=False)
+    # The warehouse setting is one value in three fields: written to the company
+    # together (one inverse), so its constraint never sees half of it.
+    preorder_warehouse_mode = fields.Selection(
+        WAREHOUSE_MODES,
+        string="Stock Warehouse",
+        compute="_compute_preorder_warehouses",
+        inverse="_inverse_preorder_warehouses",
+        readonly=False,
+    )
+    preorder_warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Pre-order Warehouse",
+        compute="_compute_preorder_warehouses",
+        inverse="_inverse_preorder_warehouses",
+        readonly=False,
+        domain="[('company_id', '=', company_id)]",
+    )
+    preorder_warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        string="Pre-order Warehouses",
+        compute="_compute_preorder_warehouses",
+        inverse="_inverse_preorder_warehouses",
+        readonly=False,
+        domain="[('company_id', '=', company_id)]",
+    )
+    presale_pricelist_id = fields.Many2one(
+        related="company_id.presale_pricelist_id", readonly=False
+    )
+    preorder_excluded_pricelist_id = fields.Many2one(
+        related="company_id.preorder_excluded_pricelist_id", readonly=False
+    )
+    presale_cash_payment_percent = fields.Float(
+        related="company_id.presale_cash_payment_percent", readonly=False
+    )
+    presale_qty_multiplier = fields.Float(
+        related="company_id.presale_qty_multiplier", readonly=False
+    )
+    presale_min_qty = fields.Float(related="company_id.presale_min_qty", readonly=False)
+    presale_days = fields.Integer(related="company_id.presale_days", readonly=False)
+    international_pricelist_id = fields.Many2one(
+        related="company_id.international_pricelist_id", readonly=False
+    )
+    next_day_cash_pricelist_id = fields.Many2one(
+        related="company_id.next_day_cash_pricelist_id", readonly=False
+    )
+    next_day_credit_pricelist_id = fields.Many2one(
+        related="company_id.next_day_credit_pricelist_id", readonly=False
+    )
+    preorder_config_qty = fields.Float(related="company_id.preorder_config_qty", readonly=False)
+    preorder_activity_user_id = fields.Many2one(
+        related="company_id.preorder_activity_user_id", readonly=False
+    )
+    presale_message = fields.Text(related="company_id.presale_message", readonly=False)
+    international_preorder_message = fields.Text(
+        related="company_id.international_preorder_message", readonly=False
+    )
+    preorder_cancel_enabled = fields.Boolean(
+        related="company_id.preorder_cancel_enabled", readonly=False
+    )
+    preorder_cancel_hours = fields.Float(related="company_id.preorder_cancel_hours", readonly=False)
+
+    @api.depends("company_id")
+    def _compute_preorder_warehouses(self):
+        for settings in self:
+            company = settings.company_id
+            settings.preorder_warehouse_mode = company.preorder_warehouse_mode
+            settings.preorder_warehouse_id = company.preorder_warehouse_id
+            settings.preorder_warehouse_ids = company.preorder_warehouse_ids
+
+    def _inverse_preorder_warehouses(self):
+        for settings in self:
+            settings.company_id.write(
+                {
+                    "preorder_warehouse_mode": settings.preorder_warehouse_mode or "all",
+                    "preorder_warehouse_id": settings.preorder_warehouse_id.id,
+                    "preorder_warehouse_ids": [(6, 0, settings.preorder_warehouse_ids.ids)],
+                }
+            )

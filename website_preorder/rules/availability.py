@@ -1,0 +1,84 @@
+"""A product's availability per kind, from its supply lines (SPEC §3)."""
+
+from dataclasses import dataclass, field
+
+from . import presale as presale_rules
+from .supply import INTERNATIONAL, NATIONAL, PRESALE, is_taking
+
+
+@dataclass(frozen=True)
+class SupplyGroup:
+    """ATP of a product's request lines of one kind, state and arrival date."""
+
+    product_id: int
+    kind: str
+    state: str
+    arrival: object  # datetime.date
+    atp: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The company settings availability depends on."""
+
+    preorder_enabled: bool = True
+    presale_enabled: bool = True
+    multiplier: float = 1.0
+    minimum: float = 0.0
+    days: int = 0
+
+
+@dataclass
+class KindAvailability:
+    qty: float = 0.0
+    date: object = None  # earliest Expected Arrival among lines with ATP
+
+
+@dataclass
+class ProductAvailability:
+    national: KindAvailability = field(default_factory=KindAvailability)
+    international: KindAvailability = field(default_factory=KindAvailability)
+    presale: KindAvailability = field(default_factory=KindAvailability)
+    #: raw pre-sale ATP (before multiplier, horizon and minimum)
+    presale_atp: float = 0.0
+
+    def get(self, kind):
+        return getattr(self, kind)
+
+
+def aggregate(groups, product_ids, today, settings):
+    """{product_id: ProductAvailability} for every id of ``product_ids``.
+
+    ``groups`` are SupplyGroup rows as a grouped query returns them; rows that
+    are not supply (not a taking state, arrival before today, no ATP) are ignored.
+    """
+    result = {product_id: ProductAvailability() for product_id in product_ids}
+    presale_rows = {}
+    for group in groups:
+        if group.product_id not in result or group.atp <= 0:
+            continue
+        if group.arrival is None or group.arrival < today:
+            continue
+        if not is_taking(group.kind, group.state):
+            continue
+        availability = result[group.product_id]
+        if group.kind == PRESALE:
+            availability.presale_atp += group.atp
+            presale_rows.setdefault(group.product_id, []).append((group.arrival, group.atp))
+            continue
+        if not settings.preorder_enabled or group.kind not in (NATIONAL, INTERNATIONAL):
+            continue
+        kind = availability.get(group.kind)
+        kind.qty += group.atp
+        if kind.date is None or group.arrival < kind.date:
+            kind.date = group.arrival
+    for availability in result.values():
+        for kind in (availability.national, availability.international):
+            kind.qty = round(kind.qty, 6)
+    if settings.presale_enabled:
+        for product_id, rows in presale_rows.items():
+            qty, date = presale_rules.calculated_qty(
+                rows, today, settings.multiplier, settings.days, settings.minimum
+            )
+            result[product_id].presale = KindAvailability(qty, date)
+    return result

@@ -1,0 +1,89 @@
+from datetime import datetime, time, timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase
+
+
+class PreorderCase(TransactionCase):
+    """Fixtures built in setUpClass, with no demo data: two warehouses, a
+    vendor, products and helpers for requests."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env.company
+        cls.company.write(
+            {
+                "preorder_enabled": True,
+                "presale_enabled": True,
+                "preorder_warehouse_mode": "all",
+                "presale_qty_multiplier": 1.0,
+                "presale_min_qty": 0.0,
+                "presale_days": 0,
+                "presale_cash_payment_percent": 0.0,
+            }
+        )
+        Warehouse = cls.env["stock.warehouse"]
+        cls.wh1 = Warehouse.search([("company_id", "=", cls.company.id)], limit=1)
+        cls.wh2 = Warehouse.create({"name": "Preorder Second WH", "code": "PWH2"})
+        cls.vendor = cls.env["res.partner"].create({"name": "Preorder Vendor"})
+        cls.product = cls._create_product("Pre-order Gadget", "PRE-GADGET")
+        cls.product_b = cls._create_product("Pre-order Widget", "PRE-WIDGET")
+        cls.today = fields.Date.context_today(cls.env["product.product"])
+
+    @classmethod
+    def _create_product(cls, name, code, **vals):
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "default_code": code,
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 100.0,
+                "standard_price": 50.0,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _arrival(cls, days):
+        return datetime.combine(fields.Date.today() + timedelta(days=days), time(12, 0))
+
+    @classmethod
+    def _create_request(cls, kind, lines, warehouse=None, confirm=False, **vals):
+        """``lines``: (product, quantity, days until Expected Arrival[, uom])."""
+        order_vals = {"partner_id": cls.vendor.id, "preorder_kind": kind, **vals}
+        if warehouse:
+            order_vals["picking_type_id"] = warehouse.in_type_id.id
+        line_vals = []
+        for product, qty, days, *uom in lines:
+            values = {
+                "product_id": product.id,
+                "product_qty": qty,
+                "price_unit": 10.0,
+                "date_planned": cls._arrival(days),
+            }
+            if uom:
+                values["product_uom"] = uom[0].id
+            line_vals.append((0, 0, values))
+        order_vals["order_line"] = line_vals
+        request = cls.env["purchase.order"].create(order_vals)
+        if confirm:
+            request.button_confirm()
+        return request
+
+    def _availability(self, product=None):
+        product = product or self.product
+        return product._get_preorder_availability()[product.id]
+
+    def _receive(self, request, quantities):
+        """Receive ``{product: qty}`` of a confirmed request, leaving a backorder."""
+        picking = request.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        for move in picking.move_ids:
+            move.quantity = quantities.get(move.product_id, 0.0)
+        result = picking.with_context(cancel_backorder=False).button_validate()
+        if isinstance(result, dict) and result.get("res_model"):
+            wizard = self.env[result["res_model"]].with_context(result["context"]).create({})
+            wizard.process()
+        return picking
