@@ -11,9 +11,13 @@
         "security/ir.model.access.csv",
         "security/ir_rules.xml",
         "data/ir_cron.xml",
+        "data/mail_templates.xml",
+        "views/preorder_allocation_views.xml",
         "views/purchase_order_views.xml",
+        "views/sale_order_views.xml",
         "views/product_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/preorder_promise_import_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1,4 +1,5 @@
 from . import (
+    preorder_allocation,
     product_pricelist_item,
     product_product,
     product_template,
@@ -6,4 +7,7 @@ from . import (
     purchase_order_line,
     res_company,
     res_config_settings,
+    sale_order,
+    sale_order_line,
+    stock_move,
 )

@@ -5,10 +5,11 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from ..rules import availability as availability_rules
 from ..rules import presale as presale_rules
-from ..rules.supply import ANY_TAKING_STATE, PRESALE
+from ..rules.supply import PRESALE, REQUEST_KINDS, TAKING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -83,13 +84,17 @@ class ProductProduct(models.Model):
     def _get_supply_domain(self, company, today, kinds=None):
         """Domain of the request lines that may be supply lines of these products.
 
-        Hook for other addons. The pure rule (rules.supply / rules.availability)
-        still decides per kind and state, so this domain may be wider than supply.
+        Hook for other addons: the taking states per kind come from rules.supply.
         """
+        kinds = sorted(kinds or REQUEST_KINDS)
         domain = [
             ("product_id", "in", self.ids),
-            ("preorder_kind", "in", list(kinds or ("national", "international", "presale"))),
-            ("state", "in", sorted(ANY_TAKING_STATE)),
+            *expression.OR(
+                [
+                    [("preorder_kind", "=", kind), ("state", "in", sorted(TAKING_STATES[kind]))]
+                    for kind in kinds
+                ]
+            ),
             ("company_id", "=", company.id),
             ("date_planned", ">=", self._preorder_day_start_utc(today)),
             ("preorder_atp", ">", 0),
@@ -131,6 +136,135 @@ class ProductProduct(models.Model):
         return availability_rules.aggregate(
             groups, self.ids, today, company._get_preorder_availability_settings()
         )
+
+    def _preorder_free_stock(self, company=None):
+        """{product_id: on hand − reserved} in the configured warehouses, one query."""
+        company = company or self.env.company
+        result = dict.fromkeys(self.ids, 0.0)
+        if not self.ids:
+            return result
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                self._preorder_quant_domain(company),
+                groupby=["product_id"],
+                aggregates=["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        for product, quantity, reserved in groups:
+            result[product.id] = quantity - reserved
+        return result
+
+    def _preorder_quant_domain(self, company):
+        warehouses = company._get_preorder_warehouses()
+        return [
+            ("product_id", "in", self.ids),
+            ("location_id.usage", "=", "internal"),
+            ("location_id.warehouse_id", "in", warehouses.ids),
+            ("company_id", "=", company.id),
+        ]
+
+    # ------------------------------------------------------------------
+    # Catalogue job (SPEC §5)
+    # ------------------------------------------------------------------
+
+    _PREORDER_LISTING_FIELDS = (
+        "preorder_national_listed",
+        "preorder_international_listed",
+        "presale_listed",
+    )
+
+    def _preorder_listing_flags(self, company, today=None):
+        """{product_id: (national, international, presale)} as they should be now."""
+        availability = self._get_preorder_availability(company, today)
+        in_stock = {}
+        if company.preorder_only_out_of_stock:
+            in_stock = self._preorder_free_stock(company)
+        flags = {}
+        for product in self:
+            avail = availability[product.id]
+            blocked = in_stock.get(product.id, 0.0) > 0
+            flags[product.id] = (
+                avail.national.qty > 0 and not blocked,
+                avail.international.qty > 0 and not blocked,
+                avail.presale.qty > 0,
+            )
+        return flags
+
+    def _preorder_write_listing_flags(self, flags):
+        """Write changed flags grouped by value: a few writes, not one per product."""
+        by_value = {}
+        for product in self:
+            current = tuple(product[name] for name in self._PREORDER_LISTING_FIELDS)
+            wanted = flags[product.id]
+            if current != wanted:
+                by_value.setdefault(wanted, []).append(product.id)
+        changed = 0
+        for wanted, ids in by_value.items():
+            self.browse(ids).write(dict(zip(self._PREORDER_LISTING_FIELDS, wanted, strict=True)))
+            changed += len(ids)
+        return changed
+
+    @api.model
+    def _preorder_catalog_candidates(self, company):
+        """Products with requests of the company, plus those listed now."""
+        lines = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                [("preorder_kind", "!=", False), ("company_id", "=", company.id)],
+                groupby=["product_id"],
+            )
+        )
+        listed = self.with_context(active_test=False).search(
+            [
+                ("company_id", "in", (company.id, False)),
+                "|",
+                "|",
+                ("preorder_national_listed", "=", True),
+                ("preorder_international_listed", "=", True),
+                ("presale_listed", "=", True),
+            ]
+        )
+        return self.browse({product.id for (product,) in lines}) | listed
+
+    @api.model
+    def _cron_refresh_preorder_catalog(self, batch_size=1000):
+        """Catalogue job: list and unlist products for each kind (every 15 minutes).
+
+        Works in batches; a failing batch is retried product by product so one
+        bad record is logged and skipped instead of rolling back the run.
+        Returns counts.
+        """
+        counts = {"checked": 0, "changed": 0, "failed": 0}
+        done = set()
+        for company in self.env["res.company"].search([], order="id"):
+            Product = self.with_company(company).sudo()
+            candidates = Product._preorder_catalog_candidates(company)
+            candidates = candidates.filtered(lambda p: p.id not in done)
+            done.update(candidates.ids)
+            for start in range(0, len(candidates), batch_size):
+                batch = candidates[start : start + batch_size]
+                try:
+                    with self.env.cr.savepoint():
+                        counts["changed"] += batch._preorder_refresh_listing(company)
+                    counts["checked"] += len(batch)
+                except Exception:
+                    _logger.exception("Catalogue batch failed, retrying product by product")
+                    for product in batch:
+                        try:
+                            with self.env.cr.savepoint():
+                                counts["changed"] += product._preorder_refresh_listing(company)
+                            counts["checked"] += 1
+                        except Exception:
+                            _logger.exception("Catalogue refresh failed for %s", product.id)
+                            counts["failed"] += 1
+                batch.invalidate_recordset()
+        return counts
+
+    def _preorder_refresh_listing(self, company):
+        return self._preorder_write_listing_flags(self._preorder_listing_flags(company))
 
     # ------------------------------------------------------------------
     # Pre-sale price (SPEC §6)

@@ -20,11 +20,20 @@ class PurchaseOrder(models.Model):
         tracking=True,
         help="Set on pre-order and pre-sale requests; empty for an ordinary purchase.",
     )
+    preorder_allocation_ids = fields.One2many(
+        "preorder.allocation", "purchase_order_id", string="Pre-order Details"
+    )
+    preorder_allocation_count = fields.Integer(compute="_compute_preorder_allocation_count")
     is_restock = fields.Boolean(
         "Restock",
         help="The request restocks an existing product: the website labels its "
         "products 'Back-order' instead of 'Pre-order'.",
     )
+
+    @api.depends("preorder_allocation_ids")
+    def _compute_preorder_allocation_count(self):
+        for request in self:
+            request.preorder_allocation_count = len(request.preorder_allocation_ids)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -48,6 +57,58 @@ class PurchaseOrder(models.Model):
                     )
                 )
         return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Allocation (SPEC §4)
+    # ------------------------------------------------------------------
+
+    def button_confirm(self):
+        result = super().button_confirm()
+        self.filtered("preorder_kind")._preorder_allocate_parked()
+        return result
+
+    def button_cancel(self):
+        allocations = self.preorder_allocation_ids
+        result = super().button_cancel()
+        if allocations:
+            parked = allocations._deallocate(_("The request was cancelled."))
+            # they may find quantity on other requests
+            self.env["preorder.allocation"]._allocate(parked)
+        return result
+
+    def _preorder_allocate_parked(self):
+        """Parked sale lines of these requests' products take their quantity."""
+        lines = self.order_line.filtered(lambda line: line.product_id and line.preorder_kind)
+        if not lines:
+            return self.env["preorder.allocation"]
+        return self.env["preorder.allocation"]._allocate_parked(
+            lines.product_id, set(lines.mapped("preorder_kind")), supply_lines=lines
+        )
+
+    def action_allocate_sales_orders(self):
+        """Allocate Sales Orders for every line of these requests."""
+        allocations = self._preorder_allocate_parked()
+        return self._preorder_notification(
+            _("%s sale line(s) allocated.", len(allocations.sale_line_id))
+        )
+
+    def action_sync_promise_dates(self):
+        """Sync Date with SO for every line of these requests."""
+        return self.order_line.action_preorder_sync_promise_dates()
+
+    def action_view_preorder_allocations(self):
+        return self.order_line.action_preorder_review_allocations()
+
+    def _preorder_notification(self, message):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_compute_presale_prices(self):
         """Presale Price Calculation: the pre-sale prices of this request's products."""

@@ -1,5 +1,7 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.tools import SQL
 
+from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
 
 
@@ -14,11 +16,14 @@ class PurchaseOrderLine(models.Model):
         store=True,
         index=True,
     )
+    preorder_allocation_ids = fields.One2many(
+        "preorder.allocation", "purchase_line_id", string="Allocations"
+    )
     preorder_allocated_qty = fields.Float(
         "Allocated Quantity",
+        compute="_compute_preorder_allocated_qty",
+        store=True,
         digits="Product Unit of Measure",
-        readonly=True,
-        copy=False,
         help="Quantity promised to sale lines, in the product's unit of measure.",
     )
     preorder_atp = fields.Float(
@@ -30,18 +35,132 @@ class PurchaseOrderLine(models.Model):
         "product's unit of measure.",
     )
 
+    @api.depends("preorder_allocation_ids.quantity")
+    def _compute_preorder_allocated_qty(self):
+        for line in self:
+            line.preorder_allocated_qty = sum(line.preorder_allocation_ids.mapped("quantity"))
+
     @api.depends("product_uom_qty", "qty_received", "product_uom", "preorder_allocated_qty")
     def _compute_preorder_atp(self):
         for line in self:
-            product_uom = line.product_id.uom_id
-            if not product_uom or line.display_type:
+            if not line.product_id or line.display_type:
                 line.preorder_atp = 0.0
                 continue
-            received = line.qty_received
-            if line.product_uom and line.product_uom != product_uom:
-                received = line.product_uom._compute_quantity(
-                    received, product_uom, rounding_method="HALF-UP"
-                )
+            ordered, received = line._preorder_ordered_and_received()
             line.preorder_atp = atp_rules.line_atp(
-                line.product_uom_qty, line.preorder_allocated_qty, received, product_uom.rounding
+                ordered, line.preorder_allocated_qty, received, line.product_id.uom_id.rounding
             )
+
+    def _preorder_ordered_and_received(self):
+        """(ordered, received) of the line in the product's unit of measure."""
+        self.ensure_one()
+        product_uom = self.product_id.uom_id
+        received = self.qty_received
+        if self.product_uom and product_uom and self.product_uom != product_uom:
+            received = self.product_uom._compute_quantity(
+                received, product_uom, rounding_method="HALF-UP"
+            )
+        return self.product_uom_qty, received
+
+    def _preorder_supply(self):
+        self.ensure_one()
+        return allocation_rules.Supply(
+            self.id, self.product_id.id, self.preorder_kind, self.date_planned, self.preorder_atp
+        )
+
+    def _preorder_lock(self):
+        """Lock these supply rows until the transaction ends and re-read their ATP.
+
+        Two shoppers racing for the last unit: the second waits here, then
+        PostgreSQL refuses its stale snapshot and Odoo retries it with fresh data.
+        """
+        if not self:
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM purchase_order_line WHERE id IN %s ORDER BY id FOR UPDATE",
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["preorder_allocated_qty", "preorder_atp", "qty_received"])
+
+    # ------------------------------------------------------------------
+    # Changes to supply (SPEC §4): cancellation and lowered quantities park
+    # ------------------------------------------------------------------
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"product_qty", "product_uom"} & set(vals):
+            self._preorder_park_excess(_("The request line quantity was lowered."))
+        if {"product_qty", "date_planned", "product_uom"} & set(vals):
+            requests = self.order_id.filtered("preorder_kind")
+            requests._preorder_allocate_parked()
+        return result
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.order_id.filtered("preorder_kind")._preorder_allocate_parked()
+        return lines
+
+    def unlink(self):
+        allocations = self.preorder_allocation_ids
+        if allocations:
+            sale_lines = allocations._deallocate(_("A request line was deleted."))
+            result = super().unlink()
+            self.env["preorder.allocation"]._allocate(sale_lines)
+            return result
+        return super().unlink()
+
+    def _preorder_park_excess(self, message):
+        """Free what is allocated beyond the ordered quantity, latest orders first."""
+        parked = self.env["sale.order.line"]
+        for line in self.filtered("preorder_allocation_ids"):
+            ordered, _received = line._preorder_ordered_and_received()
+            excess = line.preorder_allocated_qty - ordered
+            if excess <= 0:
+                continue
+            changes = allocation_rules.plan_deallocation(
+                [
+                    allocation_rules.Existing(
+                        a.id, a.quantity, a.order_confirmed_at, a.sale_line_id.id
+                    )
+                    for a in line.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+                ],
+                excess,
+                line.product_id.uom_id.rounding,
+            )
+            parked |= line.preorder_allocation_ids._reduce_to(changes, message)
+        if parked:
+            self.env["preorder.allocation"]._allocate(parked)
+        return parked
+
+    # ------------------------------------------------------------------
+    # Buttons per supply line
+    # ------------------------------------------------------------------
+
+    def action_preorder_allocate(self):
+        """Allocate Sales Orders: parked lines of this product and kind, oldest first."""
+        allocations = self.env["preorder.allocation"]._allocate_parked(
+            self.product_id, set(self.mapped("preorder_kind")), supply_lines=self
+        )
+        return self.order_id._preorder_notification(
+            _("%s sale line(s) allocated.", len(allocations.sale_line_id))
+        )
+
+    def action_preorder_sync_promise_dates(self):
+        """Sync Date with SO: push Expected Arrival to the allocated sale lines."""
+        lines = self.preorder_allocation_ids.sale_line_id
+        changed = lines._preorder_update_promise_dates()
+        return self.order_id._preorder_notification(
+            _("%s sale line promise date(s) updated.", len(changed))
+        )
+
+    def action_preorder_review_allocations(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "website_preorder.action_preorder_allocations"
+        )
+        action["domain"] = [("purchase_line_id", "in", self.ids)]
+        action["context"] = {"search_default_state_allocated": 1}
+        action["name"] = _("Allocations of %s", self[:1].product_id.display_name)
+        return action

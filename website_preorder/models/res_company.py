@@ -56,6 +56,17 @@ class ResCompany(models.Model):
     international_preorder_message = fields.Text("International Pre-order Message", translate=True)
     preorder_cancel_enabled = fields.Boolean("Enable website sale orders cancellation")
     preorder_cancel_hours = fields.Float("Time limit to cancel (hours)")
+    preorder_only_out_of_stock = fields.Boolean(
+        "Pre-orders only when out of stock",
+        help="List products for pre-order only while they have no free stock in the "
+        "configured warehouses.",
+    )
+    preorder_feed_token = fields.Char(
+        "Catalogue Feed Token",
+        copy=False,
+        groups="base.group_system",
+        help="Secret that lets external sales channels read the catalogue feed.",
+    )
 
     @api.constrains(
         "presale_qty_multiplier",

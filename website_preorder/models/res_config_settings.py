@@ -1,3 +1,5 @@
+import secrets
+
 from odoo import api, fields, models
 
 from .res_company import WAREHOUSE_MODES
@@ -8,6 +10,13 @@ class ResConfigSettings(models.TransientModel):
 
     preorder_enabled = fields.Boolean(related="company_id.preorder_enabled", readonly=False)
     presale_enabled = fields.Boolean(related="company_id.presale_enabled", readonly=False)
+    preorder_only_out_of_stock = fields.Boolean(
+        related="company_id.preorder_only_out_of_stock", readonly=False
+    )
+    preorder_feed_token = fields.Char(
+        related="company_id.preorder_feed_token", readonly=False, groups="base.group_system"
+    )
+
     # The warehouse setting is one value in three fields: written to the company
     # together (one inverse), so its constraint never sees half of it.
     preorder_warehouse_mode = fields.Selection(
@@ -86,3 +95,8 @@ class ResConfigSettings(models.TransientModel):
                     "preorder_warehouse_ids": [(6, 0, settings.preorder_warehouse_ids.ids)],
                 }
             )
+
+    def action_preorder_generate_feed_token(self):
+        self.ensure_one()
+        self.company_id.preorder_feed_token = secrets.token_urlsafe(24)
+        return {"type": "ir.actions.client", "tag": "reload"}

@@ -6,4 +6,13 @@ root). The models gather data in sets, call these rules and write the results;
 the website, the back office and the scheduled actions all call the same code.
 """
 
-from . import atp, availability, presale, supply  # noqa: F401
+from . import (  # noqa: F401
+    allocation,
+    atp,
+    availability,
+    cancellation,
+    presale,
+    promise_csv,
+    release,
+    supply,
+)

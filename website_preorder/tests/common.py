@@ -31,6 +31,12 @@ class PreorderCase(TransactionCase):
         cls.product = cls._create_product("Pre-order Gadget", "PRE-GADGET")
         cls.product_b = cls._create_product("Pre-order Widget", "PRE-WIDGET")
         cls.today = fields.Date.context_today(cls.env["product.product"])
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Preorder Customer", "email": "customer@example.com"}
+        )
+        cls.customer_b = cls.env["res.partner"].create(
+            {"name": "Second Customer", "email": "second@example.com"}
+        )
 
     @classmethod
     def _create_product(cls, name, code, **vals):
@@ -72,6 +78,27 @@ class PreorderCase(TransactionCase):
         if confirm:
             request.button_confirm()
         return request
+
+    @classmethod
+    def _create_sale(cls, lines, partner=None, confirm=True, **vals):
+        """``lines``: (product, quantity, kind[, uom]). Confirmed unless told not to."""
+        line_vals = []
+        for product, qty, kind, *uom in lines:
+            values = {"product_id": product.id, "product_uom_qty": qty, "preorder_kind": kind}
+            if uom:
+                values["product_uom"] = uom[0].id
+            line_vals.append((0, 0, values))
+        order = cls.env["sale.order"].create(
+            {"partner_id": (partner or cls.customer).id, "order_line": line_vals, **vals}
+        )
+        if confirm:
+            order.action_confirm()
+        return order
+
+    @classmethod
+    def _set_stock(cls, product, quantity, warehouse=None):
+        location = (warehouse or cls.wh1).lot_stock_id
+        cls.env["stock.quant"]._update_available_quantity(product, location, quantity)
 
     def _availability(self, product=None):
         product = product or self.product

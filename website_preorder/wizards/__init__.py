@@ -1,1 +1,1 @@
-
+from . import preorder_promise_import

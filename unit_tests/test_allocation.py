@@ -1,0 +1,72 @@
+from datetime import date, datetime
+
+from rules.allocation import Demand, Existing, Supply, plan, plan_deallocation, promise_date
+
+D = lambda day: date(2026, 12, day)  # noqa: E731
+T = lambda hour: datetime(2026, 11, 22, hour)  # noqa: E731
+
+
+def test_fifo_over_supplies_and_demands():
+    supplies = [Supply(1, 10, "national", D(20), 5), Supply(2, 10, "national", D(5), 3)]
+    demands = [
+        Demand(100, 10, "national", T(12), 4),
+        Demand(101, 10, "national", T(9), 2),  # older order, served first
+    ]
+    result = plan(demands, supplies)
+    assert [(a.demand_id, a.supply_id, a.quantity) for a in result] == [
+        (101, 2, 2),  # earliest arrival first
+        (100, 2, 1),
+        (100, 1, 3),
+    ]
+
+
+def test_ties_break_on_ids():
+    supplies = [Supply(7, 1, "presale", D(1), 1), Supply(3, 1, "presale", D(1), 1)]
+    demands = [Demand(9, 1, "presale", T(8), 1), Demand(4, 1, "presale", T(8), 1)]
+    result = plan(demands, supplies)
+    assert [(a.demand_id, a.supply_id) for a in result] == [(4, 3), (9, 7)]
+
+
+def test_partial_and_parked():
+    result = plan([Demand(1, 1, "national", T(8), 10)], [Supply(5, 1, "national", D(1), 4)])
+    assert [(a.supply_id, a.quantity) for a in result] == [(5, 4)], "6 stay parked"
+
+
+def test_nothing_on_order():
+    assert plan([Demand(1, 1, "national", T(8), 3)], []) == []
+
+
+def test_kinds_and_products_never_mix():
+    supplies = [Supply(1, 1, "international", D(1), 5), Supply(2, 2, "national", D(1), 5)]
+    assert plan([Demand(1, 1, "national", T(8), 3)], supplies) == []
+
+
+def test_exhausted_and_empty_supplies():
+    supplies = [Supply(1, 1, "national", D(1), 0), Supply(2, 1, "national", D(2), 2)]
+    demands = [Demand(i, 1, "national", T(i), 1) for i in range(1, 5)]
+    result = plan(demands, supplies)
+    assert [(a.demand_id, a.supply_id) for a in result] == [(1, 2), (2, 2)]
+
+
+def test_fractional_units_rounding():
+    supplies = [Supply(1, 1, "national", D(1), 0.3)]
+    demands = [Demand(1, 1, "national", T(8), 0.1 + 0.2, rounding=0.01)]
+    result = plan(demands, supplies)
+    assert [a.quantity for a in result] == [0.3]
+
+
+def test_deallocation_latest_orders_first():
+    allocations = [
+        Existing(1, 4, T(8), 10),
+        Existing(2, 3, T(9), 11),
+        Existing(3, 2, T(10), 12),
+    ]
+    assert plan_deallocation(allocations, 4) == {3: 0, 2: 1}
+    assert plan_deallocation(allocations, 0) == {}
+    assert plan_deallocation(allocations, 20) == {3: 0, 2: 0, 1: 0}
+
+
+def test_promise_date_is_latest_arrival():
+    assert promise_date([D(3), D(9), D(1)]) == D(9)
+    assert promise_date([]) is None
+    assert promise_date([None]) is None

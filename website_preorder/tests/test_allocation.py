@@ -1,0 +1,235 @@
+from datetime import timedelta
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import PreorderCase
+
+
+@tagged("post_install", "-at_install")
+class TestAllocation(PreorderCase):
+    def test_confirm_allocates_fifo_and_parks_the_rest(self):
+        late = self._create_request("national", [(self.product, 5, 30)])
+        early = self._create_request("national", [(self.product, 3, 10)])
+        order = self._create_sale([(self.product, 10, "national")])
+        line = order.order_line
+        allocations = line.preorder_allocation_ids.sorted("id")
+        self.assertEqual(
+            [(a.purchase_order_id, a.quantity) for a in allocations],
+            [(early, 3.0), (late, 5.0)],
+            "earliest Expected Arrival first",
+        )
+        self.assertEqual(line.preorder_allocated_qty, 8.0)
+        self.assertEqual(line.preorder_parked_qty, 2.0)
+        self.assertEqual(line.preorder_state, "parked")
+        self.assertFalse(line.promise_date, "a (partly) parked line has no promise date")
+        self.assertEqual(early.order_line.preorder_atp, 0.0)
+        self.assertEqual(late.order_line.preorder_atp, 0.0)
+        self.assertEqual(self.product.preorder_national_qty, 0.0)
+
+    def test_fully_allocated_line_gets_latest_arrival(self):
+        self._create_request("national", [(self.product, 2, 10), (self.product, 2, 20)])
+        order = self._create_sale([(self.product, 3, "national")])
+        line = order.order_line
+        self.assertEqual(line.preorder_state, "allocated")
+        self.assertEqual(line.promise_date, self.today + timedelta(days=20))
+        self.assertEqual(line.preorder_request_ids, line.preorder_allocation_ids.purchase_order_id)
+
+    def test_kinds_never_mix_and_stock_lines_untouched(self):
+        self._create_request("international", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 2, "national"), (self.product, 1, "stock")])
+        national, stock = order.order_line
+        self.assertEqual(national.preorder_state, "parked")
+        self.assertFalse(stock.preorder_state)
+        self.assertFalse(stock.preorder_allocation_ids)
+
+    def test_presale_draft_takes_nothing_until_confirmed(self):
+        request = self._create_request("presale", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 2, "presale")])
+        self.assertEqual(order.order_line.preorder_state, "parked")
+        request.button_confirm()
+        self.assertEqual(order.order_line.preorder_state, "allocated")
+
+    def test_request_confirmation_allocates_parked_oldest_first(self):
+        first = self._create_sale([(self.product, 2, "presale")])
+        second = self._create_sale([(self.product, 2, "presale")], partner=self.customer_b)
+        first.date_order = second.date_order - timedelta(hours=1)
+        request = self._create_request("presale", [(self.product, 3, 15)], confirm=True)
+        self.assertEqual(first.order_line.preorder_allocated_qty, 2.0, "oldest order first")
+        self.assertEqual(first.order_line.promise_date, self.today + timedelta(days=15))
+        self.assertEqual(second.order_line.preorder_allocated_qty, 1.0)
+        self.assertEqual(second.order_line.preorder_parked_qty, 1.0)
+        self.assertEqual(request.order_line.preorder_atp, 0.0)
+        self.assertEqual(len(request.preorder_allocation_ids), 2)
+
+    def test_saving_a_taking_request_allocates(self):
+        order = self._create_sale([(self.product, 4, "national")])
+        request = self._create_request("national", [(self.product, 1, 10)])
+        self.assertEqual(order.order_line.preorder_allocated_qty, 1.0, "a new draft line")
+        request.order_line.product_qty = 6
+        self.assertEqual(order.order_line.preorder_allocated_qty, 4.0, "raised quantity")
+        self.assertEqual(order.order_line.preorder_state, "allocated")
+
+    def test_cancel_sale_order_frees_allocations(self):
+        request = self._create_request("national", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 5, "national")])
+        parked = self._create_sale([(self.product, 2, "national")], partner=self.customer_b)
+        self.assertEqual(parked.order_line.preorder_state, "parked")
+        order._action_cancel()
+        self.assertFalse(order.order_line.preorder_allocation_ids)
+        self.assertEqual(parked.order_line.preorder_state, "allocated", "freed quantity serves")
+        self.assertEqual(request.order_line.preorder_atp, 3.0)
+
+    def test_cancel_request_parks_and_tells_staff(self):
+        request = self._create_request("national", [(self.product, 5, 10)], confirm=True)
+        order = self._create_sale([(self.product, 3, "national")])
+        request.button_cancel()
+        line = order.order_line
+        self.assertEqual(line.preorder_state, "parked")
+        self.assertFalse(line.promise_date)
+        self.assertIn(order.name, request.message_ids[0].body)
+
+    def test_lowered_request_quantity_parks_latest_orders(self):
+        request = self._create_request("national", [(self.product, 6, 10)])
+        old = self._create_sale([(self.product, 3, "national")])
+        new = self._create_sale([(self.product, 3, "national")], partner=self.customer_b)
+        new.date_order = old.date_order + timedelta(hours=1)
+        request.order_line.product_qty = 4
+        self.assertEqual(old.order_line.preorder_allocated_qty, 3.0)
+        self.assertEqual(new.order_line.preorder_allocated_qty, 1.0, "the latest order pays")
+        self.assertEqual(new.order_line.preorder_parked_qty, 2.0)
+        self.assertIn("lowered", request.message_ids[0].body)
+
+    def test_sale_quantity_change_replans(self):
+        self._create_request("national", [(self.product, 4, 10), (self.product, 4, 20)])
+        order = self._create_sale([(self.product, 6, "national")])
+        line = order.order_line
+        line.product_uom_qty = 3
+        self.assertEqual(line.preorder_allocated_qty, 3.0)
+        self.assertEqual(line.promise_date, self.today + timedelta(days=10), "latest freed first")
+        line.product_uom_qty = 10
+        self.assertEqual(line.preorder_allocated_qty, 8.0)
+        self.assertEqual(line.preorder_parked_qty, 2.0)
+
+    def test_kind_of_confirmed_line_locked(self):
+        order = self._create_sale([(self.product, 1, "national")])
+        with self.assertRaisesRegex(UserError, "cannot change"):
+            order.order_line.preorder_kind = "stock"
+
+    def test_remove_allocations_and_allocate_again(self):
+        request = self._create_request("national", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 2, "national")])
+        action = request.order_line.action_preorder_review_allocations()
+        allocations = self.env["preorder.allocation"].search(action["domain"])
+        self.assertEqual(allocations.sale_line_id, order.order_line)
+        allocations.action_remove_allocations()
+        self.assertEqual(order.order_line.preorder_state, "parked")
+        self.assertEqual(request.order_line.preorder_atp, 5.0)
+        request.order_line.action_preorder_allocate()
+        self.assertEqual(order.order_line.preorder_state, "allocated")
+        request.preorder_allocation_ids.action_remove_allocations()
+        request.action_allocate_sales_orders()
+        self.assertEqual(order.order_line.preorder_state, "allocated")
+
+    def test_sync_promise_dates(self):
+        request = self._create_request("national", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 2, "national")])
+        request.order_line.date_planned = self._arrival(40)
+        self.assertEqual(
+            order.order_line.promise_date, self.today + timedelta(days=10), "not before sync"
+        )
+        request.action_sync_promise_dates()
+        self.assertEqual(order.order_line.promise_date, self.today + timedelta(days=40))
+
+    def test_manual_promise_date_is_logged(self):
+        self._create_request("national", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 2, "national")])
+        order.order_line.promise_date = self.today + timedelta(days=50)
+        self.assertIn("promise date", order.message_ids[0].body)
+
+    def test_allocation_constraints(self):
+        request = self._create_request("national", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 4, "national")], confirm=False)
+        order.action_confirm()
+        line = order.order_line
+        Allocation = self.env["preorder.allocation"]
+        with self.assertRaisesRegex(ValidationError, "Only 1 can still be promised"):
+            Allocation.create(
+                {
+                    "sale_line_id": line.id,
+                    "purchase_line_id": request.order_line.id,
+                    "product_id": self.product.id,
+                    "quantity": 2,
+                }
+            )
+        other = self._create_sale([(self.product, 1, "national")], confirm=False)
+        other.action_confirm()  # takes the last unit
+        line.preorder_allocation_ids.unlink()
+        with self.assertRaisesRegex(ValidationError, "more than the"):
+            Allocation.create(
+                {
+                    "sale_line_id": other.order_line.id,
+                    "purchase_line_id": request.order_line.id,
+                    "product_id": self.product.id,
+                    "quantity": 1,
+                }
+            )
+        international = self._create_request("international", [(self.product, 5, 10)])
+        with self.assertRaisesRegex(ValidationError, "cannot be allocated to"):
+            Allocation.create(
+                {
+                    "sale_line_id": line.id,
+                    "purchase_line_id": international.order_line.id,
+                    "product_id": self.product.id,
+                    "quantity": 1,
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "same product"):
+            Allocation.create(
+                {
+                    "sale_line_id": line.id,
+                    "purchase_line_id": request.order_line.id,
+                    "product_id": self.product_b.id,
+                    "quantity": 1,
+                }
+            )
+
+    def test_units_of_measure(self):
+        dozen = self.env.ref("uom.product_uom_dozen")
+        request = self._create_request("national", [(self.product, 1, 10, dozen)])
+        order = self._create_sale([(self.product, 1, "national", dozen)])
+        self.assertEqual(order.order_line.preorder_allocated_qty, 12.0, "in product units")
+        self.assertEqual(request.order_line.preorder_atp, 0.0)
+        units = self._create_sale([(self.product, 1, "national")])
+        self.assertEqual(units.order_line.preorder_state, "parked")
+
+    def test_fulfilment_and_details(self):
+        request = self._create_request("national", [(self.product, 5, 10)], confirm=True)
+        order = self._create_sale([(self.product, 4, "national")])
+        allocation = request.preorder_allocation_ids
+        self.assertEqual((allocation.quantity, allocation.qty_delivered), (4.0, 0.0))
+        self.assertEqual(allocation.partner_id, self.customer)
+        self._receive(request, {self.product: 5})
+        self.assertEqual(order.order_line.preorder_state, "released")
+        picking = order.picking_ids
+        picking.move_ids.quantity = 2
+        picking.move_ids.picked = True
+        picking.with_context(cancel_backorder=False)._action_done()
+        allocation.invalidate_recordset()
+        self.assertEqual(allocation.qty_delivered, 2.0)
+        self.assertEqual(allocation.fulfilled_percent, 50.0)
+
+    def test_national_threshold_activity_once(self):
+        user = self.env["res.users"].create({"name": "Planner", "login": "preorder_planner"})
+        self.company.write({"preorder_config_qty": 5, "preorder_activity_user_id": user.id})
+        request = self._create_request("national", [(self.product, 20, 10)])
+        order = self._create_sale([(self.product, 6, "national")])
+        small = self._create_sale([(self.product, 5, "national")])
+        activities = request.activity_ids.filtered(lambda a: a.user_id == user)
+        self.assertEqual(len(activities), 1, "one To-Do on the request, for the large line")
+        self.assertIn(order.name, activities.note)
+        self.assertFalse(small.activity_ids)
+        parked = self._create_sale([(self.product_b, 7, "national")])
+        self.assertEqual(len(parked.activity_ids.filtered(lambda a: a.user_id == user)), 1)
+        parked.order_line._preorder_schedule_threshold_activity()
+        self.assertEqual(len(parked.activity_ids), 1, "once per line")
