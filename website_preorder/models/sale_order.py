@@ -61,7 +61,9 @@ class SaleOrder(models.Model):
             lines = order.preorder_promise_changed_lines()
             if not lines:
                 continue
-            order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+            order.message_post_with_source(
+                template, message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
             for line in lines:
                 line.promise_date_notified = line.promise_date
             sent |= order
@@ -81,5 +83,7 @@ class SaleOrder(models.Model):
         template = self.env.ref("website_preorder.mail_template_preorder_released")
         for order in self:
             if order.preorder_release_lines():
-                order.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+                order.message_post_with_source(
+                    template, message_type="comment", subtype_xmlid="mail.mt_comment"
+                )
         released_lines.sudo().preorder_release_notified = True

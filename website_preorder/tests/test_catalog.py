@@ -1,0 +1,107 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import PreorderCase
+
+
+@tagged("post_install", "-at_install")
+class TestCatalog(PreorderCase):
+    def _refresh(self):
+        counts = self.env["product.product"]._cron_refresh_preorder_catalog()
+        self.product.invalidate_recordset()
+        self.product_b.invalidate_recordset()
+        return counts
+
+    def _flags(self, product=None):
+        product = product or self.product
+        return (
+            product.preorder_national_listed,
+            product.preorder_international_listed,
+            product.presale_listed,
+        )
+
+    def test_lists_each_kind(self):
+        self._create_request("national", [(self.product, 5, 10)])
+        self._create_request("international", [(self.product, 5, 10)])
+        self._create_request("presale", [(self.product_b, 5, 10)], confirm=True)
+        counts = self._refresh()
+        self.assertEqual(self._flags(), (True, True, False))
+        self.assertEqual(self._flags(self.product_b), (False, False, True))
+        self.assertEqual(counts["changed"], 2)
+        self.assertEqual(self._refresh()["changed"], 0, "nothing to change the second time")
+
+    def test_unlisted_when_quantity_taken(self):
+        self._create_request("national", [(self.product, 2, 10)])
+        self._refresh()
+        self._create_sale([(self.product, 2, "national")])
+        self._refresh()
+        self.assertEqual(self._flags(), (False, False, False))
+
+    def test_unlisted_when_request_cancelled_or_done(self):
+        cancelled = self._create_request("national", [(self.product, 2, 10)])
+        done = self._create_request("international", [(self.product, 2, 10)], confirm=True)
+        self._refresh()
+        self.assertEqual(self._flags(), (True, True, False))
+        cancelled.button_cancel()
+        done.button_done()
+        self._refresh()
+        self.assertEqual(self._flags(), (False, False, False))
+
+    def test_unlisted_when_received(self):
+        request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
+        self._refresh()
+        self._receive(request, {self.product: 2})
+        self._refresh()
+        self.assertFalse(self.product.preorder_national_listed)
+
+    def test_unlisted_when_arrival_passed(self):
+        self._create_request("national", [(self.product, 2, 3)])
+        self._refresh()
+        self.assertTrue(self.product.preorder_national_listed)
+        with freeze_time(self.today + timedelta(days=4)):
+            self._refresh()
+        self.assertFalse(self.product.preorder_national_listed)
+
+    def test_kind_disabled(self):
+        self._create_request("national", [(self.product, 2, 10)])
+        self.company.preorder_enabled = False
+        self._refresh()
+        self.assertFalse(self.product.preorder_national_listed)
+
+    def test_only_out_of_stock_setting(self):
+        self._create_request("national", [(self.product, 2, 10)])
+        self._set_stock(self.product, 1)
+        self._refresh()
+        self.assertTrue(self.product.preorder_national_listed, "setting off")
+        self.company.preorder_only_out_of_stock = True
+        self._refresh()
+        self.assertFalse(self.product.preorder_national_listed, "in stock: no pre-order")
+
+    def test_failing_record_is_isolated(self):
+        self._create_request("national", [(self.product, 2, 10), (self.product_b, 2, 10)])
+        Product = type(self.env["product.product"])
+        original = Product._preorder_refresh_listing
+        product_b_id = self.product_b.id
+
+        def flaky(records, company):
+            if product_b_id in records.ids:
+                raise ValueError("boom")
+            return original(records, company)
+
+        with (
+            patch.object(Product, "_preorder_refresh_listing", flaky),
+            self.assertLogs("odoo.addons.website_preorder.models.product_product", level="ERROR"),
+        ):
+            counts = self._refresh()
+        self.assertEqual(counts["failed"], 1)
+        self.assertTrue(self.product.preorder_national_listed, "the others are refreshed")
+        self.assertFalse(self.product_b.preorder_national_listed)
+
+    def test_cron_record(self):
+        cron = self.env.ref("website_preorder.ir_cron_refresh_catalog")
+        self.assertEqual((cron.interval_number, cron.interval_type), (15, "minutes"))
+        self.assertEqual(cron.code.strip(), "model._cron_refresh_preorder_catalog()")
