@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 1: set everything up and serve Odoo on http://localhost:$HTTP_PORT with
 # website_preorder and its demo data installed (login admin / admin).
+#   RESET_DB=1  rebuild the demo database instead of updating it
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tools/env.sh"
@@ -11,7 +12,7 @@ odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf")
 
 installed=$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$RUN_DB" -tAq \
     -c "select state from ir_module_module where name='website_preorder'" 2>/dev/null || true)
-if [ "$installed" = installed ]; then
+if [ "$installed" = installed ] && [ "${RESET_DB:-0}" != 1 ]; then
     echo "[run] updating website_preorder in $RUN_DB"
     "${odoo[@]}" -d "$RUN_DB" -u website_preorder --stop-after-init --log-level=warn
 else
