@@ -15,11 +15,21 @@
         "views/preorder_allocation_views.xml",
         "views/purchase_order_views.xml",
         "views/sale_order_views.xml",
+        "views/website_templates.xml",
         "views/product_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/preorder_promise_import_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "website_preorder/static/src/js/product_availability.js",
+            "website_preorder/static/src/xml/product_availability.xml",
+        ],
+        "web.assets_tests": [
+            "website_preorder/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "data/demo.xml",
     ],

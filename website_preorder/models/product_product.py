@@ -6,6 +6,7 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import format_date, formatLang
 
 from ..rules import availability as availability_rules
 from ..rules import presale as presale_rules
@@ -49,6 +50,9 @@ class ProductProduct(models.Model):
         "Listed for International Pre-order", readonly=True, copy=False, index=True
     )
     presale_listed = fields.Boolean("Listed for Pre-sale", readonly=True, copy=False, index=True)
+    preorder_purchase_line_ids = fields.One2many(
+        "purchase.order.line", "product_id", groups="purchase.group_purchase_user"
+    )
 
     @api.depends_context("company", "tz")
     def _compute_preorder_availability(self):
@@ -155,6 +159,170 @@ class ProductProduct(models.Model):
         for product, quantity, reserved in groups:
             result[product.id] = quantity - reserved
         return result
+
+    @api.model
+    def _preorder_open_request_domain(self, company):
+        today = self._preorder_today()
+        return [
+            ("preorder_kind", "!=", False),
+            ("state", "in", ["draft", "sent", "to approve", "purchase"]),
+            ("company_id", "=", company.id),
+            ("date_planned", ">=", self._preorder_day_start_utc(today)),
+        ]
+
+    @api.model
+    def _preorder_shop_domain(self, availability, company):
+        """Domain on product.template for a shop filter (SPEC §7).
+
+        Reads the stored catalogue flags, and stock and requests through
+        sub-queries: no per-product computation.
+        """
+        Product = self.sudo().with_context(active_test=False)
+        warehouses = company._get_preorder_warehouses()
+        in_stock = Product._search(
+            [
+                (
+                    "stock_quant_ids",
+                    "any",
+                    [
+                        ("location_id.usage", "=", "internal"),
+                        ("location_id.warehouse_id", "in", warehouses.ids),
+                        ("quantity", ">", 0),
+                    ],
+                )
+            ]
+        )
+        if availability == "in_stock":
+            return [("product_variant_ids", "in", in_stock)]
+        if availability in ("national", "international", "presale"):
+            flag = {
+                "national": "preorder_national_listed",
+                "international": "preorder_international_listed",
+                "presale": "presale_listed",
+            }[availability]
+            return [("product_variant_ids", "any", [(flag, "=", True)])]
+        if availability == "next_day":
+            on_request = Product._search(
+                [("preorder_purchase_line_ids", "any", self._preorder_open_request_domain(company))]
+            )
+            return [
+                ("next_day_shipping", "=", True),
+                ("product_variant_ids", "in", in_stock),
+                ("product_variant_ids", "not in", on_request),
+            ]
+        return []
+
+    def _preorder_on_request(self, company):
+        """Ids of these products on an open request (any kind, ATP or not), one query."""
+        if not self.ids:
+            return set()
+        groups = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                [("product_id", "in", self.ids), *self._preorder_open_request_domain(company)],
+                groupby=["product_id"],
+            )
+        )
+        return {product.id for (product,) in groups}
+
+    def _preorder_free_stock_by_warehouse(self, company):
+        """{warehouse: free quantity} of this product in the considered warehouses."""
+        self.ensure_one()
+        warehouses = company._get_preorder_warehouses()
+        result = dict.fromkeys(warehouses, 0.0)
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                self._preorder_quant_domain(company),
+                groupby=["location_id"],
+                aggregates=["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        for location, quantity, reserved in groups:
+            warehouse = location.warehouse_id
+            if warehouse in result:
+                result[warehouse] += quantity - reserved
+        return result
+
+    def _preorder_is_restock(self, company):
+        """True when the product's open pre-order requests are restocks ("Back-order")."""
+        self.ensure_one()
+        lines = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "=", self.id),
+                    ("preorder_kind", "in", ["national", "international"]),
+                    ("company_id", "=", company.id),
+                    ("preorder_atp", ">", 0),
+                ],
+                groupby=["order_id.is_restock"],
+            )
+        )
+        flags = {flag for (flag,) in lines}
+        return flags == {True}
+
+    def _preorder_website_info(self, website):
+        """What the product page shows: quantities, dates and prices only."""
+        self.ensure_one()
+        company = website.company_id.sudo()
+        product = self.with_company(company).sudo()
+        availability = product._get_preorder_availability(company)[product.id]
+        by_warehouse = product._preorder_free_stock_by_warehouse(company)
+        free = sum(by_warehouse.values())
+        on_request = product.id in product._preorder_on_request(company)
+        currency = website.currency_id
+
+        def when(date):
+            return format_date(self.env, date) if date else ""
+
+        presale_price = ""
+        if availability.presale.qty and company.presale_pricelist_id:
+            price = company.presale_pricelist_id._get_product_price(product, 1.0)
+            presale_price = formatLang(self.env, price, currency_obj=currency)
+        label = _("Back-order") if product._preorder_is_restock(company) else _("Pre-order")
+        options = []
+        if free > 0:
+            options.append({"kind": "stock", "label": _("From stock – standard delivery")})
+        if availability.national.qty > 0:
+            options.append({"kind": "national", "label": _("As %s", label.lower())})
+        if availability.presale.qty > 0:
+            options.append({"kind": "presale", "label": _("As pre-sale")})
+        if availability.international.qty > 0:
+            options.append({"kind": "international", "label": _("As international pre-order")})
+        if product.next_day_shipping and free > 0 and not on_request:
+            options.append({"kind": "next_day", "label": _("As next-day shipping")})
+        return {
+            "sku": product.default_code or "",
+            "label": label,
+            "stock": [
+                {"warehouse": warehouse.name, "qty": qty}
+                for warehouse, qty in by_warehouse.items()
+                if qty > 0
+            ],
+            "national": {
+                "qty": availability.national.qty,
+                "date": when(availability.national.date),
+            },
+            "international": {
+                "qty": availability.international.qty,
+                "date": when(availability.international.date),
+                "delivery_estimated_time": product.delivery_estimated_time or "",
+                "min_qty": product.preorder_min_qty,
+                "message": company.international_preorder_message or "",
+            },
+            "presale": {
+                "qty": availability.presale.qty,
+                "date": when(availability.presale.date),
+                "price": presale_price,
+                "message": company.presale_message or "",
+            },
+            "exclusivity_min_qty": product.exclusivity_min_qty,
+            "options": options,
+        }
 
     def _preorder_quant_domain(self, company):
         warehouses = company._get_preorder_warehouses()

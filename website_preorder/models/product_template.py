@@ -31,3 +31,28 @@ class ProductTemplate(models.Model):
                     _("The minimum and exclusivity quantities of %s cannot be negative.")
                     % template.display_name
                 )
+
+    def _get_additionnal_combination_info(self, product_or_template, quantity, date, website):
+        """The product page's availability table and "Buy it as" follow the variant."""
+        info = super()._get_additionnal_combination_info(
+            product_or_template, quantity, date, website
+        )
+        if product_or_template._name != "product.product" or not product_or_template:
+            info["preorder"] = False
+            return info
+        preorder = product_or_template._preorder_website_info(website)
+        info["preorder"] = preorder
+        if any(option["kind"] != "stock" for option in preorder["options"]):
+            # pre-orders are sold while out of stock: keep "Add to cart"
+            info["allow_out_of_stock_order"] = True
+        return info
+
+    def _search_get_detail(self, website, order, options):
+        detail = super()._search_get_detail(website, order, options)
+        availability = options.get("preorder_availability")
+        if availability:
+            company = website.company_id.sudo()
+            detail["base_domain"].append(
+                self.env["product.product"]._preorder_shop_domain(availability, company)
+            )
+        return detail

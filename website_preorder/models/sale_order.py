@@ -1,13 +1,18 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..rules.supply import REQUEST_KINDS
+from ..rules import cancellation as cancellation_rules
+from ..rules import cart as cart_rules
+from ..rules.supply import INTERNATIONAL, PRESALE, REQUEST_KINDS
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     preorder_line_count = fields.Integer(compute="_compute_preorder_line_count")
+    preorder_can_cancel = fields.Boolean(
+        "Customer may cancel", compute="_compute_preorder_can_cancel"
+    )
 
     @api.depends("order_line.preorder_kind")
     def _compute_preorder_line_count(self):
@@ -15,6 +20,29 @@ class SaleOrder(models.Model):
             order.preorder_line_count = len(
                 order.order_line.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
             )
+
+    @api.depends("state", "date_order", "company_id")
+    @api.depends_context("uid")
+    def _compute_preorder_can_cancel(self):
+        now = fields.Datetime.now()
+        for order in self:
+            company = order.company_id.sudo()
+            order.preorder_can_cancel = cancellation_rules.may_cancel(
+                company.preorder_cancel_enabled,
+                order.state,
+                order.date_order,
+                company.preorder_cancel_hours,
+                now,
+            )
+
+    def _preorder_portal_cancel(self):
+        """Cancel at the customer's request, inside the window; False when refused."""
+        self.ensure_one()
+        if not self.preorder_can_cancel:
+            return False
+        self.sudo()._action_cancel()
+        self.sudo()._message_log(body=_("Cancelled by the customer from the portal."))
+        return True
 
     def _action_confirm(self):
         # allocate before the deliveries exist, so none of them reserves too early
@@ -87,3 +115,142 @@ class SaleOrder(models.Model):
                     template, message_type="comment", subtype_xmlid="mail.mt_comment"
                 )
         released_lines.sudo().preorder_release_notified = True
+
+    # ------------------------------------------------------------------
+    # Website cart rules (SPEC §7): the same product as two kinds is two lines
+    # ------------------------------------------------------------------
+
+    def _cart_find_product_line(self, product_id, line_id=None, **kwargs):
+        lines = super()._cart_find_product_line(product_id, line_id=line_id, **kwargs)
+        if line_id:
+            return lines
+        kind = kwargs.get("preorder_kind") or cart_rules.STOCK
+        return lines.filtered(lambda line: line.preorder_kind == kind)
+
+    def _prepare_order_line_values(self, product_id, quantity, **kwargs):
+        values = super()._prepare_order_line_values(product_id, quantity, **kwargs)
+        values["preorder_kind"] = kwargs.get("preorder_kind") or cart_rules.STOCK
+        values["preorder_exclusivity"] = bool(kwargs.get("preorder_exclusivity"))
+        return values
+
+    def _get_common_product_lines(self, line=None, product=None):
+        # only lines served from stock compete for free stock
+        lines = super()._get_common_product_lines(line=line, product=product)
+        return lines.filtered(lambda sol: sol.preorder_kind in (cart_rules.STOCK, "next_day"))
+
+    def _verify_updated_quantity(self, order_line, product_id, new_qty, **kwargs):
+        kind = order_line.preorder_kind if order_line else kwargs.get("preorder_kind") or "stock"
+        if kind == cart_rules.STOCK:
+            return super()._verify_updated_quantity(order_line, product_id, new_qty, **kwargs)
+        product = self.env["product.product"].browse(product_id)
+        exclusivity = (
+            order_line.preorder_exclusivity
+            if order_line
+            else bool(kwargs.get("preorder_exclusivity"))
+        )
+        facts = self._preorder_cart_facts(product, kind, order_line, new_qty, exclusivity)
+        message = cart_rules.refusal(facts)
+        if message:
+            return (order_line.product_uom_qty if order_line else 0), _(message)
+        return new_qty, ""
+
+    def _preorder_needed_pricelist(self, kind):
+        company = self.company_id
+        if kind == PRESALE:
+            return company.presale_pricelist_id.id or 0
+        if kind == INTERNATIONAL:
+            return company.international_pricelist_id.id or 0
+        return 0
+
+    def _preorder_cart_facts(self, product, kind, order_line, new_qty, exclusivity):
+        """Gather what rules.cart needs: a few grouped reads, no loop of queries."""
+        company = self.company_id.sudo()
+        others = self.order_line - order_line
+        same = others.filtered(lambda line: line.product_id == product)
+        kind_total = sum(
+            same.filtered(lambda sol: sol.preorder_kind == kind).mapped("product_uom_qty")
+        )
+        product = product.with_company(company).sudo()
+        on_request = False
+        if kind == "next_day":
+            free = product._preorder_free_stock(company)[product.id]
+            stock_in_cart = sum(
+                same.filtered(lambda sol: sol.preorder_kind == cart_rules.STOCK).mapped(
+                    "product_uom_qty"
+                )
+            )
+            offered = free - stock_in_cart
+            on_request = product.id in product._preorder_on_request(company)
+            enabled = True
+        elif kind in REQUEST_KINDS:
+            availability = product._get_preorder_availability(company)[product.id]
+            offered = availability.get(kind).qty
+            enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
+        else:
+            offered, enabled = 0.0, False
+        return cart_rules.CartLine(
+            kind=kind,
+            quantity=new_qty,
+            kind_total=kind_total + new_qty,
+            offered=offered,
+            kind_enabled=enabled,
+            min_qty=product.preorder_min_qty,
+            exclusivity=exclusivity,
+            exclusivity_min_qty=product.exclusivity_min_qty,
+            next_day_product=product.next_day_shipping,
+            on_request=on_request,
+            pricelist_id=self.pricelist_id.id or 0,
+            excluded_pricelist_id=company.preorder_excluded_pricelist_id.id or 0,
+            next_day_pricelist_ids=frozenset(
+                (company.next_day_cash_pricelist_id | company.next_day_credit_pricelist_id).ids
+            ),
+            needed_pricelist_id=self._preorder_needed_pricelist(kind),
+            other_needed_pricelist_ids=frozenset(
+                self._preorder_needed_pricelist(line.preorder_kind) for line in others
+            ),
+        )
+
+    def _cart_update(self, *args, **kwargs):
+        kind = kwargs.get("preorder_kind")
+        if kind and kind not in cart_rules.SALE_KINDS:
+            raise UserError(_("Unknown way to buy: %s", kind))
+        result = super()._cart_update(*args, **kwargs)
+        self._preorder_apply_pricelist()
+        return result
+
+    def _preorder_apply_pricelist(self):
+        """Pre-sale lines put the cart on the Pre-sale Pricelist, international
+        lines on the International Preorder Pricelist; without such lines the
+        cart returns to the website's pricelist."""
+        self.ensure_one()
+        needed = {self._preorder_needed_pricelist(line.preorder_kind) for line in self.order_line}
+        needed.discard(0)
+        forced = {
+            self._preorder_needed_pricelist(PRESALE),
+            self._preorder_needed_pricelist(INTERNATIONAL),
+        }
+        forced.discard(0)
+        if len(needed) == 1:
+            self._cart_update_pricelist(pricelist_id=needed.pop())
+        elif not needed and self.pricelist_id.id in forced and self.website_id:
+            default = self.website_id.with_company(self.company_id)._get_current_pricelist()
+            if default and default.id not in forced:
+                self._cart_update_pricelist(pricelist_id=default.id)
+
+    def _check_cart_is_ready_to_be_paid(self):
+        """Re-check every pre-order, pre-sale and next-day line before payment."""
+        messages = []
+        for line in self.order_line.filtered(lambda sol: sol.preorder_kind != cart_rules.STOCK):
+            facts = self._preorder_cart_facts(
+                line.product_id,
+                line.preorder_kind,
+                line,
+                line.product_uom_qty,
+                line.preorder_exclusivity,
+            )
+            message = cart_rules.refusal(facts)
+            if message:
+                messages.append(f"{line.product_id.display_name}: {_(message)}")
+        if messages:
+            raise UserError("\n".join(messages))
+        return super()._check_cart_is_ready_to_be_paid()

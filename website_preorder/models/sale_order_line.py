@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..rules import allocation as allocation_rules
 from ..rules import release as release_rules
@@ -55,6 +56,9 @@ class SaleOrderLine(models.Model):
         groups=STAFF,
     )
     preorder_release_notified = fields.Boolean(copy=False, groups=STAFF)
+    preorder_exclusivity = fields.Boolean(
+        "Exclusivity", help="The shopper asked for the exclusivity of this product."
+    )
     preorder_activity_scheduled = fields.Boolean(copy=False, groups=STAFF)
 
     @api.depends(
@@ -88,6 +92,26 @@ class SaleOrderLine(models.Model):
     def _compute_preorder_request_ids(self):
         for line in self:
             line.preorder_request_ids = line.preorder_allocation_ids.purchase_order_id
+
+    def get_description_following_lines(self):
+        """Cart and checkout lines tell the kind and its date (SPEC §7)."""
+        lines = super().get_description_following_lines()
+        label = self._preorder_kind_description()
+        return [*lines, label] if label else lines
+
+    def _preorder_kind_description(self):
+        self.ensure_one()
+        kind = self.preorder_kind
+        if kind == "stock":
+            return ""
+        label = dict(self._fields["preorder_kind"]._description_selection(self.env))[kind]
+        date = self.promise_date
+        if not date and kind in REQUEST_KINDS:
+            availability = self.product_id.sudo()._get_preorder_availability(self.company_id)
+            date = availability[self.product_id.id].get(kind).date
+        if date:
+            return _("%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date))
+        return label
 
     def _preorder_to_product_qty(self, quantity):
         self.ensure_one()

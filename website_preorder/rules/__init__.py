@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     atp,
     availability,
     cancellation,
+    cart,
     presale,
     promise_csv,
     release,

@@ -1,0 +1,77 @@
+import pytest
+
+from rules.cart import CartLine, refusal
+
+
+def line(**values):
+    base = {"kind": "national", "quantity": 1, "kind_total": 1, "offered": 5}
+    return CartLine(**{**base, **values})
+
+
+def test_allowed_within_offer():
+    assert refusal(line()) is None
+    assert refusal(line(quantity=5, kind_total=5)) is None
+
+
+def test_quantity_beyond_offer():
+    # 3 of the same kind are on other lines of the cart: 2 left for this one
+    assert refusal(line(quantity=3, kind_total=6)) == "Only 2 available as pre-order."
+    assert "Only 0 available" in refusal(line(quantity=1, kind_total=1, offered=0))
+
+
+def test_removal_always_allowed():
+    assert refusal(line(quantity=0, kind_total=0, offered=0, kind_enabled=False)) is None
+
+
+def test_unknown_and_disabled_kinds():
+    assert "Unknown way to buy" in refusal(line(kind="weekly"))
+    assert "cannot be bought as pre-sale" in refusal(line(kind="presale", kind_enabled=False))
+
+
+def test_international_minimum():
+    assert "at least 3" in refusal(line(kind="international", quantity=2, kind_total=2, min_qty=3))
+    assert refusal(line(kind="international", quantity=3, kind_total=3, min_qty=3)) is None
+
+
+def test_exclusivity_minimum():
+    refused = line(exclusivity=True, exclusivity_min_qty=4, quantity=3, kind_total=3)
+    assert "Exclusivity" in refusal(refused)
+    assert refusal(line(exclusivity=False, exclusivity_min_qty=4)) is None, "not asked for"
+
+
+def test_excluded_pricelist():
+    assert "with your price list" in refusal(line(pricelist_id=7, excluded_pricelist_id=7))
+    assert refusal(line(kind="stock", pricelist_id=7, excluded_pricelist_id=7)) is None
+
+
+def test_two_pricelists_conflict():
+    conflict = line(
+        kind="presale", needed_pricelist_id=3, other_needed_pricelist_ids=frozenset({4})
+    )
+    assert "another price list" in refusal(conflict)
+    same = line(kind="presale", needed_pricelist_id=3, other_needed_pricelist_ids=frozenset({3}))
+    assert refusal(same) is None
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"next_day_product": False}, "not offered for next-day"),
+        ({"on_request": True}, "not offered for next-day"),
+        ({"pricelist_id": 1}, "Cash or Credit Next Day"),
+        ({"quantity": 9, "kind_total": 9}, "Only 5 available as next-day shipping."),
+    ],
+)
+def test_next_day(values, message):
+    base = {
+        "kind": "next_day",
+        "next_day_product": True,
+        "pricelist_id": 2,
+        "next_day_pricelist_ids": frozenset({2, 3}),
+    }
+    assert message in refusal(line(**{**base, **values}))
+    assert refusal(line(**base)) is None
+
+
+def test_stock_lines_left_to_odoo():
+    assert refusal(line(kind="stock", quantity=50, kind_total=50, offered=0)) is None

@@ -1,0 +1,46 @@
+from odoo.http import request
+
+from odoo.addons.website_sale.controllers.main import WebsiteSale
+
+#: the shop's availability filters, in display order
+SHOP_FILTERS = ("in_stock", "presale", "national", "international", "next_day")
+
+
+class PreorderWebsiteSale(WebsiteSale):
+    @staticmethod
+    def _preorder_availability(post):
+        """The availability filter asked for, or None (unknown values are ignored)."""
+        value = post.get("availability")
+        return value if value in SHOP_FILTERS else None
+
+    def _get_search_options(self, **kwargs):
+        options = super()._get_search_options(**kwargs)
+        options["preorder_availability"] = self._preorder_availability(kwargs)
+        return options
+
+    def _shop_get_query_url_kwargs(self, *args, **post):
+        kwargs = super()._shop_get_query_url_kwargs(*args, **post)
+        kwargs["availability"] = self._preorder_availability(post)
+        return kwargs
+
+    def _get_additional_extra_shop_values(self, values, **post):
+        result = super()._get_additional_extra_shop_values(values, **post)
+        result["preorder_availability"] = self._preorder_availability(post)
+        result["preorder_shop_filters"] = self._preorder_shop_filters()
+        return result
+
+    def _preorder_shop_filters(self):
+        company = request.website.company_id.sudo()
+        labels = {
+            "in_stock": request.env._("In stock"),
+            "presale": request.env._("Pre-sale"),
+            "national": request.env._("National pre-order"),
+            "international": request.env._("International pre-order"),
+            "next_day": request.env._("Next-day shipping"),
+        }
+        hidden = set()
+        if not company.preorder_enabled:
+            hidden |= {"national", "international"}
+        if not company.presale_enabled:
+            hidden.add("presale")
+        return [(key, labels[key]) for key in SHOP_FILTERS if key not in hidden]

@@ -1,0 +1,56 @@
+/** @odoo-module **/
+
+import { WebsiteSale } from "@website_sale/js/website_sale";
+import { renderToElement } from "@web/core/utils/render";
+
+/**
+ * Product page: render the availability table and "Buy it as" for the selected
+ * variant from its combination info (server data: quantities, dates, prices),
+ * and send the chosen kind with "Add to cart". The server checks everything again.
+ */
+WebsiteSale.include({
+    events: Object.assign({}, WebsiteSale.prototype.events, {
+        "change input[name='preorder_kind']": "_onChangePreorderKind",
+    }),
+
+    _onChangeCombination(ev, $parent, combination) {
+        const result = this._super(...arguments);
+        const container = $parent[0] && $parent[0].querySelector("#preorder_availability");
+        if (container) {
+            this._preorderInfo = combination.preorder || null;
+            this._renderPreorder(container);
+        }
+        return result;
+    },
+
+    _renderPreorder(container, selected) {
+        const info = this._preorderInfo;
+        container.replaceChildren();
+        if (!info) {
+            return;
+        }
+        const kinds = info.options.map((option) => option.kind);
+        const current = container.dataset.selected;
+        selected = selected || (kinds.includes(current) ? current : kinds[0]);
+        container.dataset.selected = selected || "";
+        container.appendChild(
+            renderToElement("website_preorder.ProductAvailability", { info, selected })
+        );
+    },
+
+    _onChangePreorderKind(ev) {
+        const container = ev.currentTarget.closest("#preorder_availability");
+        this._renderPreorder(container, ev.currentTarget.value);
+    },
+
+    _updateRootProduct($form, productId, productTemplateId) {
+        this._super(...arguments);
+        const kind = $form.find("input[name='preorder_kind']:checked").val();
+        if (kind) {
+            this.rootProduct.preorder_kind = kind;
+        }
+        if ($form.find("input[name='preorder_exclusivity']").is(":checked")) {
+            this.rootProduct.preorder_exclusivity = true;
+        }
+    },
+});
