@@ -249,7 +249,7 @@ class ProductProduct(models.Model):
     def _preorder_is_restock(self, company):
         """True when the product's open pre-order requests are restocks ("Back-order")."""
         self.ensure_one()
-        lines = (
+        groups = (
             self.env["purchase.order.line"]
             .sudo()
             ._read_group(
@@ -259,10 +259,10 @@ class ProductProduct(models.Model):
                     ("company_id", "=", company.id),
                     ("preorder_atp", ">", 0),
                 ],
-                groupby=["order_id.is_restock"],
+                groupby=["order_id"],
             )
         )
-        flags = {flag for (flag,) in lines}
+        flags = {order.is_restock for (order,) in groups}
         return flags == {True}
 
     def _preorder_website_info(self, website):

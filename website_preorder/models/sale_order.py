@@ -151,6 +151,8 @@ class SaleOrder(models.Model):
         facts = self._preorder_cart_facts(product, kind, order_line, new_qty, exclusivity)
         message = cart_rules.refusal(facts)
         if message:
+            # also kept on the cart, for the "go to cart" flow (shown once there)
+            self.shop_warning = _(message)
             return (order_line.product_uom_qty if order_line else 0), _(message)
         return new_qty, ""
 

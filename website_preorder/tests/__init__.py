@@ -10,4 +10,6 @@ from . import (
     test_requests,
     test_security,
     test_settings,
+    test_website,
+    test_website_cart,
 )

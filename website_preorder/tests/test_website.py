@@ -1,0 +1,181 @@
+import json
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import PreorderCase
+
+
+@tagged("post_install", "-at_install")
+class TestWebsite(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.env.ref("website_sale.products_attributes").active = True
+        cls.gadget = cls._create_product(
+            "Tour Pre-order Gadget", "TOUR-GADGET", is_published=True, sale_ok=True
+        )
+        cls.mug = cls._create_product("Tour Stock Mug", "TOUR-MUG", is_published=True)
+        cls._set_stock(cls.mug, 10)
+        cls._create_request("national", [(cls.gadget, 5, 10)], warehouse=cls.wh1)
+        cls.env["product.product"]._cron_refresh_preorder_catalog()
+
+    def _shop_names(self, query):
+        html = self.url_open(f"/shop?{query}").text
+        return {name for name in ("Tour Pre-order Gadget", "Tour Stock Mug") if name in html}
+
+    def test_shop_filters(self):
+        self.assertEqual(self._shop_names("availability=national"), {"Tour Pre-order Gadget"})
+        self.assertEqual(self._shop_names("availability=in_stock"), {"Tour Stock Mug"})
+        self.assertEqual(self._shop_names("availability=presale"), set())
+        self.assertEqual(
+            self._shop_names("availability=national&search=Mug"), set(), "combines with search"
+        )
+        self.assertEqual(
+            self._shop_names("availability=bogus&search=Tour"),
+            {"Tour Pre-order Gadget", "Tour Stock Mug"},
+            "an unknown filter is ignored",
+        )
+
+    def _combination(self, product, **extra):
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "product_template_id": product.product_tmpl_id.id,
+                "product_id": product.id,
+                "combination": [],
+                "add_qty": 1,
+                **extra,
+            },
+        }
+        response = self.url_open(
+            "/website_sale/get_combination_info",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()
+
+    def test_combination_info_exposes_quantities_only(self):
+        result = self._combination(self.gadget)["result"]
+        info = result["preorder"]
+        self.assertEqual(info["national"]["qty"], 5.0)
+        self.assertEqual([o["kind"] for o in info["options"]], ["national"])
+        self.assertTrue(result["allow_out_of_stock_order"])
+        text = json.dumps(info)
+        request = self.env["purchase.order"].search([("preorder_kind", "=", "national")], limit=1)
+        self.assertNotIn(request.name, text, "no request reference")
+        self.assertNotIn(self.vendor.name, text, "no vendor")
+
+    def test_combination_info_bad_input(self):
+        self.assertIn("error", self._combination(self.gadget, add_qty="lots"))
+        missing = self._combination(self.gadget, product_id=999999999)
+        self.assertNotIn("preorder_national", json.dumps(missing))
+
+    def _info_queries(self):
+        self.gadget._preorder_website_info(self.website)  # warm the ormcaches
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        info = self.gadget._preorder_website_info(self.website)
+        return self.env.cr.sql_log_count - before, info
+
+    def test_product_page_queries_do_not_grow_with_warehouses(self):
+        self.company.write(
+            {"preorder_warehouse_mode": "several", "preorder_warehouse_ids": self.wh1.ids}
+        )
+        self._set_stock(self.gadget, 1, self.wh1)
+        one, info = self._info_queries()
+        self.assertEqual(len(info["stock"]), 1)
+        warehouses = self.wh1
+        for index in range(4):
+            warehouse = self.env["stock.warehouse"].create(
+                {"name": f"Extra WH {index}", "code": f"XW{index}"}
+            )
+            warehouses |= warehouse
+            self._set_stock(self.gadget, 1, warehouse)
+            self._create_request("national", [(self.gadget, 1, 10)], warehouse=warehouse)
+        self.company.preorder_warehouse_ids = warehouses
+        five, info = self._info_queries()
+        self.assertEqual(len(info["stock"]), 5, "free stock per warehouse")
+        self.assertEqual(info["national"]["qty"], 9.0)
+        self.assertEqual(five, one, f"1 warehouse: {one} queries, 5 warehouses: {five}")
+        print(f"product page availability queries: 1 warehouse {one}, 5 warehouses {five}")
+
+    def test_tour_shop_filters(self):
+        self.start_tour("/shop", "website_preorder_shop_filters")
+
+    def test_tour_buy_as_preorder(self):
+        self.start_tour("/shop", "website_preorder_buy_as_preorder")
+        order = self.env["sale.order"].search(
+            [("order_line.product_id", "=", self.gadget.id)], order="id desc", limit=1
+        )
+        self.assertEqual(order.order_line.preorder_kind, "national")
+        self.assertEqual(order.order_line.product_uom_qty, 1)
+
+    def test_tour_refused_add(self):
+        self.start_tour("/shop", "website_preorder_refused_add")
+        self.assertFalse(
+            self.env["sale.order.line"].search([("product_id", "=", self.gadget.id)]),
+            "nothing was added",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalCancel(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
+        cls.portal = new_test_user(
+            cls.env, "cancel_portal", password="cancel_portal_pw", groups="base.group_portal"
+        )
+        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.order = cls._create_sale([(cls.product, 2, "national")], partner=cls.portal.partner_id)
+        cls.other = cls._create_sale([(cls.product, 1, "national")])
+
+    def _cancel(self, order):
+        page = self.url_open(f"/my/orders/{order.id}")
+        csrf = (
+            page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            if ('name="csrf_token"' in page.text)
+            else ""
+        )
+        return self.url_open(
+            f"/my/orders/{order.id}/preorder_cancel",
+            data={"csrf_token": csrf, "access_token": ""},
+        )
+
+    def test_order_page_shows_kind_and_promise_date(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        html = self.url_open(f"/my/orders/{self.order.id}").text
+        self.assertIn("preorder_line_kind", html)
+        self.assertIn("Pre-order — expected", html)
+        self.assertIn("preorder_cancel_button", html)
+
+    def test_cancel_inside_the_window(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "cancel")
+        self.assertFalse(self.order.order_line.preorder_allocation_ids, "allocations freed")
+
+    def test_refused_after_the_window_or_for_others_or_when_off(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self._cancel(self.other)
+        self.assertEqual(self.other.state, "sale", "someone else's order")
+        self.order.date_order = self.order.date_order.replace(year=2020)
+        html = self.url_open(f"/my/orders/{self.order.id}").text
+        self.assertNotIn("preorder_cancel_button", html, "the button is gone")
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "sale", "after the time limit")
+        self.order.date_order = self.other.date_order
+        self.company.preorder_cancel_enabled = False
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "sale", "setting off")
+
+    def test_post_without_csrf_is_refused(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        response = self.url_open(
+            f"/my/orders/{self.order.id}/preorder_cancel", data={"access_token": ""}
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.order.state, "sale")
