@@ -78,3 +78,4 @@ def test_cancellation_window():
     assert not cancellation.may_cancel(True, "draft", confirmed, 24, confirmed)
     assert not cancellation.may_cancel(True, "sale", confirmed, 0, confirmed)
     assert not cancellation.may_cancel(True, "sale", None, 24, confirmed)
+    assert not cancellation.may_cancel(True, "sale", confirmed, 24, confirmed, started=True)

@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -69,7 +70,7 @@ class PreorderAllocation(models.Model):
         """The sale line's delivered quantity covers its allocations oldest first."""
         for line, allocations in self.grouped("sale_line_id").items():
             delivered = line._preorder_to_product_qty(line.qty_delivered)
-            for allocation in allocations.sorted(lambda a: (a.date_planned, a.id)):
+            for allocation in allocations.sorted(lambda a: (a.date_planned or datetime.max, a.id)):
                 share = max(0.0, min(allocation.quantity, delivered))
                 delivered -= share
                 allocation.qty_delivered = share

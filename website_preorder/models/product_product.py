@@ -375,16 +375,18 @@ class ProductProduct(models.Model):
         return changed
 
     @api.model
+    def _preorder_request_products(self, company, kinds=None):
+        """Products on requests of the company (of ``kinds``), in one grouped query."""
+        domain = [("company_id", "=", company.id), ("product_id", "!=", False)]
+        domain.append(
+            ("preorder_kind", "in", list(kinds)) if kinds else ("preorder_kind", "!=", False)
+        )
+        groups = self.env["purchase.order.line"].sudo()._read_group(domain, groupby=["product_id"])
+        return self.browse({product.id for (product,) in groups})
+
+    @api.model
     def _preorder_catalog_candidates(self, company):
         """Products with requests of the company, plus those listed now."""
-        lines = (
-            self.env["purchase.order.line"]
-            .sudo()
-            ._read_group(
-                [("preorder_kind", "!=", False), ("company_id", "=", company.id)],
-                groupby=["product_id"],
-            )
-        )
         listed = self.with_context(active_test=False).search(
             [
                 ("company_id", "in", (company.id, False)),
@@ -395,7 +397,7 @@ class ProductProduct(models.Model):
                 ("presale_listed", "=", True),
             ]
         )
-        return self.browse({product.id for (product,) in lines}) | listed
+        return self._preorder_request_products(company) | listed
 
     @api.model
     def _cron_refresh_preorder_catalog(self, batch_size=1000):
@@ -489,8 +491,11 @@ class ProductProduct(models.Model):
         )
         Item = self.env["product.pricelist.item"].sudo()
         Item.browse(delete).unlink()
+        by_price = {}
         for item_id, price in update.items():
-            Item.browse(item_id).fixed_price = price
+            by_price.setdefault(price, []).append(item_id)
+        for price, item_ids in by_price.items():
+            Item.browse(item_ids).write({"fixed_price": price})
         products_by_id = {product.id: product for product in products}
         Item.create(
             [
@@ -535,14 +540,7 @@ class ProductProduct(models.Model):
 
     @api.model
     def _presale_price_candidates(self, company):
-        lines = (
-            self.env["purchase.order.line"]
-            .sudo()
-            ._read_group(
-                [("preorder_kind", "=", PRESALE), ("company_id", "=", company.id)],
-                groupby=["product_id"],
-            )
-        )
+        """Variants of pre-sale requests, plus those holding a rule the addon wrote."""
         items = (
             self.env["product.pricelist.item"]
             .sudo()
@@ -554,4 +552,5 @@ class ProductProduct(models.Model):
                 groupby=["product_id"],
             )
         )
-        return self.browse({product.id for (product,) in lines + items})
+        managed = self.browse({product.id for (product,) in items})
+        return self._preorder_request_products(company, [PRESALE]) | managed

@@ -21,18 +21,21 @@ class SaleOrder(models.Model):
                 order.order_line.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
             )
 
-    @api.depends("state", "date_order", "company_id")
+    @api.depends("state", "date_order", "company_id", "order_line.qty_delivered",
+                 "order_line.qty_invoiced")  # fmt: skip
     @api.depends_context("uid")
     def _compute_preorder_can_cancel(self):
         now = fields.Datetime.now()
         for order in self:
             company = order.company_id.sudo()
+            lines = order.sudo().order_line
             order.preorder_can_cancel = cancellation_rules.may_cancel(
                 company.preorder_cancel_enabled,
                 order.state,
                 order.date_order,
                 company.preorder_cancel_hours,
                 now,
+                started=any(lines.mapped("qty_delivered")) or any(lines.mapped("qty_invoiced")),
             )
 
     def _preorder_portal_cancel(self):

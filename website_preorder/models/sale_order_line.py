@@ -56,6 +56,11 @@ class SaleOrderLine(models.Model):
         groups=STAFF,
     )
     preorder_release_notified = fields.Boolean(copy=False, groups=STAFF)
+    preorder_expected_date = fields.Date(
+        "Expected",
+        compute="_compute_preorder_expected_date",
+        help="The promise date, or while there is none the earliest Expected Arrival on offer.",
+    )
     preorder_exclusivity = fields.Boolean(
         "Exclusivity", help="The shopper asked for the exclusivity of this product."
     )
@@ -93,6 +98,21 @@ class SaleOrderLine(models.Model):
         for line in self:
             line.preorder_request_ids = line.preorder_allocation_ids.purchase_order_id
 
+    @api.depends("promise_date", "preorder_kind", "product_id")
+    @api.depends_context("company", "tz")
+    def _compute_preorder_expected_date(self):
+        """Computed for the whole recordset: one availability query per company."""
+        waiting = self.filtered(
+            lambda line: not line.promise_date and line.preorder_kind in REQUEST_KINDS
+        )
+        dates = {}
+        for company, lines in waiting.grouped("company_id").items():
+            availability = lines.product_id.sudo()._get_preorder_availability(company)
+            for line in lines:
+                dates[line.id] = availability[line.product_id.id].get(line.preorder_kind).date
+        for line in self:
+            line.preorder_expected_date = line.promise_date or dates.get(line.id) or False
+
     def get_description_following_lines(self):
         """Cart and checkout lines tell the kind and its date (SPEC §7)."""
         lines = super().get_description_following_lines()
@@ -105,10 +125,7 @@ class SaleOrderLine(models.Model):
         if kind == "stock":
             return ""
         label = dict(self._fields["preorder_kind"]._description_selection(self.env))[kind]
-        date = self.promise_date
-        if not date and kind in REQUEST_KINDS:
-            availability = self.product_id.sudo()._get_preorder_availability(self.company_id)
-            date = availability[self.product_id.id].get(kind).date
+        date = self.preorder_expected_date
         if date:
             return _("%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date))
         return label
@@ -157,19 +174,22 @@ class SaleOrderLine(models.Model):
 
         Returns the lines whose promise date changed.
         """
-        changed = self.browse()
-        for line in self:
-            if line.preorder_kind not in REQUEST_KINDS:
-                continue
-            if line.preorder_parked_qty or not line.preorder_allocation_ids:
-                new = False
-            else:
-                arrivals = line.preorder_allocation_ids.mapped("date_planned")
-                new = allocation_rules.promise_date(arrivals)
-                new = new and new.date()
+        by_date = {}
+        for line in self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS):
+            new = False
+            if not line.preorder_parked_qty and line.preorder_allocation_ids:
+                arrival = allocation_rules.promise_date(
+                    line.preorder_allocation_ids.mapped("date_planned")
+                )
+                # the day it arrives in the user's timezone, as availability counts it
+                new = arrival and fields.Date.context_today(line, timestamp=arrival)
             if new != line.promise_date:
-                changed |= line
-                line.with_context(preorder_system_update=True).promise_date = new
+                by_date.setdefault(new, []).append(line.id)
+        changed = self.browse()
+        for new, ids in by_date.items():
+            lines = self.browse(ids)
+            lines.with_context(preorder_system_update=True).write({"promise_date": new})
+            changed |= lines
         return changed
 
     def write(self, vals):

@@ -10,9 +10,13 @@ def cancel_deadline(confirmed_at, hours):
     return confirmed_at + timedelta(hours=hours)
 
 
-def may_cancel(enabled, state, confirmed_at, hours, now):
-    """True while an enabled, confirmed order is within its cancellation window."""
-    if not enabled or state != "sale":
+def may_cancel(enabled, state, confirmed_at, hours, now, started=False):
+    """True while an enabled, confirmed order is within its cancellation window.
+
+    ``started``: something was already delivered or invoiced; then the customer
+    can no longer cancel from the portal.
+    """
+    if not enabled or state != "sale" or started:
         return False
     deadline = cancel_deadline(confirmed_at, hours)
     return deadline is not None and now <= deadline

@@ -172,6 +172,13 @@ class TestPortalCancel(HttpCase, PreorderCase):
         self._cancel(self.order)
         self.assertEqual(self.order.state, "sale", "setting off")
 
+    def test_refused_once_delivered(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self.order.order_line.qty_delivered_method = "manual"
+        self.order.order_line.qty_delivered = 1
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "sale", "something was delivered")
+
     def test_post_without_csrf_is_refused(self):
         self.authenticate("cancel_portal", "cancel_portal_pw")
         response = self.url_open(
