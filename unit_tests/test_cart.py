@@ -1,6 +1,6 @@
 import pytest
 
-from rules.cart import CartLine, refusal
+from rules.cart import CartLine, is_valid_quantity, refusal
 
 
 def line(**values):
@@ -75,3 +75,13 @@ def test_next_day(values, message):
 
 def test_stock_lines_left_to_odoo():
     assert refusal(line(kind="stock", quantity=50, kind_total=50, offered=0)) is None
+
+
+@pytest.mark.parametrize("value", [None, "", 1, "3", -2, "0", 0, 1e6])
+def test_valid_quantities(value):
+    assert is_valid_quantity(value)
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", 2.5, "1e9", 10**7, True, [], "nan", "inf"])
+def test_invalid_quantities(value):
+    assert not is_valid_quantity(value)

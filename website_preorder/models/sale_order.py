@@ -219,6 +219,10 @@ class SaleOrder(models.Model):
         kind = kwargs.get("preorder_kind")
         if kind and kind not in cart_rules.SALE_KINDS:
             raise UserError(_("Unknown way to buy: %s", kind))
+        for name in ("add_qty", "set_qty"):
+            # Odoo turns a quantity it cannot read into 1: refuse it instead
+            if not cart_rules.is_valid_quantity(kwargs.get(name)):
+                raise UserError(_("The quantity must be a whole number."))
         result = super()._cart_update(*args, **kwargs)
         self._preorder_apply_pricelist()
         return result

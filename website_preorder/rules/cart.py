@@ -5,6 +5,7 @@ refused, or None when it is allowed. The website's sale.order hooks gather the
 facts and call it; a refused change changes nothing.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from .supply import INTERNATIONAL, NATIONAL, PRESALE
@@ -73,3 +74,22 @@ def refusal(line):
         available = max(line.offered - (line.kind_total - line.quantity), 0)
         return f"Only {available:g} available as {label}."
     return None
+
+
+MAX_QUANTITY = 10**6
+
+
+def is_valid_quantity(value):
+    """A cart quantity as it comes from a form or JSON: absent, or a whole number
+    of reasonable size (negative values decrease a line)."""
+    if value is None or value is False or value == "":
+        return True
+    if isinstance(value, bool):
+        return False
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return False
+    if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
+        return False
+    return number == int(number)

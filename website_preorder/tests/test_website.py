@@ -186,3 +186,140 @@ class TestPortalCancel(HttpCase, PreorderCase):
         )
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.order.state, "sale")
+
+
+@tagged("post_install", "-at_install")
+class TestWebsiteTours(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref("website_sale.products_attributes").active = True
+        colour = cls.env["product.attribute"].create(
+            {
+                "name": "Tour Colour",
+                "display_type": "radio",
+                "value_ids": [(0, 0, {"name": "Tour Red"}), (0, 0, {"name": "Tour Blue"})],
+            }
+        )
+        cls.chair = cls.env["product.template"].create(
+            {
+                "name": "Tour Colour Chair",
+                "type": "consu",
+                "is_storable": True,
+                "is_published": True,
+                "list_price": 50,
+                "attribute_line_ids": [
+                    (0, 0, {"attribute_id": colour.id, "value_ids": [(6, 0, colour.value_ids.ids)]})
+                ],
+            }
+        )
+        variants = cls.chair.product_variant_ids
+        cls.red = variants.filtered(
+            lambda v: v.product_template_attribute_value_ids.name == "Tour Red"
+        )
+        cls.blue = variants - cls.red
+        cls._create_request("national", [(cls.red, 4, 10)], is_restock=True)
+        cls._set_stock(cls.blue, 6)
+
+    def test_tour_table_follows_the_variant(self):
+        info = self.red._preorder_website_info(self.env["website"].get_current_website())
+        self.assertEqual(info["label"], "Back-order", "restock requests say Back-order")
+        self.start_tour("/shop", "website_preorder_variant_table")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTours(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
+        cls.portal = new_test_user(
+            cls.env, "tour_portal", password="tour_portal", groups="base.group_portal"
+        )
+        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.order = cls._create_sale([(cls.product, 2, "national")], partner=cls.portal.partner_id)
+
+    def test_tour_cancel_inside_the_window(self):
+        self.start_tour("/my/orders", "website_preorder_portal_cancel",
+                        login="tour_portal")  # fmt: skip
+        self.assertEqual(self.order.state, "cancel")
+        self.assertFalse(self.order.order_line.preorder_allocation_ids)
+
+    def test_tour_no_cancel_after_the_window(self):
+        self.order.date_order = self.order.date_order.replace(year=2020)
+        self.start_tour("/my/orders", "website_preorder_portal_no_cancel",
+                        login="tour_portal")  # fmt: skip
+        self.assertEqual(self.order.state, "sale")
+
+
+@tagged("post_install", "-at_install")
+class TestCartRoutes(HttpCase, PreorderCase):
+    """The JSON cart route with bad input: a clear error and nothing changed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product.is_published = True
+        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.unpublished = cls._create_product("Hidden", "HIDDEN", is_published=False)
+        cls.archived = cls._create_product("Archived", "ARCHIVED", is_published=True)
+        cls._create_request("national", [(cls.archived, 5, 10)])
+        cls.archived.active = False
+
+    def _update(self, **params):
+        payload = {"jsonrpc": "2.0", "method": "call", "params": params}
+        response = self.url_open(
+            "/shop/cart/update_json",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()
+
+    def _cart_lines(self):
+        return self.env["sale.order.line"].search(
+            [("product_id", "in", (self.product | self.unpublished | self.archived).ids)]
+        )
+
+    def test_bad_quantities(self):
+        for quantity in ("abc", "1.5", 10**9, "nan"):
+            with self.subTest(quantity=quantity):
+                result = self._update(
+                    product_id=self.product.id, add_qty=quantity, preorder_kind="national",
+                    force_create=True,
+                )  # fmt: skip
+                self.assertIn("whole number", result["error"]["data"]["message"])
+                self.assertFalse(self._cart_lines())
+        for quantity in (0, -3):
+            result = self._update(
+                product_id=self.product.id, add_qty=quantity, preorder_kind="national",
+                force_create=True,
+            )  # fmt: skip
+            self.assertNotIn("error", result)
+            self.assertFalse(self._cart_lines(), f"{quantity}: nothing added")
+        result = self._update(
+            product_id=self.product.id, add_qty=999999, preorder_kind="national", force_create=True
+        )
+        self.assertIn("Only 5 available", json.dumps(result))
+        self.assertFalse(self._cart_lines(), "huge: refused")
+
+    def test_bad_products_and_kinds(self):
+        for product_id in (999999999, self.unpublished.id, self.archived.id):
+            with self.subTest(product_id=product_id):
+                result = self._update(
+                    product_id=product_id, add_qty=1, preorder_kind="national", force_create=True
+                )
+                self.assertIn("error", result)
+                self.assertFalse(self._cart_lines())
+        result = self._update(
+            product_id=self.product.id, add_qty=1, preorder_kind="weekly", force_create=True
+        )
+        self.assertIn("Unknown way to buy", result["error"]["data"]["message"])
+        self.assertFalse(self._cart_lines())
+
+    def test_good_add(self):
+        result = self._update(
+            product_id=self.product.id, add_qty=2, preorder_kind="national", force_create=True
+        )
+        self.assertNotIn("error", result)
+        line = self._cart_lines()
+        self.assertEqual((line.preorder_kind, line.product_uom_qty), ("national", 2))

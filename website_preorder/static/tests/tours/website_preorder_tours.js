@@ -102,3 +102,88 @@ registry.category("web_tour.tours").add("website_preorder_refused_add", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_variant_table", {
+    url: "/shop?search=Tour Colour Chair",
+    steps: () => [
+        {
+            trigger: ".oe_product_cart a:contains('Tour Colour Chair')",
+            run: "click",
+        },
+        {
+            content: "Select the red variant",
+            trigger: "input.js_variant_change[data-value_name='Tour Red']",
+            run: "click",
+        },
+        {
+            content: "Red is on a restock request: a back-order row, no stock row",
+            trigger: "#preorder_availability .o_preorder_row_national:contains('Back-order')",
+        },
+        {
+            trigger: "#preorder_availability:not(:has(.o_preorder_row_stock))",
+        },
+        {
+            trigger: "#preorder_availability input[value='national']",
+        },
+        {
+            content: "Select the blue variant",
+            trigger: "input.js_variant_change[data-value_name='Tour Blue']",
+            run: "click",
+        },
+        {
+            content: "Blue is in stock and on no request: the table follows, no reload",
+            trigger: "#preorder_availability .o_preorder_row_stock",
+        },
+        {
+            trigger: "#preorder_availability:not(:has(.o_preorder_row_national))",
+        },
+        {
+            trigger: "#preorder_availability input[value='stock']:checked",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_portal_cancel", {
+    url: "/my/orders",
+    steps: () => [
+        {
+            content: "Open the order from the list",
+            trigger: "td a[href*='/my/orders/']",
+            run: "click",
+        },
+        {
+            content: "Each line tells its kind and promise date",
+            trigger: ".preorder_line_kind:contains('Pre-order — expected')",
+        },
+        {
+            content: "Cancel within the window",
+            trigger: "#preorder_cancel_button",
+            run: "click",
+        },
+        {
+            trigger: "#preorder_cancel_message:contains('Your order was cancelled.')",
+        },
+        {
+            content: "The button is gone",
+            trigger: "body:not(:has(#preorder_cancel_button))",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_portal_no_cancel", {
+    url: "/my/orders",
+    steps: () => [
+        {
+            content: "Open the order from the list",
+            trigger: "td a[href*='/my/orders/']",
+            run: "click",
+        },
+        {
+            trigger: ".preorder_line_kind:contains('Pre-order')",
+        },
+        {
+            content: "After the time limit there is no cancel button",
+            trigger: "body:not(:has(#preorder_cancel_button))",
+        },
+    ],
+});
