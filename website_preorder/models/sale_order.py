@@ -65,6 +65,13 @@ class SaleOrder(models.Model):
             self.env["preorder.allocation"]._allocate_parked(products)
         return result
 
+    def _get_confirmation_template(self):
+        """Orders with pre-order, pre-sale or next-day lines get a confirmation
+        that tells each line's kind and expected date."""
+        if any(line.preorder_kind != "stock" for line in self.order_line):
+            return self.env.ref("website_preorder.mail_template_preorder_confirmation")
+        return super()._get_confirmation_template()
+
     # ------------------------------------------------------------------
     # Customer notifications
     # ------------------------------------------------------------------

@@ -104,3 +104,15 @@ class TestPromiseDates(PreorderCase):
         self.assertIn(self.customer, mails.partner_ids | mails.notified_partner_ids)
         with self.assertRaisesRegex(UserError, "No promise date changed"):
             self.order.action_preorder_notify_promise_dates()
+
+    def test_confirmation_mail_tells_kind_and_date(self):
+        order = self._create_sale([(self.product, 1, "national")], confirm=False)
+        order.with_context(send_email=True).action_confirm()
+        mail = order.message_ids.filtered(lambda m: "preorder_kind_cell" in (m.body or ""))
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Pre-order — expected", mail.body)
+        stock = self._create_sale([(self.stock_product, 1, "stock")], confirm=False)
+        self.assertNotEqual(
+            stock._get_confirmation_template(),
+            self.env.ref("website_preorder.mail_template_preorder_confirmation"),
+        )

@@ -109,8 +109,9 @@ class TestWebsite(HttpCase, PreorderCase):
         order = self.env["sale.order"].search(
             [("order_line.product_id", "=", self.gadget.id)], order="id desc", limit=1
         )
-        self.assertEqual(order.order_line.preorder_kind, "national")
-        self.assertEqual(order.order_line.product_uom_qty, 1)
+        line = order.order_line.filtered(lambda sol: sol.product_id == self.gadget)
+        self.assertEqual(line.preorder_kind, "national")
+        self.assertEqual(line.product_uom_qty, 1)
 
     def test_tour_refused_add(self):
         self.start_tour("/shop", "website_preorder_refused_add")

@@ -148,3 +148,20 @@ class TestWebsiteCart(PreorderCase):
         self._add(order, self.product, 1, "national")
         lines = order.order_line.get_description_following_lines()
         self.assertTrue(any("Pre-order — expected" in text for text in lines))
+
+    def test_multi_company_websites(self):
+        other = self.env["res.company"].create({"name": "Other Shop Co"})
+        other_website = self.env["website"].create({"name": "Other Shop", "company_id": other.id})
+        info_here = self.product._preorder_website_info(self.website)
+        info_there = self.product._preorder_website_info(other_website)
+        self.assertEqual(info_here["national"]["qty"], 5.0)
+        self.assertEqual(info_there["national"]["qty"], 0.0, "requests of another company")
+        self.assertFalse(
+            [o for o in info_there["options"] if o["kind"] != "stock"], "nothing to pre-order"
+        )
+        other.preorder_enabled = True
+        self.env.user.company_ids |= other
+        self._create_request("national", [(self.product, 3, 10)], company_id=other.id)
+        info_there = self.product._preorder_website_info(other_website)
+        self.assertEqual(info_there["national"]["qty"], 3.0, "its own requests only")
+        self.assertEqual(self.product._preorder_website_info(self.website)["national"]["qty"], 5.0)

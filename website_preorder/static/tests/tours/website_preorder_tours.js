@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import * as tourUtils from "@website_sale/js/tours/tour_utils";
 
 registry.category("web_tour.tours").add("website_preorder_shop_filters", {
     url: "/shop",
@@ -70,6 +71,16 @@ registry.category("web_tour.tours").add("website_preorder_buy_as_preorder", {
         {
             content: "The cart line tells its kind and date",
             trigger: "#cart_products :contains('Pre-order — expected')",
+        },
+        {
+            content: "Proceed to checkout",
+            trigger: "a[name='website_sale_main_button']",
+            run: "click",
+        },
+        ...tourUtils.fillAdressForm(),
+        {
+            content: "The checkout summary tells the kind too",
+            trigger: "body:has(.preorder_summary_kind:contains('Pre-order — expected'))",
         },
     ],
 });
