@@ -324,3 +324,35 @@ class TestCartRoutes(HttpCase, PreorderCase):
         self.assertNotIn("error", result)
         line = self._cart_lines()
         self.assertEqual((line.preorder_kind, line.product_uom_qty), ("national", 2))
+
+
+@tagged("post_install", "-at_install")
+class TestBuyEachKindTour(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lamp = cls._create_product("Tour Multi Lamp", "TOUR-LAMP", is_published=True)
+        cls.boots = cls._create_product("Tour Presale Boots", "TOUR-BOOTS", is_published=True)
+        cls._set_stock(cls.lamp, 5)
+        cls._create_request("national", [(cls.lamp, 5, 10)])
+        cls._create_request("international", [(cls.lamp, 5, 30)])
+        cls._create_request("presale", [(cls.boots, 5, 20)], confirm=True)
+
+    def test_tour_buy_each_kind(self):
+        self.start_tour("/shop", "website_preorder_buy_each_kind")
+        order = self.env["sale.order"].search(
+            [("order_line.product_id", "=", self.lamp.id)], order="id desc", limit=1
+        )
+        kinds = {
+            (line.product_id, line.preorder_kind): line.product_uom_qty for line in order.order_line
+        }
+        self.assertEqual(
+            kinds,
+            {
+                (self.lamp, "stock"): 1,
+                (self.lamp, "national"): 1,
+                (self.lamp, "international"): 1,
+                (self.boots, "presale"): 1,
+            },
+            "the same product as three kinds makes three lines",
+        )

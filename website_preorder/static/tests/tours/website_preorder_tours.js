@@ -198,3 +198,53 @@ registry.category("web_tour.tours").add("website_preorder_portal_no_cancel", {
         },
     ],
 });
+
+function buyAs(productName, kind, quantityInCart) {
+    return [
+        {
+            content: `Search ${productName}`,
+            trigger: "a[href='/shop']:not(.dropdown-item), a[href^='/shop']",
+            run: () => {
+                window.location.href = `/shop?search=${encodeURIComponent(productName)}`;
+            },
+            expectUnloadPage: true,
+        },
+        {
+            trigger: `.oe_product_cart a:contains('${productName}')`,
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: `Buy it as ${kind}`,
+            trigger: `#preorder_availability input[value='${kind}']`,
+            run: "click",
+        },
+        {
+            trigger: "#add_to_cart",
+            run: "click",
+        },
+        {
+            trigger: `.my_cart_quantity:contains('${quantityInCart}')`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("website_preorder_buy_each_kind", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Multi Lamp", "stock", 1),
+        ...buyAs("Tour Multi Lamp", "national", 2),
+        ...buyAs("Tour Multi Lamp", "international", 3),
+        ...buyAs("Tour Presale Boots", "presale", 4),
+        {
+            content: "Go to the cart",
+            trigger: "a[href='/shop/cart']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "One line per kind, each telling its kind",
+            trigger: "#cart_products:has(:contains('Pre-order — expected')):has(:contains('International pre-order — expected')):has(:contains('Pre-sale — expected'))",
+        },
+    ],
+});
