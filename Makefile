@@ -1,5 +1,5 @@
 # The project's commands; each does its own set-up (tools/setup.sh) first.
-.PHONY: setup run test unit lint
+.PHONY: setup run test unit lint bench
 
 setup:
 	bash tools/setup.sh
@@ -15,3 +15,6 @@ unit:
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:
+	bash tools/bench.sh

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Command 3 (not part of the tests): benchmarks at chosen scales. Builds, per
+# scale, a synthetic database with website_preorder and one with plain Odoo
+# (website_sale_stock, sale_stock, purchase_stock) holding the same generated
+# data, times the scheduled jobs, serves both and measures the product page and
+# /shop. Writes BENCHMARKS.md.
+#   SCALES="1000 10000 50000"  product variants per run (default "1000 10000")
+#   HTTP_SCALES="1000 10000"    scales whose pages are measured (default: SCALES)
+#   BENCH_REQUESTS=200          measured requests per page (after 20 warm-up)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tools/env.sh"
+source "$here/tools/odoo_conf.sh"
+bash "$here/tools/setup.sh"
+conf=$(odoo_conf)
+SCALES=${SCALES:-"1000 10000"}
+HTTP_SCALES=${HTTP_SCALES:-$SCALES}
+out="$here/var/bench"
+mkdir -p "$out"
+results="$out/results.jsonl"
+: > "$results"
+odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf")
+odoo_shell=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$conf" --no-http)
+pg=(-h "$PGHOST" -p "$PGPORT" -U "$PGUSER")
+
+base_db() {  # name modules
+    local name=$1 modules=$2
+    local state
+    state=$(psql "${pg[@]}" -d "$name" -tAq -c \
+        "select count(*) from ir_module_module where state='installed' and name in ('website_sale_stock')" \
+        2>/dev/null || true)
+    if [ "$state" != 1 ]; then
+        echo "[bench] installing $modules into $name"
+        dropdb "${pg[@]}" --if-exists "$name"
+        "${odoo[@]}" -d "$name" -i "$modules" --without-demo=all --stop-after-init --log-level=warn
+    else
+        "${odoo[@]}" -d "$name" -u website_preorder --stop-after-init --log-level=warn \
+            >/dev/null 2>&1 || true
+    fi
+}
+
+shell() {  # db script
+    BENCH_SCALE=$scale "${odoo_shell[@]}" -d "$1" --log-level=warn < "$2"
+}
+
+serve_and_measure() {  # db label paths...
+    local db=$1 label=$2; shift 2
+    local port=8170 log="$out/$db.log"
+    : > "$log"
+    "${odoo[@]}" -d "$db" --db-filter="^$db\$" --http-port=$port --workers=0 \
+        --max-cron-threads=0 --log-level=info --logfile="$log" &
+    local pid=$!
+    for _ in $(seq 1 120); do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/web/health" && break
+        sleep 1
+    done
+    local peak
+    "$VENV/bin/python" "$here/tools/bench/http_bench.py" "$label" "http://127.0.0.1:$port" \
+        "$log" "$@" | tee -a "$out/http.txt"
+    peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$pid/status")
+    echo "BENCH {\"label\": \"$label\", \"path\": \"server peak RSS\", \"peak_rss_mb\": $peak}" \
+        | tee -a "$out/http.txt"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+base_db preorder_bench_base website_preorder
+base_db preorder_plain_base "website_sale_stock,sale_stock,purchase_stock"
+: > "$out/http.txt"
+for scale in $SCALES; do
+    addon_db="preorder_bench_$scale"; plain_db="preorder_plain_$scale"
+    for pair in "$addon_db:preorder_bench_base" "$plain_db:preorder_plain_base"; do
+        db=${pair%%:*}; template=${pair##*:}
+        if [ "$db" = "$plain_db" ] && [[ " $HTTP_SCALES " != *" $scale "* ]]; then continue; fi
+        dropdb "${pg[@]}" --if-exists "$db"
+        createdb "${pg[@]}" -T "$template" "$db"
+        echo "[bench] generating $scale variants in $db"
+        shell "$db" "$here/tools/bench/generate.py" | grep -E "GENERATED|done|products:"
+    done
+    echo "[bench] jobs at $scale"
+    shell "$addon_db" "$here/tools/bench/jobs.py" | grep '^BENCH' | tee -a "$results"
+    if [[ " $HTTP_SCALES " == *" $scale "* ]]; then
+        url=$(echo 'print(env["product.template"].search([("default_code", "=", "BENCH-000003")]).website_url)' \
+            | "${odoo_shell[@]}" -d "$addon_db" --log-level=error | tail -1)
+        serve_and_measure "$addon_db" "addon $scale" "$url" /shop \
+            "/shop?availability=in_stock" "/shop?availability=national" \
+            "/shop?availability=international" "/shop?availability=presale" \
+            "/shop?availability=next_day"
+        url=$(echo 'print(env["product.template"].search([("default_code", "=", "BENCH-000003")]).website_url)' \
+            | "${odoo_shell[@]}" -d "$plain_db" --log-level=error | tail -1)
+        serve_and_measure "$plain_db" "plain $scale" "$url" /shop
+    fi
+done
+grep '^BENCH' "$out/http.txt" >> "$results" || true
+"$VENV/bin/python" "$here/tools/bench/report.py" "$results" "$here/BENCHMARKS.md"
+echo "[bench] results in BENCHMARKS.md"
