@@ -37,7 +37,13 @@ def measure(name, func):
     return result
 
 
-measure("catalogue job", Product._cron_refresh_preorder_catalog)
+# a full pass: every flag has to be written again
+env.cr.execute(
+    "UPDATE product_product SET preorder_national_listed = false,"
+    " preorder_international_listed = false, presale_listed = false"
+)
+measure("catalogue job (all flags rewritten)", Product._cron_refresh_preorder_catalog)
+measure("catalogue job (nothing changed)", Product._cron_refresh_preorder_catalog)
 
 parked = env["sale.order.line"].search([("preorder_state", "=", "parked")])
 products = parked.product_id

@@ -93,38 +93,45 @@ class SaleOrder(models.Model):
 
     def action_preorder_notify_promise_dates(self):
         """Notify customers: one e-mail per order listing its changed promise dates."""
-        template = self.env.ref("website_preorder.mail_template_promise_date_changed")
-        sent = self.browse()
-        for order in self:
-            lines = order.preorder_promise_changed_lines()
-            if not lines:
-                continue
-            order.message_post_with_source(
-                template, message_type="comment", subtype_xmlid="mail.mt_comment"
-            )
-            for line in lines:
-                line.promise_date_notified = line.promise_date
-            sent |= order
-        if not sent:
+        orders = self.filtered(lambda order: order.preorder_promise_changed_lines())
+        if not orders:
             raise UserError(_("No promise date changed since the customers were last told."))
+        orders._preorder_send(
+            "website_preorder.mail_template_promise_date_changed",
+            _("Promise date change e-mailed to the customer."),
+        )
+        lines = self.env["sale.order.line"].concat(
+            *(order.preorder_promise_changed_lines() for order in orders)
+        )
+        by_date = lines.grouped("promise_date")
+        for date, date_lines in by_date.items():
+            date_lines.write({"promise_date_notified": date})
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _("%s customer(s) notified.", len(sent)),
+                "message": _("%s customer(s) notified.", len(orders)),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
 
     def _preorder_notify_release(self, released_lines):
-        template = self.env.ref("website_preorder.mail_template_preorder_released")
-        for order in self:
-            if order.preorder_release_lines():
-                order.message_post_with_source(
-                    template, message_type="comment", subtype_xmlid="mail.mt_comment"
-                )
+        orders = self.filtered(lambda order: order.preorder_release_lines())
+        orders._preorder_send(
+            "website_preorder.mail_template_preorder_released",
+            _("Release e-mail sent: pre-ordered goods are ready to ship."),
+        )
         released_lines.sudo().preorder_release_notified = True
+
+    def _preorder_send(self, template_xmlid, log):
+        """One e-mail per order, rendered and queued in one batch (sent by the
+        mail queue), and one line in each order's chatter, also in one batch."""
+        if not self:
+            return
+        template = self.env.ref(template_xmlid)
+        template.sudo().send_mail_batch(self.ids)
+        self._message_log_batch(bodies=dict.fromkeys(self.ids, log))
 
     # ------------------------------------------------------------------
     # Website cart rules (SPEC §7): the same product as two kinds is two lines

@@ -97,11 +97,19 @@ class TestPromiseDates(PreorderCase):
             f"{self.order.name},PRE-WIDGET,{new}\n"
         )
         self._import(text, notify=True)
-        mails = self.order.message_ids.filtered(lambda m: m.message_type == "comment")
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", self.order.id)]
+        )
         self.assertEqual(len(mails), 1, "one e-mail for the order")
-        self.assertIn("Pre-order Gadget", mails.body)
-        self.assertIn("Pre-order Widget", mails.body)
-        self.assertIn(self.customer, mails.partner_ids | mails.notified_partner_ids)
+        self.assertIn("Pre-order Gadget", mails.body_html)
+        self.assertIn("Pre-order Widget", mails.body_html)
+        self.assertIn(self.customer, mails.recipient_ids)
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", "sale.order"), ("res_id", "=", self.other.id)]
+            ),
+            "the other order's dates did not change",
+        )
         with self.assertRaisesRegex(UserError, "No promise date changed"):
             self.order.action_preorder_notify_promise_dates()
 
