@@ -1,7 +1,9 @@
 # Writes the Odoo configuration file the tooling uses and prints its path.
-# Sourced by run.sh, test.sh and bench.sh after env.sh.
+# Sourced by run.sh, test.sh and bench.sh after env.sh. The file lives in the
+# checkout's own var/ (its addons path is this checkout), so several checkouts
+# (git worktrees) can share one virtualenv.
 odoo_conf() {
-    local conf="$VENV/odoo.conf"
+    local conf="$here/var/odoo.conf"
     mkdir -p "$here/var"
     cat > "$conf" <<CONF
 [options]

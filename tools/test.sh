@@ -5,6 +5,7 @@
 # through pytest-odoo. Exits non-zero on any failure; ends on pytest's summary.
 #   REUSE_DB=1  keep an existing test database instead of rebuilding it
 #   PYTEST_ARGS extra arguments for the Odoo pytest run (e.g. -k allocation)
+#   ODOO_ONLY=1 skip ruff and the unit tests (iterating on the Odoo suite)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tools/env.sh"
@@ -13,12 +14,19 @@ cd "$here"
 bash tools/setup.sh
 conf=$(odoo_conf)
 
-echo "== ruff"
-"$VENV/bin/ruff" check .
-"$VENV/bin/ruff" format --check .
+if [ "${ODOO_ONLY:-0}" != 1 ]; then
+    echo "== ruff"
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
 
-echo "== unit tests (pure rules, no Odoo)"
-"$VENV/bin/python" -m pytest -p no:odoo -p no:cacheprovider -q unit_tests
+    echo "== unit tests (pure rules, no Odoo)"
+    "$VENV/bin/python" -m pytest -p no:odoo -p no:cacheprovider -q unit_tests
+fi
+
+# One Odoo at a time on this machine (2 cores, one HTTP port for the tours):
+# checkouts sharing it wait for each other here.
+exec 9>"${PREORDER_LOCK:-/tmp/website_preorder_odoo.lock}"
+flock 9
 
 installed=$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$TEST_DB" -tAq \
     -c "select state from ir_module_module where name='website_preorder'" 2>/dev/null || true)
