@@ -1,3 +1,7 @@
+from datetime import datetime, time
+
+import pytz
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -119,6 +123,32 @@ class ResCompany(models.Model):
         if self.preorder_warehouse_mode == "several":
             return self.preorder_warehouse_ids
         return self.env["stock.warehouse"].search([("company_id", "=", self.id)])
+
+    # ------------------------------------------------------------------
+    # One "today" (SPEC §4): the company's timezone date, whoever asks
+    # ------------------------------------------------------------------
+
+    def _preorder_tz(self):
+        """The company's timezone: its partner's, else UTC."""
+        self.ensure_one()
+        name = self.partner_id.tz
+        return pytz.timezone(name) if name in pytz.all_timezones_set else pytz.utc
+
+    def _preorder_today(self, now=None):
+        """Today's date in the company's timezone (``now``: a naive UTC datetime)."""
+        now = now or fields.Datetime.now()
+        return pytz.utc.localize(now).astimezone(self._preorder_tz()).date()
+
+    def _preorder_date_of(self, moment):
+        """The company-timezone date of a naive UTC datetime (e.g. an Expected Arrival)."""
+        if not moment:
+            return None
+        return pytz.utc.localize(moment).astimezone(self._preorder_tz()).date()
+
+    def _preorder_day_start_utc(self, day):
+        """The naive UTC datetime at which ``day`` starts in the company's timezone."""
+        start = self._preorder_tz().localize(datetime.combine(day, time.min))
+        return start.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _get_preorder_availability_settings(self):
         """The settings availability depends on, as the pure rule takes them."""
