@@ -1,57 +1,103 @@
 from datetime import date, datetime
 
-from rules.release import Allocated, Candidate, covered_by_receipts, decide
+from rules.release import (
+    EARLIER_ORDERS,
+    NO_STOCK,
+    NOT_DUE,
+    OpenAllocation,
+    ParkedLine,
+    Release,
+    apportion,
+    blocked_reason,
+    plan,
+    receipt_coverage,
+)
 
 TODAY = date(2026, 11, 22)
-T = lambda hour: datetime(2026, 11, 1, hour)  # noqa: E731
+LATER = date(2026, 12, 20)
+WH_A, WH_B = 100, 200  # delivery source locations
+P = 1  # the product
 
 
-def test_receipts_cover_oldest_orders_first():
-    allocations = [Allocated(1, 10, 5, 3, T(9)), Allocated(2, 11, 5, 3, T(8))]
-    assert covered_by_receipts(allocations, {5: 4}) == {2: 3, 1: 1}
+def T(hour):
+    return datetime(2026, 11, 1, hour)
 
 
-def test_release_by_receipt():
-    allocations = [Allocated(1, 10, 5, 3, T(9)), Allocated(2, 11, 5, 3, T(8))]
-    candidates = [
-        Candidate(10, 1, T(9), date(2026, 12, 1)),
-        Candidate(11, 1, T(8), date(2026, 12, 1)),
+def alloc(id_, line, supply, qty, hour, promise=LATER, location=WH_A, product=P):
+    return OpenAllocation(id_, line, supply, product, location, qty, T(hour), promise)
+
+
+def test_receipts_cover_oldest_orders_first_per_supply_line():
+    allocations = [alloc(1, 10, 5, 3, 9), alloc(2, 11, 5, 3, 8), alloc(3, 12, 6, 2, 7)]
+    assert receipt_coverage(allocations, {5: 4}) == {3: 0.0, 2: 3, 1: 1}
+
+
+def test_received_goods_release_per_allocation_not_per_line():
+    # line 10 (oldest) has 3 on supply 5 and 1 on a later supply 6; line 11 has 1 on supply 5
+    allocations = [alloc(1, 10, 5, 3, 8), alloc(2, 10, 6, 1, 8), alloc(3, 11, 5, 1, 9)]
+    releases = plan(allocations, [], {5: 3}, {(P, WH_A): 3}, TODAY)
+    assert releases == [Release(10, 1, 3, "receipt")], "the oldest order's 3 go out now"
+    releases = plan(allocations, [], {5: 4}, {(P, WH_A): 4}, TODAY)
+    assert releases == [Release(10, 1, 3, "receipt"), Release(11, 3, 1, "receipt")]
+
+
+def test_partial_receipt_partial_release():
+    releases = plan([alloc(1, 10, 5, 5, 8)], [], {5: 2}, {(P, WH_A): 10}, TODAY)
+    assert releases == [Release(10, 1, 2, "receipt")], "only what was received for it"
+
+
+def test_receipt_needs_free_stock_in_the_orders_location():
+    allocations = [alloc(1, 10, 5, 2, 8, location=WH_A)]
+    assert plan(allocations, [], {5: 2}, {(P, WH_B): 5}, TODAY) == [], "stock elsewhere"
+    assert plan(allocations, [], {5: 2}, {}, TODAY) == [], "goods still in input"
+    assert plan(allocations, [], {5: 2}, {(P, WH_A): 1}, TODAY) == [Release(10, 1, 1, "receipt")]
+
+
+def test_due_allocations_then_parked_lines_take_free_stock():
+    allocations = [
+        alloc(1, 10, 5, 2, 9, promise=TODAY),  # due
+        alloc(2, 11, 5, 2, 7, promise=LATER),  # not due, no receipt: waits
+        alloc(3, 12, 5, 2, 8, promise=date(2026, 11, 20)),  # due earlier
     ]
-    # 4 received: covers the older order (line 11) only; 4 units on the shelf
-    assert decide(candidates, allocations, {5: 4}, {1: 4}, TODAY) == [11]
-    assert decide(candidates, allocations, {5: 6}, {1: 6}, TODAY) == [11, 10]
-
-
-def test_received_goods_taken_elsewhere_do_not_release():
-    allocations = [Allocated(1, 10, 5, 3, T(9))]
-    candidates = [Candidate(10, 1, T(9), date(2026, 12, 1))]
-    assert decide(candidates, allocations, {5: 3}, {1: 1}, TODAY) == []
-
-
-def test_release_by_promise_date_with_free_stock():
-    allocations = [Allocated(1, 10, 5, 2, T(9)), Allocated(2, 11, 6, 2, T(10))]
-    candidates = [
-        Candidate(10, 1, T(9), TODAY),  # due today
-        Candidate(11, 1, T(10), date(2026, 11, 30)),  # not due yet
+    parked = [ParkedLine(20, P, WH_A, 2, T(6)), ParkedLine(21, P, WH_A, 2, T(5))]
+    releases = plan(allocations, parked, {}, {(P, WH_A): 5}, TODAY)
+    assert releases == [
+        Release(12, 3, 2, "due"),  # earliest promise first
+        Release(10, 1, 2, "due"),
+        Release(21, None, 1, "parked"),  # then parked, oldest order first, up to stock
     ]
-    assert decide(candidates, allocations, {}, {1: 5}, TODAY) == [10]
-    assert decide(candidates, allocations, {}, {1: 1}, TODAY) == [], "not enough free stock"
 
 
-def test_free_stock_goes_to_earlier_orders():
-    allocations = [Allocated(1, 10, 5, 2, T(10)), Allocated(2, 11, 6, 2, T(9))]
-    candidates = [Candidate(10, 1, T(10), TODAY), Candidate(11, 1, T(9), TODAY)]
-    assert decide(candidates, allocations, {}, {1: 3}, TODAY) == [11]
+def test_receipts_first_then_due_then_parked_never_more_than_free():
+    allocations = [alloc(1, 10, 5, 2, 9, promise=TODAY), alloc(2, 11, 6, 2, 10)]
+    parked = [ParkedLine(20, P, WH_A, 5, T(1))]
+    releases = plan(allocations, parked, {6: 2}, {(P, WH_A): 3}, TODAY)
+    assert releases == [
+        Release(11, 2, 2, "receipt"),
+        Release(10, 1, 1, "due"),
+    ]
+    assert sum(r.quantity for r in releases) == 3
 
 
-def test_partly_parked_lines_wait():
-    allocations = [Allocated(1, 10, 5, 2, T(9))]
-    candidates = [Candidate(10, 1, T(9), TODAY, fully_allocated=False)]
-    assert decide(candidates, allocations, {5: 2}, {1: 9}, TODAY) == []
+def test_locations_and_products_do_not_mix():
+    allocations = [
+        alloc(1, 10, 5, 2, 8, promise=TODAY, location=WH_A),
+        alloc(2, 11, 5, 2, 7, promise=TODAY, location=WH_B),
+        alloc(3, 12, 7, 2, 6, promise=TODAY, product=2),
+    ]
+    releases = plan(allocations, [], {}, {(P, WH_A): 2, (2, WH_B): 2}, TODAY)
+    assert releases == [Release(10, 1, 2, "due")]
 
 
-def test_line_over_several_supply_lines():
-    allocations = [Allocated(1, 10, 5, 2, T(9)), Allocated(2, 10, 6, 3, T(9))]
-    candidates = [Candidate(10, 1, T(9), date(2026, 12, 24))]
-    assert decide(candidates, allocations, {5: 2}, {1: 9}, TODAY) == [], "3 not received yet"
-    assert decide(candidates, allocations, {5: 2, 6: 3}, {1: 5}, TODAY) == [10]
+def test_apportion_reserved_quantity_in_plan_order():
+    planned = [Release(10, 1, 2, "receipt"), Release(10, 2, 3, "due")]
+    assert apportion(planned, 5) == [(planned[0], 2), (planned[1], 3)]
+    assert apportion(planned, 3) == [(planned[0], 2), (planned[1], 1)]
+    assert apportion(planned, 0) == []
+
+
+def test_blocked_reasons():
+    free = {(P, WH_A): 0.0, (P, WH_B): 3.0}
+    assert blocked_reason(10, P, WH_A, free, [], due=False) == (NOT_DUE, [])
+    assert blocked_reason(10, P, WH_A, free, [9], due=True) == (NO_STOCK, [])
+    assert blocked_reason(10, P, WH_B, free, [8, 9, 10], due=True) == (EARLIER_ORDERS, [8, 9])

@@ -80,6 +80,6 @@ allocations.sale_line_id.with_context(preorder_system_update=True).write(
 )
 measure(
     f"release of {len(allocations.sale_line_id)} lines",
-    lambda: Allocation._release(company=company),
+    lambda: Allocation._release_products(products),
 )
 env.cr.rollback()

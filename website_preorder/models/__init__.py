@@ -10,4 +10,5 @@ from . import (
     sale_order,
     sale_order_line,
     stock_move,
+    stock_picking,
 )

@@ -111,7 +111,9 @@ class PreorderAllocation(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_atp_for(vals_list)
+        if not self.env.context.get("preorder_split"):
+            # a released part split off an allocation moves quantity, adds none
+            self._check_atp_for(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
@@ -249,70 +251,241 @@ class PreorderAllocation(models.Model):
         return touched
 
     # ------------------------------------------------------------------
-    # Release (SPEC §4)
+    # Release (SPEC §4): the ORM adapter of rules.release
     # ------------------------------------------------------------------
 
     @api.model
-    def _release(self, products=None, company=None):
-        """Release the allocated sale lines whose goods are in stock for them.
+    def _release_products(self, products, apply=True):
+        """Release what may be released now for ``products``, in every company.
 
-        Reserves their deliveries oldest order first and tells the customers.
-        Returns the released sale lines.
+        Gathers the open allocations, parked lines, receipts and free stock in
+        sets, plans with ``rules.release.plan``, then (``apply``) reserves the
+        deliveries in plan order, each capped to what was planned for it, marks
+        released exactly what they reserved (a partly released allocation is
+        split) and e-mails each customer once. Returns a ReleaseResult.
         """
-        company = company or self.env.company
-        SaleLine = self.env["sale.order.line"].sudo()
-        domain = [("preorder_state", "=", "allocated"), ("company_id", "=", company.id)]
-        if products is not None:
-            domain.append(("product_id", "in", products.ids))
-        candidates = SaleLine.search(domain)
-        if not candidates:
-            return SaleLine
-        supply_lines = candidates.preorder_allocation_ids.purchase_line_id
-        allocations = self.sudo().search([("purchase_line_id", "in", supply_lines.ids)])
-        received = {line.id: line._preorder_ordered_and_received()[1] for line in supply_lines}
-        free = candidates.product_id.with_company(company)._preorder_free_stock(company)
-        today = fields.Date.context_today(self)
-        released_ids = release_rules.decide(
-            [line._preorder_release_candidate() for line in candidates],
-            [
-                release_rules.Allocated(
-                    a.id, a.sale_line_id.id, a.purchase_line_id.id, a.quantity, a.order_confirmed_at
-                )
-                for a in allocations
-            ],
-            received,
-            free,
-            today,
+        result = release_rules.ReleaseResult()
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "in", products.ids),
+                    ("preorder_state", "in", ["parked", "allocated"]),
+                ],
+                order="id",
+            )
         )
-        released = SaleLine.browse(released_ids)
-        if not released:
-            return released
-        released.preorder_allocation_ids.write({"state": "released"})
-        # reserve in the decided (first in first out) order
-        moves = self.env["stock.move"].browse(
-            [
-                move.id
-                for line in released
-                for move in line.move_ids
-                if move.state not in ("done", "cancel", "assigned")
-            ]
+        for company, company_lines in lines.grouped("company_id").items():
+            self.sudo().with_company(company)._release_plan(company, company_lines, result)
+        if apply and result.planned:
+            self.sudo()._release_apply(result)
+        return result
+
+    def _release_plan(self, company, lines, result):
+        """Plan the release of ``lines`` (one company) into ``result``."""
+        today = company._preorder_today()
+        allocations = lines.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        supplies = allocations.purchase_line_id
+        used = dict(
+            self._read_group(
+                [("purchase_line_id", "in", supplies.ids), ("state", "=", "released")],
+                groupby=["purchase_line_id"],
+                aggregates=["quantity:sum"],
+            )
         )
-        moves.with_context(preorder_release=True)._action_assign()
-        released.order_id._preorder_notify_release(released)
-        return released
+        credit = {
+            supply.id: supply._preorder_ordered_and_received()[1] - used.get(supply, 0.0)
+            for supply in supplies
+        }
+        locations = {line.id: line._preorder_release_location() for line in lines}
+        free = self._preorder_free_by_location(
+            lines.product_id, self.env["stock.location"].union(*locations.values())
+        )
+        rows = [
+            release_rules.OpenAllocation(
+                allocation.id,
+                allocation.sale_line_id.id,
+                allocation.purchase_line_id.id,
+                allocation.product_id.id,
+                locations[allocation.sale_line_id.id].id,
+                allocation.quantity,
+                allocation.order_confirmed_at,
+                allocation.sale_line_id.promise_date or None,
+            )
+            for allocation in allocations
+        ]
+        parked = [
+            release_rules.ParkedLine(
+                line.id,
+                line.product_id.id,
+                locations[line.id].id,
+                line.preorder_parked_qty,
+                line.order_id.date_order,
+            )
+            for line in lines
+            if line.preorder_parked_qty > 0
+        ]
+        result.free.update(free)
+        result.covered.update(release_rules.receipt_coverage(rows, credit))
+        result.today[company.id] = today
+        result.planned.extend(release_rules.plan(rows, parked, credit, free, today))
 
     @api.model
-    def _cron_release_preorders(self):
-        """Daily release: every company, a failing company logged and skipped."""
-        counts = {"released": 0, "failed_companies": 0}
-        for company in self.env["res.company"].search([]):
-            try:
-                with self.env.cr.savepoint():
-                    counts["released"] += len(self.with_company(company)._release(company=company))
-            except Exception:
-                _logger.exception("Pre-order release failed for company %s", company.name)
-                counts["failed_companies"] += 1
-        return counts
+    def _preorder_free_by_location(self, products, locations):
+        """{(product id, location id): on hand − reserved} in each of ``locations``
+        and its children, in one grouped query."""
+        free = {}
+        if not products or not locations:
+            return free
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [("product_id", "in", products.ids), ("location_id", "child_of", locations.ids)],
+                groupby=["product_id", "location_id"],
+                aggregates=["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        for product, location, quantity, reserved in groups:
+            for root in locations:
+                if location.parent_path.startswith(root.parent_path):
+                    key = (product.id, root.id)
+                    free[key] = free.get(key, 0.0) + quantity - reserved
+        return free
+
+    def _release_apply(self, result):
+        """Reserve the planned releases and record what was actually reserved."""
+        planned = {}
+        for release in result.planned:
+            planned.setdefault(release.sale_line_id, []).append(release)
+        lines = self.env["sale.order.line"].sudo().browse(list(planned))
+        before = lines._preorder_taken_qty()
+        rank = {line_id: index for index, line_id in enumerate(planned)}
+        moves = (
+            lines._preorder_taking_moves()
+            .filtered(lambda move: move.state != "done")
+            .sorted(lambda move: (rank[move.sale_line_id.id], move.id))
+        )
+        extra = {line_id: sum(r.quantity for r in rows) for line_id, rows in planned.items()}
+        moves.with_context(preorder_release_extra=extra)._action_assign()
+        after = lines._preorder_taken_qty()
+        released_ids, splits = [], []
+        for line in lines:
+            reserved = after[line.id] - before[line.id]
+            if reserved <= line.product_id.uom_id.rounding / 2:
+                continue
+            result.reserved[line.id] = reserved
+            from_stock = 0.0
+            for release, quantity in release_rules.apportion(planned[line.id], reserved):
+                if release.allocation_id is None:
+                    from_stock += quantity
+                else:
+                    allocation = self.browse(release.allocation_id)
+                    if quantity >= allocation.quantity - line.product_id.uom_id.rounding / 2:
+                        released_ids.append(allocation.id)
+                    else:
+                        splits.append((allocation, quantity))
+            line.preorder_stock_released_qty += from_stock
+            line.preorder_release_notify_qty += reserved
+        self.browse(released_ids).write({"state": "released"})
+        Split = self.with_context(preorder_split=True)
+        for allocation, quantity in splits:
+            allocation.with_context(preorder_split=True).quantity -= quantity
+        Split.create(
+            [
+                {
+                    "sale_line_id": allocation.sale_line_id.id,
+                    "purchase_line_id": allocation.purchase_line_id.id,
+                    "product_id": allocation.product_id.id,
+                    "quantity": quantity,
+                    "state": "released",
+                }
+                for allocation, quantity in splits
+            ]
+        )
+        lines.filtered(lambda line: line.id in result.reserved).order_id._preorder_notify_release()
+
+    @api.model
+    def _cron_release_preorders(self, batch_size=200):
+        """Release job (SPEC §4): one committed batch of pending products per call.
+
+        Incoming stock marks products pending and triggers this job; once a day
+        (company timezone) every product with open pre-order lines is swept in.
+        Each call releases one batch and reports through the cron progress API,
+        so Odoo's cron runner commits it and calls again for the rest. A failing
+        product is logged and skipped (until the next trigger or sweep), the
+        others are released. Returns counts.
+        """
+        self._preorder_release_sweep()
+        Product = self.env["product.product"].sudo().with_context(active_test=False)
+        domain = [("preorder_release_pending", "=", True)]
+        batch = Product.search(domain, order="id", limit=batch_size)
+        remaining = Product.search_count(domain) - len(batch)
+        counts = {"released": 0, "failed": 0}
+        try:
+            with self.env.cr.savepoint():
+                counts["released"] += len(self._release_products(batch).reserved)
+        except Exception:
+            _logger.exception("Pre-order release failed for a batch; retrying product by product")
+            for product in batch:
+                try:
+                    with self.env.cr.savepoint():
+                        counts["released"] += len(self._release_products(product).reserved)
+                except Exception:
+                    _logger.exception(
+                        "Pre-order release failed for product %s: skipped", product.id
+                    )
+                    counts["failed"] += 1
+        batch.preorder_release_pending = False
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        return {**counts, "done": len(batch), "remaining": remaining}
+
+    @api.model
+    def _preorder_release_sweep(self):
+        """Once a day per company: every product with open pre-order lines is pending."""
+        for company in self.env["res.company"].sudo().search([]):
+            today = company._preorder_today()
+            if company.preorder_release_swept_on == today:
+                continue
+            self._preorder_mark_pending([("company_id", "=", company.id)])
+            company.preorder_release_swept_on = today
+
+    @api.model
+    def _preorder_mark_pending(self, domain):
+        """Mark pending the products of the open pre-order lines in ``domain``."""
+        groups = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [*domain, ("preorder_state", "in", ["parked", "allocated"])],
+                groupby=["product_id"],
+            )
+        )
+        products = self.env["product.product"].union(*(product for (product,) in groups))
+        waiting = products.sudo().filtered(lambda product: not product.preorder_release_pending)
+        waiting.preorder_release_pending = True
+        return products
+
+    @api.model
+    def _preorder_on_incoming_stock(self, products):
+        """Stock came in (receipt, put-away, return, adjustment): products with
+        open pre-order lines become pending and the release job is triggered.
+
+        Never raises: a release problem must not block the stock operation.
+        """
+        if not products:
+            return
+        try:
+            with self.env.cr.savepoint():
+                if self._preorder_mark_pending([("product_id", "in", products.ids)]):
+                    cron = self.env.ref(
+                        "website_preorder.ir_cron_release_preorders", raise_if_not_found=False
+                    )
+                    if cron:
+                        cron.sudo()._trigger()
+        except Exception:
+            _logger.exception("Could not trigger the pre-order release for %s", products.ids)
 
     # ------------------------------------------------------------------
     # Review / remove (buttons of the allocation list)

@@ -50,6 +50,13 @@ class ProductProduct(models.Model):
         "Listed for International Pre-order", readonly=True, copy=False, index=True
     )
     presale_listed = fields.Boolean("Listed for Pre-sale", readonly=True, copy=False, index=True)
+    preorder_release_pending = fields.Boolean(
+        "Release Pending",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Stock came in for this product: the release job has not looked at it yet.",
+    )
     preorder_purchase_line_ids = fields.One2many(
         "purchase.order.line", "product_id", groups="purchase.group_purchase_user"
     )

@@ -65,6 +65,11 @@ class ResCompany(models.Model):
         help="List products for pre-order only while they have no free stock in the "
         "configured warehouses.",
     )
+    preorder_release_swept_on = fields.Date(
+        readonly=True,
+        copy=False,
+        help="Last day (company timezone) the release job looked at every open pre-order.",
+    )
     preorder_feed_token = fields.Char(
         "Catalogue Feed Token",
         copy=False,

@@ -85,11 +85,9 @@ class SaleOrder(models.Model):
         )
 
     def preorder_release_lines(self):
-        """Released lines the customer was not told about yet."""
+        """Lines with quantity released since the customer was last told."""
         self.ensure_one()
-        return self.order_line.sudo().filtered(
-            lambda line: line.preorder_state == "released" and not line.preorder_release_notified
-        )
+        return self.order_line.sudo().filtered(lambda line: line.preorder_release_notify_qty > 0)
 
     def action_preorder_notify_promise_dates(self):
         """Notify customers: one e-mail per order listing its changed promise dates."""
@@ -116,13 +114,16 @@ class SaleOrder(models.Model):
             },
         }
 
-    def _preorder_notify_release(self, released_lines):
+    def _preorder_notify_release(self):
+        """One e-mail per order with the quantities released since the last one."""
         orders = self.filtered(lambda order: order.preorder_release_lines())
         orders._preorder_send(
             "website_preorder.mail_template_preorder_released",
-            _("Release e-mail sent: pre-ordered goods are ready to ship."),
+            _("Release e-mail sent: pre-ordered goods are reserved for delivery."),
         )
-        released_lines.sudo().preorder_release_notified = True
+        orders.order_line.sudo().filtered(
+            "preorder_release_notify_qty"
+        ).preorder_release_notify_qty = 0
 
     def _preorder_send(self, template_xmlid, log):
         """One e-mail per order, rendered and queued in one batch (sent by the

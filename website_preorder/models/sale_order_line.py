@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from ..rules import allocation as allocation_rules
 from ..rules import release as release_rules
@@ -55,7 +55,27 @@ class SaleOrderLine(models.Model):
         compute="_compute_preorder_request_ids",
         groups=STAFF,
     )
-    preorder_release_notified = fields.Boolean(copy=False, groups=STAFF)
+    preorder_released_qty = fields.Float(
+        "Released",
+        compute="_compute_preorder_quantities",
+        store=True,
+        digits="Product Unit of Measure",
+        groups=STAFF,
+        help="Quantity reserved for delivery by the release, in the product's unit.",
+    )
+    preorder_stock_released_qty = fields.Float(
+        "Released from Stock",
+        copy=False,
+        digits="Product Unit of Measure",
+        groups=STAFF,
+        help="Parked quantity released from free stock, without an allocation.",
+    )
+    preorder_release_notify_qty = fields.Float(
+        copy=False,
+        digits="Product Unit of Measure",
+        groups=STAFF,
+        help="Quantity released since the customer was last told.",
+    )
     preorder_expected_date = fields.Date(
         "Expected",
         compute="_compute_preorder_expected_date",
@@ -73,22 +93,30 @@ class SaleOrderLine(models.Model):
         "order_id.state",
         "preorder_allocation_ids.quantity",
         "preorder_allocation_ids.state",
+        "preorder_stock_released_qty",
     )
     def _compute_preorder_quantities(self):
+        """Parked = ordered − allocated − released from stock; a line is released
+        when its whole quantity is (SPEC §4)."""
         for line in self:
             allocations = line.preorder_allocation_ids
             allocated = sum(allocations.mapped("quantity"))
+            from_stock = line.preorder_stock_released_qty
             line.preorder_allocated_qty = allocated
+            line.preorder_released_qty = from_stock + sum(
+                allocations.filtered(lambda a: a.state == "released").mapped("quantity")
+            )
             if line.preorder_kind not in REQUEST_KINDS or line.order_id.state != "sale":
                 line.preorder_parked_qty = 0.0
                 line.preorder_state = False
                 continue
             rounding = line.product_id.uom_id.rounding or 0.01
-            parked = line._preorder_to_product_qty(line.product_uom_qty) - allocated
+            ordered = line._preorder_to_product_qty(line.product_uom_qty)
+            parked = ordered - allocated - from_stock
             line.preorder_parked_qty = parked if parked > rounding / 2 else 0.0
             if line.preorder_parked_qty:
                 line.preorder_state = "parked"
-            elif allocations and all(a.state == "released" for a in allocations):
+            elif ordered - line.preorder_released_qty < rounding / 2:
                 line.preorder_state = "released"
             else:
                 line.preorder_state = "allocated"
@@ -150,20 +178,137 @@ class SaleOrderLine(models.Model):
             self.product_id.uom_id.rounding,
         )
 
-    def _preorder_release_candidate(self):
+    def _preorder_release_location(self):
+        """The delivery source location release counts stock in (SPEC §4): the
+        stock location of the order's warehouse (children included)."""
         self.ensure_one()
-        return release_rules.Candidate(
-            self.id,
-            self.product_id.id,
-            self.order_id.date_order,
-            self.promise_date,
-            not self.preorder_parked_qty,
+        return self.order_id.warehouse_id.lot_stock_id
+
+    def _preorder_taking_moves(self):
+        """The delivery moves of these lines that take goods from stock (the
+        first step of a multi-step delivery), cancelled ones excluded."""
+        return self.move_ids.filtered(
+            lambda move: move.state != "cancel"
+            and not move.move_orig_ids
+            and move.location_id.usage == "internal"
         )
 
-    def _preorder_blocks_reservation(self):
-        """True while this line's deliveries must not take stock (not released)."""
+    def _preorder_taken_qty(self):
+        """{line id: quantity its deliveries reserved or delivered, product unit}."""
+        taken = dict.fromkeys(self.ids, 0.0)
+        for move in self._preorder_taking_moves():
+            quantity = move.product_uom._compute_quantity(
+                move.quantity, move.product_id.uom_id, rounding_method="HALF-UP"
+            )
+            taken[move.sale_line_id.id] = taken.get(move.sale_line_id.id, 0.0) + quantity
+        return taken
+
+    def _preorder_format_qty(self, quantity):
+        """A quantity as the customer reads it: the unit's precision, grouped digits."""
         self.ensure_one()
-        return self.preorder_kind in REQUEST_KINDS and self.preorder_state != "released"
+        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
+        return formatLang(self.env, quantity, digits=digits)
+
+    # ------------------------------------------------------------------
+    # Release now (staff)
+    # ------------------------------------------------------------------
+
+    def action_preorder_release(self):
+        """Release now: the release rule, run for these lines' products."""
+        self.check_access("write")
+        lines = self.sudo().filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS
+            and line.preorder_state in ("parked", "allocated")
+        )
+        if not lines:
+            raise UserError(_("Select pre-order lines that are not released yet."))
+        return lines._preorder_release_now()
+
+    def _preorder_release_now(self, apply=True):
+        """Run (or, ``apply=False``, only plan) the release of these lines'
+        products, oldest orders first, and tell staff what happened to each line."""
+        result = self.env["preorder.allocation"]._release_products(self.product_id, apply=apply)
+        planned = {release.sale_line_id for release in result.planned}
+        # the open (or just served) pre-order lines of these products, read once
+        queue = self.search(
+            [
+                ("product_id", "in", self.product_id.ids),
+                ("preorder_kind", "in", list(REQUEST_KINDS)),
+                ("order_id.state", "=", "sale"),
+                "|",
+                ("preorder_state", "in", ["parked", "allocated"]),
+                ("id", "in", list(result.reserved)),
+            ]
+        )
+        messages, complete = [], True
+        for line in self:
+            name = f"{line.order_id.name} · {line.product_id.display_name}"
+            reserved = result.reserved.get(line.id, 0.0)
+            if reserved:
+                messages.append(
+                    _(
+                        "%(line)s: %(qty)s reserved for delivery.",
+                        line=name,
+                        qty=line._preorder_format_qty(reserved),
+                    )
+                )
+                complete = complete and line.preorder_state == "released"
+                continue
+            complete = False
+            if not apply and line.id in planned:
+                messages.append(
+                    _("%(line)s: can be released now (Release now, or the release job).", line=name)
+                )
+                continue
+            messages.append(line._preorder_blocked_message(result, name, queue))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if complete else "warning",
+                "title": _("Release"),
+                "message": "\n".join(messages),
+                "sticky": not complete,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _preorder_blocked_message(self, result, name, queue):
+        """Why release reserved nothing for this line (rules.release.blocked_reason);
+        ``queue``: the open pre-order lines of its product."""
+        self.ensure_one()
+        location = self._preorder_release_location()
+        allocations = self.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        today = result.today.get(self.company_id.id) or self.company_id._preorder_today()
+        due = bool(
+            self.preorder_parked_qty
+            or any(result.covered.get(a.id) for a in allocations)
+            or (self.promise_date and self.promise_date <= today)
+        )
+        mine = (self.order_id.date_order, self.id)
+        earlier = queue.filtered(
+            lambda other: other.product_id == self.product_id
+            and other._preorder_release_location() == location
+            and (other.order_id.date_order, other.id) < mine
+        )
+        reason, waiting = release_rules.blocked_reason(
+            self.id, self.product_id.id, location.id, result.free, earlier.ids, due
+        )
+        if reason == release_rules.NOT_DUE:
+            return _(
+                "%(line)s waits for its goods: they have not arrived for it and its promise "
+                "date (%(date)s) has not come.",
+                line=name,
+                date=format_date(self.env, self.promise_date) if self.promise_date else _("none"),
+            )
+        if reason == release_rules.NO_STOCK:
+            return _(
+                "%(line)s: no free stock in %(location)s.",
+                line=name,
+                location=location.display_name,
+            )
+        orders = ", ".join(sorted(set(self.browse(waiting).order_id.mapped("name"))))
+        return _("%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders)
 
     # ------------------------------------------------------------------
     # Promise dates

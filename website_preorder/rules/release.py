@@ -1,85 +1,170 @@
-"""Release decision (SPEC §4).
+"""Release plan (SPEC §4): which pre-ordered quantities may be reserved now.
 
-A sale line is released when received goods cover its allocations (earlier
-orders are covered first on each supply line), or when its promise date has
-arrived; either way only while unreserved stock can cover it, earlier orders
-served first.
+Release is per allocation, first in first out by sale order confirmation, and
+always within one **delivery source location** (the stock location of the
+order's warehouse, children included; never input or quality locations):
+
+1. Received goods of a supply line cover its allocations, oldest order first;
+   each covered allocation is released up to what is free in its order's
+   location.
+2. Then allocations whose promise date has arrived take free stock in their
+   location (earliest promise first, then oldest order), and then parked
+   lines take what is left, oldest order first.
+
+The plan says how much each allocation or parked line may reserve; the model
+reserves it and marks released only what the deliveries actually reserved.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _EPS = 1e-9
 
+#: why a pre-order line was not (fully) released
+NOT_DUE = "not_due"  # goods not received for it and promise date not reached
+NO_STOCK = "no_stock"  # nothing free in its location
+EARLIER_ORDERS = "earlier_orders"  # earlier orders took the free stock
+
 
 @dataclass(frozen=True)
-class Allocated:
+class OpenAllocation:
+    """An allocation not released yet."""
+
     id: int
     sale_line_id: int
     supply_id: int
+    product_id: int
+    location_id: int  # the order's delivery source location
     quantity: float
+    confirmed_at: object  # of the sale order
+    promise_date: object = None  # of the sale line (date or None)
+
+
+@dataclass(frozen=True)
+class ParkedLine:
+    sale_line_id: int
+    product_id: int
+    location_id: int
+    quantity: float  # the parked quantity
     confirmed_at: object
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """An allocated, not yet released sale line."""
+class Release:
+    """Reserve ``quantity`` for a sale line, from an allocation (or from free
+    stock for a parked line, ``allocation_id`` None)."""
 
     sale_line_id: int
-    product_id: int
-    confirmed_at: object
-    promise_date: object  # date or None
-    fully_allocated: bool = True
+    allocation_id: object  # int or None
+    quantity: float
+    reason: str  # "receipt", "due" or "parked"
 
 
-def covered_by_receipts(allocations, received):
-    """{allocation_id: covered quantity} given ``received`` {supply_id: qty}.
+@dataclass
+class ReleaseResult:
+    """What a release run planned and reserved (for messages and tests)."""
 
-    On each supply line, received goods cover allocations oldest order first.
+    planned: list = field(default_factory=list)  # rules.release.Release rows
+    reserved: dict = field(default_factory=dict)  # {sale line id: quantity reserved now}
+    free: dict = field(default_factory=dict)  # {(product id, location id): free before}
+    covered: dict = field(default_factory=dict)  # {allocation id: covered by receipts}
+    today: dict = field(default_factory=dict)  # {company id: date}
+
+
+def _fifo(row):
+    return (row.confirmed_at, row.sale_line_id, getattr(row, "id", 0))
+
+
+def receipt_coverage(allocations, receipt_credit):
+    """{allocation_id: quantity} the received goods of each supply line cover.
+
+    ``receipt_credit``: {supply_id: received quantity not yet used by released
+    allocations}. On each supply line, oldest orders are covered first.
     """
     covered = {}
-    by_supply = {}
-    for allocation in allocations:
-        by_supply.setdefault(allocation.supply_id, []).append(allocation)
-    for supply_id, rows in by_supply.items():
-        left = received.get(supply_id, 0.0)
-        for allocation in sorted(rows, key=lambda a: (a.confirmed_at, a.sale_line_id, a.id)):
-            take = max(0.0, min(allocation.quantity, left))
-            covered[allocation.id] = take
-            left -= take
+    left = dict(receipt_credit)
+    for allocation in sorted(allocations, key=_fifo):
+        credit = left.get(allocation.supply_id, 0.0)
+        take = min(allocation.quantity, credit) if credit > _EPS else 0.0
+        covered[allocation.id] = take
+        left[allocation.supply_id] = credit - take
     return covered
 
 
-def decide(candidates, allocations, received, free_stock, today):
-    """Sale line ids to release, in the order their deliveries should reserve.
+def plan(allocations, parked, receipt_credit, free, today):
+    """The releases to make, in the order their deliveries should reserve.
 
-    - ``candidates``: Candidate rows (allocated, unreleased sale lines);
-    - ``allocations``: every open Allocated row of the supply lines involved
-      (released ones included, they come first on receipts);
-    - ``received``: {supply_id: received quantity, product unit};
-    - ``free_stock``: {product_id: unreserved on-hand quantity};
+    - ``allocations``: OpenAllocation rows (not released);
+    - ``parked``: ParkedLine rows;
+    - ``receipt_credit``: {supply_id: received quantity not used yet};
+    - ``free``: {(product_id, location_id): unreserved on-hand quantity};
     - ``today``: a date.
+    Returns a list of Release; never more than ``free`` per product and
+    location, nor more than an allocation's or a parked line's quantity.
     """
-    covered = covered_by_receipts(allocations, received)
-    by_line = {}
-    for allocation in allocations:
-        by_line.setdefault(allocation.sale_line_id, []).append(allocation)
-    free = dict(free_stock)
-    released = []
-    for candidate in sorted(candidates, key=lambda c: (c.confirmed_at, c.sale_line_id)):
-        if not candidate.fully_allocated:
-            continue
-        rows = by_line.get(candidate.sale_line_id, [])
-        if not rows:
-            continue
-        allocated = sum(row.quantity for row in rows)
-        from_receipts = sum(covered.get(row.id, 0.0) for row in rows)
-        missing = allocated - from_receipts
-        available = free.get(candidate.product_id, 0.0)
-        received_for_it = missing <= _EPS
-        due = candidate.promise_date is not None and candidate.promise_date <= today
-        # either way its goods must be on the shelf, unreserved: received goods
-        # another delivery already took do not release it.
-        if (received_for_it or due) and available - allocated >= -_EPS:
-            free[candidate.product_id] = available - allocated
-            released.append(candidate.sale_line_id)
-    return released
+    free = dict(free)
+    left = {allocation.id: allocation.quantity for allocation in allocations}
+    releases = []
+
+    def take(key, wanted):
+        available = free.get(key, 0.0)
+        quantity = min(wanted, available)
+        if quantity <= _EPS:
+            return 0.0
+        free[key] = available - quantity
+        return quantity
+
+    covered = receipt_coverage(allocations, receipt_credit)
+    for allocation in sorted(allocations, key=_fifo):
+        key = (allocation.product_id, allocation.location_id)
+        quantity = take(key, covered.get(allocation.id, 0.0))
+        if quantity:
+            left[allocation.id] -= quantity
+            releases.append(Release(allocation.sale_line_id, allocation.id, quantity, "receipt"))
+
+    due = [
+        allocation
+        for allocation in allocations
+        if allocation.promise_date is not None
+        and allocation.promise_date <= today
+        and left[allocation.id] > _EPS
+    ]
+    for allocation in sorted(due, key=lambda a: (a.promise_date, *_fifo(a))):
+        key = (allocation.product_id, allocation.location_id)
+        quantity = take(key, left[allocation.id])
+        if quantity:
+            left[allocation.id] -= quantity
+            releases.append(Release(allocation.sale_line_id, allocation.id, quantity, "due"))
+
+    for line in sorted(parked, key=_fifo):
+        quantity = take((line.product_id, line.location_id), line.quantity)
+        if quantity:
+            releases.append(Release(line.sale_line_id, None, quantity, "parked"))
+    return releases
+
+
+def apportion(planned, reserved):
+    """Split what a sale line's deliveries ``reserved`` over its ``planned``
+    releases, in plan order. Returns [(Release, quantity)] with quantity > 0."""
+    result = []
+    for release in planned:
+        if reserved <= _EPS:
+            break
+        quantity = min(release.quantity, reserved)
+        result.append((release, quantity))
+        reserved -= quantity
+    return result
+
+
+def blocked_reason(line_id, product_id, location_id, free, waiting_before, due):
+    """Why a pre-order line got nothing: a reason code and the earlier lines.
+
+    - ``free``: what was free in its location before the plan;
+    - ``waiting_before``: ids of earlier (FIFO) open pre-order lines of the same
+      product and location;
+    - ``due``: True when its goods were received for it or its promise date came.
+    """
+    if not due:
+        return NOT_DUE, []
+    if free.get((product_id, location_id), 0.0) <= _EPS:
+        return NO_STOCK, []
+    return EARLIER_ORDERS, [other for other in waiting_before if other != line_id]

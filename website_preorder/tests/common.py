@@ -107,8 +107,11 @@ class PreorderCase(TransactionCase):
     def _receive(self, request, quantities):
         """Receive ``{product: qty}`` of a confirmed request, leaving a backorder."""
         picking = request.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+        left = dict(quantities)
         for move in picking.move_ids:
-            move.quantity = quantities.get(move.product_id, 0.0)
+            # a raised request quantity adds a second move of the product: fill in turn
+            move.quantity = min(left.get(move.product_id, 0.0), move.product_uom_qty)
+            left[move.product_id] = left.get(move.product_id, 0.0) - move.quantity
         result = picking.with_context(cancel_backorder=False).button_validate()
         if isinstance(result, dict) and result.get("res_model"):
             wizard = self.env[result["res_model"]].with_context(result["context"]).create({})

@@ -1,14 +1,38 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import PreorderCase
 
 
+class ReleaseCase(PreorderCase):
+    def _run_release(self):
+        """Run the release job the way the cron runner does: batch after batch."""
+        Allocation = self.env["preorder.allocation"]
+        totals = {"released": 0, "failed": 0}
+        for _i in range(20):
+            counts = Allocation._cron_release_preorders()
+            for key in totals:
+                totals[key] += counts.get(key, 0)
+            if not counts.get("remaining"):
+                break
+        return totals
+
+    def _mails(self, order):
+        return self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id)]
+        )
+
+    def _reserved(self, order):
+        return sum(order.picking_ids.move_ids.mapped("quantity"))
+
+
 @tagged("post_install", "-at_install")
-class TestRelease(PreorderCase):
+class TestRelease(ReleaseCase):
     def test_unreleased_preorder_never_reserves_stock(self):
         self._set_stock(self.product, 10)
         self._create_request("national", [(self.product, 5, 10)])
@@ -21,45 +45,356 @@ class TestRelease(PreorderCase):
         stock_order = self._create_sale([(self.product, 3, "stock")])
         self.assertEqual(stock_order.picking_ids.move_ids.state, "assigned", "stock lines reserve")
 
-    def test_receipt_releases_oldest_orders_first(self):
+    def test_receipt_triggers_the_job_and_releases_oldest_orders_first(self):
         request = self._create_request("national", [(self.product, 6, 10)], confirm=True)
         first = self._create_sale([(self.product, 3, "national")])
         second = self._create_sale([(self.product, 3, "national")], partner=self.customer_b)
         second.date_order = first.date_order + timedelta(minutes=5)
+        cron = self.env.ref("website_preorder.ir_cron_release_preorders")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
         self._receive(request, {self.product: 4})
+        self.assertEqual(first.order_line.preorder_state, "allocated", "not inside the receipt")
+        self.assertFalse(self._mails(first), "no e-mail rendered by the stock operator's click")
+        self.assertGreater(
+            len(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])),
+            len(triggers),
+            "the receipt triggers the release job",
+        )
+        self.assertTrue(self.product.preorder_release_pending)
+        self._run_release()
+        self.assertFalse(self.product.preorder_release_pending)
         self.assertEqual(first.order_line.preorder_state, "released")
-        self.assertEqual(first.picking_ids.move_ids.state, "assigned", "its delivery is reserved")
-        self.assertEqual(second.order_line.preorder_state, "allocated", "1 of 3 received for it")
-        self.assertNotEqual(second.picking_ids.move_ids.state, "assigned")
-        mails = self.env["mail.mail"].search([("model", "=", "sale.order")])
-        first_mails = mails.filtered(lambda m: m.res_id == first.id)
-        self.assertEqual(len(first_mails), 1, "one release e-mail for the first order")
-        self.assertIn("ready to ship", first_mails.subject)
-        self.assertIn(self.customer, first_mails.recipient_ids)
-        self.assertFalse(mails.filtered(lambda m: m.res_id == second.id), "not released yet")
-        self.assertIn("Release e-mail sent", first.message_ids[0].body)
+        self.assertEqual(self._reserved(first), 3.0, "released means reserved")
+        self.assertEqual(second.order_line.preorder_released_qty, 1.0, "1 of 3 received for it")
+        self.assertEqual(self._reserved(second), 1.0)
+        self.assertEqual(second.order_line.preorder_state, "allocated")
+        mails = self._mails(first)
+        self.assertEqual(len(mails), 1, "one release e-mail for the first order")
+        self.assertIn("ready to ship", mails.subject)
+        self.assertIn(self.customer, mails.recipient_ids)
+        second_mail = self._mails(second)
+        self.assertEqual(len(second_mail), 1)
+        self.assertIn("1.00 ×", second_mail.body_html, "the e-mail states the quantity reserved")
         self._receive(request, {self.product: 2})
+        self._run_release()
         self.assertEqual(second.order_line.preorder_state, "released")
-        self.assertEqual(second.picking_ids.move_ids.state, "assigned")
+        self.assertEqual(self._reserved(second), 3.0)
+        self.assertEqual(len(self._mails(second)), 2, "one e-mail per release")
+        self._run_release()
+        self.assertEqual(len(self._mails(second)), 2, "running again releases nothing twice")
 
-    def test_cron_releases_due_lines_with_free_stock(self):
+    def test_received_goods_do_not_sit_idle(self):
+        """The oldest allocation's line also waits on a later request: the
+        received goods still go out for the allocation they cover."""
+        early = self._create_request("national", [(self.product, 3, 10)], confirm=True)
+        old = self._create_sale([(self.product, 4, "national")])
+        late = self._create_request("national", [(self.product, 5, 20)], confirm=True)
+        self.assertEqual(old.order_line.preorder_parked_qty, 0.0)
+        # (with a vendor price, Odoo recomputes Expected Arrival on a quantity change)
+        early.order_line.write({"product_qty": 4, "date_planned": self._arrival(10)})
+        young = self._create_sale([(self.product, 1, "national")], partner=self.customer_b)
+        young.date_order = old.date_order + timedelta(minutes=5)
+        self.assertEqual(
+            young.order_line.preorder_allocation_ids.purchase_order_id, early, "on the early one"
+        )
+        self._receive(early, {self.product: 3})
+        self._run_release()
+        line = old.order_line
+        self.assertEqual(line.preorder_released_qty, 3.0, "3 of its 4 received and reserved")
+        self.assertEqual(self._reserved(old), 3.0)
+        self.assertEqual(line.preorder_state, "allocated", "the 4th waits on the late request")
+        released = line.preorder_allocation_ids.filtered(lambda a: a.state == "released")
+        self.assertEqual(released.purchase_order_id, early)
+        self.assertEqual(
+            line.preorder_allocation_ids.filtered(
+                lambda a: a.state == "allocated"
+            ).purchase_order_id,
+            late,
+        )
+        self.assertEqual(young.order_line.preorder_released_qty, 0.0, "nothing left for it")
+        self._receive(early, {self.product: 1})
+        self._run_release()
+        self.assertEqual(young.order_line.preorder_state, "released")
+
+    def test_partial_receipts_across_two_requests(self):
+        first_request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
+        second_request = self._create_request("national", [(self.product, 4, 20)], confirm=True)
+        order = self._create_sale([(self.product, 5, "national")])
+        line = order.order_line
+        self.assertEqual(
+            sorted(line.preorder_allocation_ids.mapped("quantity")), [2.0, 3.0], "split over both"
+        )
+        self._receive(second_request, {self.product: 1})
+        self._run_release()
+        self.assertEqual(line.preorder_released_qty, 1.0, "one unit of the second request")
+        self._receive(first_request, {self.product: 2})
+        self._run_release()
+        self.assertEqual(line.preorder_released_qty, 3.0)
+        self.assertEqual(self._reserved(order), 3.0)
+        self._receive(second_request, {self.product: 2})
+        self._run_release()
+        self.assertEqual(line.preorder_released_qty, 5.0)
+        self.assertEqual(line.preorder_state, "released")
+        self.assertEqual(
+            sum(line.preorder_allocation_ids.mapped("quantity")), 5.0, "split, never lost"
+        )
+        self.assertEqual(set(line.preorder_allocation_ids.mapped("state")), {"released"})
+
+    def test_shipping_policy_decides_partial_parcels(self):
+        for policy, ready in (("direct", "assigned"), ("one", "confirmed")):
+            with self.subTest(policy=policy):
+                request = self._create_request("national", [(self.product, 4, 10)], confirm=True)
+                order = self._create_sale([(self.product, 4, "national")], picking_policy=policy)
+                self._receive(request, {self.product: 2})
+                self._run_release()
+                picking = order.picking_ids
+                self.assertEqual(self._reserved(order), 2.0, "release only reserves")
+                self.assertEqual(picking.state, ready, "Odoo's shipping policy decides")
+
+    def test_due_lines_take_free_stock_oldest_first(self):
         self._create_request("national", [(self.product, 5, 3)])
         old = self._create_sale([(self.product, 2, "national")])
         new = self._create_sale([(self.product, 2, "national")], partner=self.customer_b)
         new.date_order = old.date_order + timedelta(minutes=5)
-        self._set_stock(self.product, 3)  # enough for one of them only
-        Allocation = self.env["preorder.allocation"]
-        self.assertEqual(Allocation._cron_release_preorders()["released"], 0, "not due yet")
+        self._set_stock(self.product, 3)  # enough for one and a half
+        self.assertEqual(self._run_release()["released"], 0, "not due yet")
         with freeze_time(self.today + timedelta(days=3)):
-            counts = Allocation._cron_release_preorders()
-        self.assertEqual(counts, {"released": 1, "failed_companies": 0})
+            self._run_release()
         self.assertEqual(old.order_line.preorder_state, "released", "earlier customer first")
-        self.assertEqual(new.order_line.preorder_state, "allocated")
-        self.assertEqual(old.picking_ids.move_ids.quantity, 2.0)
+        self.assertEqual(self._reserved(old), 2.0)
+        self.assertEqual(new.order_line.preorder_released_qty, 1.0, "what is left, reserved")
+        self.assertEqual(self._reserved(new), 1.0)
 
-    def test_parked_lines_are_not_released(self):
-        self._set_stock(self.product, 10)
+    def test_parked_lines_ship_from_free_stock_oldest_first(self):
+        """Stock that arrives by an inventory adjustment serves the oldest parked order."""
+        old = self._create_sale([(self.product, 2, "national")])
+        new = self._create_sale([(self.product, 2, "national")], partner=self.customer_b)
+        new.date_order = old.date_order + timedelta(minutes=5)
+        self.assertEqual(old.order_line.preorder_state, "parked")
+        quant = self.env["stock.quant"].create(
+            {
+                "product_id": self.product.id,
+                "location_id": self.wh1.lot_stock_id.id,
+                "inventory_quantity": 2,
+            }
+        )
+        quant.action_apply_inventory()
+        self.assertTrue(self.product.preorder_release_pending, "an adjustment triggers too")
+        self._run_release()
+        stock_order = self._create_sale([(self.product, 2, "stock")], partner=self.customer_b)
+        line = old.order_line
+        self.assertEqual(line.preorder_state, "released", "parked line released from stock")
+        self.assertFalse(line.preorder_allocation_ids, "without an allocation")
+        self.assertEqual(line.preorder_parked_qty, 0.0)
+        self.assertEqual(self._reserved(old), 2.0)
+        self.assertEqual(new.order_line.preorder_state, "parked")
+        self.assertEqual(self._reserved(stock_order), 0.0, "a later stock order finds it taken")
+
+    def test_ordinary_receipt_triggers_release(self):
+        self._create_sale([(self.product, 1, "national")])
+        purchase = self.env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "order_line": [(0, 0, {"product_id": self.product.id, "product_qty": 1})],
+            }
+        )
+        purchase.button_confirm()
+        self.product.preorder_release_pending = False
+        self._receive(purchase, {self.product: 1})
+        self.assertTrue(self.product.preorder_release_pending)
+
+    def test_release_failure_never_blocks_a_receipt(self):
+        request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
         order = self._create_sale([(self.product, 2, "national")])
-        with freeze_time(self.today + timedelta(days=30)):
-            self.env["preorder.allocation"]._cron_release_preorders()
-        self.assertEqual(order.order_line.preorder_state, "parked")
+        Allocation = type(self.env["preorder.allocation"])
+        with patch.object(Allocation, "_release_products", side_effect=RuntimeError("boom")):
+            picking = self._receive(request, {self.product: 2})
+            self.assertEqual(picking.state, "done", "the receipt is validated")
+            counts = self.env["preorder.allocation"]._cron_release_preorders()
+        self.assertEqual(counts["failed"], 1, "the poisoned product is logged and skipped")
+        self.assertFalse(self.product.preorder_release_pending, "skipped until the next sweep")
+        self.assertEqual(order.order_line.preorder_state, "allocated")
+        self.product.preorder_release_pending = True
+        self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "released")
+
+    def test_job_works_in_batches_and_reports_progress(self):
+        products = self.product | self.product_b
+        for product in products:
+            self._create_sale([(product, 1, "national")])
+            self._set_stock(product, 1)
+        products.preorder_release_pending = True
+        cron = self.env.ref("website_preorder.ir_cron_release_preorders")
+        cron, progress = cron._add_progress()
+        Allocation = self.env["preorder.allocation"].with_context(cron.env.context)
+        first = Allocation._cron_release_preorders(batch_size=1)
+        self.assertEqual((first["done"], first["remaining"]), (1, 1))
+        self.assertEqual((progress.done, progress.remaining), (1, 1), "cron progress API")
+        second = Allocation._cron_release_preorders(batch_size=1)
+        self.assertEqual(second["remaining"], 0)
+        self.assertEqual(set(products.mapped("preorder_release_pending")), {False})
+
+    def test_poisoned_product_is_skipped_the_rest_released(self):
+        orders = {
+            product: self._create_sale([(product, 1, "national")])
+            for product in (self.product, self.product_b)
+        }
+        for product in orders:
+            self._set_stock(product, 1)
+        Allocation = type(self.env["preorder.allocation"])
+        original = Allocation._release_products
+        poisoned = self.product
+
+        def release(self, products):
+            if poisoned in products:
+                raise RuntimeError("poisoned")
+            return original(self, products)
+
+        (self.product | self.product_b).preorder_release_pending = True
+        with patch.object(Allocation, "_release_products", release):
+            counts = self._run_release()
+        self.assertEqual(counts["failed"], 1)
+        self.assertEqual(orders[self.product_b].order_line.preorder_state, "released")
+        self.assertEqual(orders[self.product].order_line.preorder_state, "parked")
+
+    def test_daily_sweep_finds_due_lines_without_a_trigger(self):
+        self._create_request("national", [(self.product, 5, 2)])
+        order = self._create_sale([(self.product, 2, "national")])
+        self._set_stock(self.product, 2)
+        self.product.preorder_release_pending = False
+        self.env.company.preorder_release_swept_on = False
+        with freeze_time(self.today + timedelta(days=2)):
+            self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "released")
+
+
+@tagged("post_install", "-at_install")
+class TestReleaseWarehouses(ReleaseCase):
+    def test_goods_in_input_release_nothing_until_put_away(self):
+        self.wh1.reception_steps = "two_steps"
+        request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
+        order = self._create_sale([(self.product, 2, "national")])
+        receipt = request.picking_ids.filtered(
+            lambda p: p.location_dest_id == self.wh1.wh_input_stock_loc_id
+        )
+        self.assertTrue(receipt, "two-step reception: goods go to WH/Input first")
+        self._receive(request, {self.product: 2})
+        self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "allocated", "nothing in WH/Stock yet")
+        self.assertFalse(self._mails(order), "the customer is not told 'arrived'")
+        internal = self.env["stock.picking"].search(
+            [
+                ("location_id", "=", self.wh1.wh_input_stock_loc_id.id),
+                ("product_id", "=", self.product.id),
+                ("state", "not in", ("done", "cancel")),
+            ]
+        )
+        self.assertTrue(internal)
+        internal.action_assign()
+        internal.move_ids.quantity = 2
+        internal.button_validate()
+        self.assertTrue(self.product.preorder_release_pending, "the put-away triggers the job")
+        self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "released")
+        self.assertEqual(self._reserved(order), 2.0)
+
+    def test_three_step_reception(self):
+        self.wh1.reception_steps = "three_steps"
+        request = self._create_request("national", [(self.product, 1, 10)], confirm=True)
+        order = self._create_sale([(self.product, 1, "national")])
+        self._receive(request, {self.product: 1})
+        self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "allocated", "goods in input/quality")
+
+    def test_stock_in_another_warehouse_releases_nothing(self):
+        self._create_request("national", [(self.product, 5, 2)])
+        order = self._create_sale([(self.product, 2, "national")], warehouse_id=self.wh1.id)
+        self._set_stock(self.product, 5, self.wh2)
+        with freeze_time(self.today + timedelta(days=2)):
+            self._run_release()
+            self.assertEqual(order.order_line.preorder_state, "allocated", "B's stock is not A's")
+            self._set_stock(self.product, 2, self.wh1)
+            self.product.preorder_release_pending = True
+            self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "released")
+
+    def test_released_means_what_the_delivery_reserved(self):
+        """Free stock sits in a shelf the delivery does not take from: nothing is
+        marked released and nobody is told."""
+        shelf = self.env["stock.location"].create(
+            {"name": "Shelf A", "location_id": self.wh1.lot_stock_id.id}
+        )
+        other = self.env["stock.location"].create(
+            {"name": "Shelf B", "location_id": self.wh1.lot_stock_id.id}
+        )
+        rule = self.wh1.delivery_route_id.rule_ids.filtered(
+            lambda r: r.location_src_id == self.wh1.lot_stock_id
+        )
+        rule.location_src_id = shelf
+        self._create_request("national", [(self.product, 5, 2)])
+        order = self._create_sale([(self.product, 2, "national")])
+        self.assertEqual(order.picking_ids.location_id, shelf)
+        self.env["stock.quant"]._update_available_quantity(self.product, other, 2)
+        with freeze_time(self.today + timedelta(days=2)):
+            self._run_release()
+        self.assertEqual(order.order_line.preorder_released_qty, 0.0)
+        self.assertEqual(order.order_line.preorder_state, "allocated")
+        self.assertFalse(self._mails(order))
+
+
+@tagged("post_install", "-at_install")
+class TestReleaseNow(ReleaseCase):
+    def setUp(self):
+        super().setUp()
+        self.salesman = new_test_user(
+            self.env, "release_salesman", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        self.stock_user = new_test_user(self.env, "release_stock", groups="stock.group_stock_user")
+        self.accountant = new_test_user(
+            self.env, "release_accountant", groups="account.group_account_readonly"
+        )
+
+    def test_release_now_from_the_sale_line_as_salesman(self):
+        order = self._create_sale([(self.product, 2, "national")])
+        self._set_stock(self.product, 2)
+        line = order.order_line.with_user(self.salesman)
+        result = line.action_preorder_release()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertEqual(order.order_line.preorder_state, "released")
+        self.assertEqual(self._reserved(order), 2.0)
+
+    def test_release_now_explains_why_not(self):
+        old = self._create_sale([(self.product, 2, "national")])
+        young = self._create_sale([(self.product, 1, "national")], partner=self.customer_b)
+        young.date_order = old.date_order + timedelta(minutes=5)
+        result = young.order_line.with_user(self.salesman).action_preorder_release()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("no free stock", result["params"]["message"])
+        self._set_stock(self.product, 2)
+        result = young.picking_ids.with_user(self.stock_user).action_preorder_release()
+        self.assertIn(old.name, result["params"]["message"], "names the earlier order it waits for")
+        self.assertEqual(old.order_line.preorder_state, "released", "the earlier order went first")
+        self.assertEqual(young.order_line.preorder_state, "parked")
+        request = self._create_request("national", [(self.product, 5, 10)])
+        self.assertEqual(young.order_line.preorder_state, "allocated")
+        self._set_stock(self.product, 1)
+        result = young.order_line.with_user(self.salesman).action_preorder_release()
+        self.assertIn("not arrived", result["params"]["message"])
+        self.assertTrue(request)
+
+    def test_check_availability_on_blocked_delivery_explains(self):
+        old = self._create_sale([(self.product, 2, "national")])
+        young = self._create_sale([(self.product, 1, "national")], partner=self.customer_b)
+        young.date_order = old.date_order + timedelta(minutes=5)
+        self._set_stock(self.product, 1)
+        result = young.picking_ids.with_user(self.stock_user).action_assign()
+        self.assertIsInstance(result, dict, "a notification instead of silence")
+        self.assertIn(old.name, result["params"]["message"])
+        self.assertEqual(self._reserved(young), 0.0, "Check availability does not jump the queue")
+
+    def test_release_now_needs_write_access(self):
+        order = self._create_sale([(self.product, 2, "national")])
+        self._set_stock(self.product, 2)
+        with self.assertRaises(AccessError):
+            order.order_line.with_user(self.accountant).action_preorder_release()
+        self.assertEqual(order.order_line.preorder_state, "parked", "nothing changed")
