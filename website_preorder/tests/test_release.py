@@ -207,9 +207,12 @@ class TestRelease(ReleaseCase):
         request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
         order = self._create_sale([(self.product, 2, "national")])
         Allocation = type(self.env["preorder.allocation"])
-        with patch.object(Allocation, "_release_products", side_effect=RuntimeError("boom")):
+        with patch.object(Allocation, "_preorder_mark_pending", side_effect=RuntimeError("boom")):
             picking = self._receive(request, {self.product: 2})
-            self.assertEqual(picking.state, "done", "the receipt is validated")
+        self.assertEqual(picking.state, "done", "the receipt is validated all the same")
+        self.assertEqual(request.order_line.qty_received, 2.0)
+        self.product.preorder_release_pending = True
+        with patch.object(Allocation, "_release_products", side_effect=RuntimeError("boom")):
             counts = self.env["preorder.allocation"]._cron_release_preorders()
         self.assertEqual(counts["failed"], 1, "the poisoned product is logged and skipped")
         self.assertFalse(self.product.preorder_release_pending, "skipped until the next sweep")
@@ -305,6 +308,17 @@ class TestReleaseWarehouses(ReleaseCase):
         self._receive(request, {self.product: 1})
         self._run_release()
         self.assertEqual(order.order_line.preorder_state, "allocated", "goods in input/quality")
+
+    def test_two_step_delivery_reserves_the_pick(self):
+        self.wh1.delivery_steps = "pick_ship"
+        order = self._create_sale([(self.product, 2, "national")])
+        self._set_stock(self.product, 5)
+        pick = order.picking_ids.filtered(lambda p: p.location_id == self.wh1.lot_stock_id)
+        self.assertEqual(pick.picking_type_id, self.wh1.pick_type_id, "the first step")
+        self.assertEqual(pick.move_ids.quantity, 0.0, "parked: the pick waits for release")
+        self._run_release()
+        self.assertEqual(order.order_line.preorder_state, "released")
+        self.assertEqual(pick.move_ids.quantity, 2.0, "the pick from stock is reserved")
 
     def test_stock_in_another_warehouse_releases_nothing(self):
         self._create_request("national", [(self.product, 5, 2)])
