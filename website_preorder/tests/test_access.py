@@ -156,12 +156,18 @@ class TestAccessMatrix(AccessCase):
     def test_purchase_users_confirm_and_cancel_requests(self):
         """Confirming a request allocates parked sale lines and cancelling one
         parks them: purchase users, who may not read sale orders, do both."""
-        parked = self._create_sale([(self.product_b, 2, "national")])
+        # pre-sale requests take pre-sales once confirmed (national ones as drafts already)
+        parked = self._create_sale([(self.product_b, 2, "presale")])
         self.assertEqual(parked.order_line.preorder_state, "parked")
-        for role in WRITE_REQUESTS:
+        for role, user in self.users.items():
             with self.subTest(role=role), self._undone():
-                user = self.users[role]
-                request = self._create_request("national", [(self.product_b, 5, 10)])
+                request = self._create_request("presale", [(self.product_b, 5, 10)])
+                self.assertEqual(parked.order_line.preorder_state, "parked")
+                if role not in WRITE_REQUESTS:
+                    with self.assertRaises(AccessError):
+                        request.with_user(user).button_confirm()
+                    self.assertEqual(parked.order_line.preorder_state, "parked")
+                    continue
                 request.with_user(user).button_confirm()
                 self.assertEqual(parked.order_line.preorder_state, "allocated")
                 request.with_user(user).button_cancel()
