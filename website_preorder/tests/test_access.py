@@ -176,21 +176,35 @@ class TestAccessMatrix(AccessCase):
 
     def _open_form(self, record):
         """What the web client does to open ``record`` in its form view: the
-        view (groups applied), then a read of the fields its arch shows."""
-        views = record.get_views([(False, "form")])
-        arch = etree.fromstring(views["views"]["form"]["arch"])
-        fields_info = views["models"][record._name]["fields"]
-        spec = {}
-        for node in arch.iter("field"):
-            if any(parent.tag == "field" for parent in node.iterancestors()):
-                continue  # a column of an x2many sub-view
-            relational = fields_info[node.get("name")]["type"] in (
-                "many2one",
-                "one2many",
-                "many2many",
-            )
-            spec[node.get("name")] = {"fields": {"display_name": {}}} if relational else {}
+        view (groups applied), then a read of the fields its arch shows,
+        with the columns of its x2many lists."""
+        spec = self._view_spec(record, "form")
         return record.web_read(spec)[0]
+
+    def _view_spec(self, model, view_type, view_id=False):
+        views = model.get_views([(view_id, view_type)])
+        models = views["models"]
+
+        def spec_of(element, model):
+            spec = {}
+            for child in element.iterchildren(tag=etree.Element):
+                if child.tag != "field":
+                    spec.update(spec_of(child, model))
+                    continue
+                info = models[model]["fields"][child.get("name")]
+                if info["type"] in ("one2many", "many2many"):
+                    columns = {}
+                    for sub_view in child.iterchildren("list"):
+                        columns.update(spec_of(sub_view, info["relation"]))
+                    spec[child.get("name")] = {"fields": columns or {"display_name": {}}}
+                elif info["type"] == "many2one":
+                    spec[child.get("name")] = {"fields": {"display_name": {}}}
+                else:
+                    spec[child.get("name")] = {}
+            return spec
+
+        arch = etree.fromstring(views["views"][view_type]["arch"])
+        return spec_of(arch, model._name)
 
     def test_request_form_opens_for_its_readers(self):
         """The Pre-order Details tab and buttons are hidden by groups, so the
@@ -204,10 +218,20 @@ class TestAccessMatrix(AccessCase):
 
     def test_sale_order_form_opens_for_salesman(self):
         """Requests on the sale line are shown to purchase users only: a
-        salesman, who may not read requests, still opens their order."""
+        salesman or an accountant, who may not read requests, still opens the order."""
+        for role in ("salesman_own", "salesman_all", "sales_manager", "accountant"):
+            with self.subTest(role=role):
+                values = self._open_form(self.own_order.with_user(self.users[role]))
+                self.assertEqual(values["name"], self.own_order.name)
+
+    def test_preorder_lines_list_opens_for_salesman(self):
+        """Sales ▸ Pre-order Lines, as a salesman of their own documents."""
         user = self.users["salesman_own"]
-        values = self._open_form(self.own_order.with_user(user))
-        self.assertEqual(values["name"], self.own_order.name)
+        Line = self.env["sale.order.line"].with_user(user)
+        view = self.env.ref("website_preorder.sale_order_line_preorder_list")
+        spec = self._view_spec(Line, "list", view.id)
+        result = Line.web_search_read([("preorder_state", "!=", False)], spec)
+        self.assertEqual([r["id"] for r in result["records"]], self.own_order.order_line.ids)
 
     # ------------------------------------------------------------- allocations
 
