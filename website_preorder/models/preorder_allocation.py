@@ -238,7 +238,8 @@ class PreorderAllocation(models.Model):
 
     def _log_on_requests(self, message):
         """Tell staff on each request which orders these allocations concern."""
-        for request, allocations in self.grouped("purchase_order_id").items():
+        # internal: purchase users may not read the sale orders, sales users the requests
+        for request, allocations in self.sudo().grouped("purchase_order_id").items():
             orders = ", ".join(sorted(set(allocations.mapped("sale_order_id.name"))))
             request._message_log(
                 body=_("%(message)s Parked again: %(orders)s", message=message, orders=orders)

@@ -174,6 +174,39 @@ class TestAccessMatrix(AccessCase):
                 self.assertEqual(parked.order_line.preorder_state, "parked")
                 self.assertFalse(request.preorder_allocation_ids)
 
+    def test_purchase_users_lower_a_request_line(self):
+        """Lowering a request line below what is allocated parks the latest
+        orders and logs them on the request, for a purchase user too."""
+        line = self.request.order_line
+        for role, user in self.users.items():
+            with self.subTest(role=role), self._undone():
+                if role not in WRITE_REQUESTS:
+                    with self.assertRaises(AccessError):
+                        line.with_user(user).product_qty = 3
+                    self.assertEqual(self.other_order.order_line.preorder_state, "allocated")
+                    continue
+                line.with_user(user).product_qty = 3
+                self.assertEqual(self.own_order.order_line.preorder_state, "allocated")
+                self.assertEqual(self.other_order.order_line.preorder_state, "parked")
+                self.assertIn(self.other_order.name, self.request.message_ids[0].body)
+
+    def test_salesmen_change_and_cancel_their_orders(self):
+        """Changing or cancelling a confirmed pre-order frees its allocations
+        (the freed quantity goes to parked lines), as the salesman of the order."""
+        waiting = self._create_sale([(self.product, 6, "national")], partner=self.customer_b)
+        self.assertEqual(waiting.order_line.preorder_parked_qty, 1.0, "10 on order, 11 sold")
+        for role in ("salesman_own", "salesman_all", "sales_manager"):
+            with self.subTest(role=role), self._undone():
+                order = self.own_order.with_user(self.users[role])
+                order.order_line.product_uom_qty = 1
+                self.assertEqual(self.own_alloc.quantity, 1.0)
+                order.with_context(disable_cancel_warning=True).action_cancel()
+                self.assertEqual(order.state, "cancel")
+                self.assertFalse(self.own_alloc.exists())
+                self.assertEqual(waiting.order_line.preorder_state, "allocated")
+        with self.assertRaises(AccessError):
+            self.other_order.with_user(self.users["salesman_own"]).order_line.product_uom_qty = 1
+
     def _open_form(self, record):
         """What the web client does to open ``record`` in its form view: the
         view (groups applied), then a read of the fields its arch shows,
