@@ -89,7 +89,6 @@ class SaleOrder(models.Model):
     def preorder_release_lines(self):
         """Released lines the customer was not told about yet."""
         self.ensure_one()
-        self.check_access("read")
         return self.order_line.sudo().filtered(
             lambda line: line.preorder_state == "released" and not line.preorder_release_notified
         )
