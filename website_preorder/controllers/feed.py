@@ -1,15 +1,22 @@
 import csv
 import hmac
 import io
+import re
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 from odoo.modules.registry import Registry
 
+from ..models.res_users import FEED
 from ..rules.supply import REQUEST_KINDS
 
 FEED_COLUMNS = ("sku", "barcode", "kind", "quantity", "promise_date", "listed")
 BATCH = 500
+
+
+# a token longer than this is refused before any comparison
+MAX_TOKEN_LENGTH = 256
+BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
 
 
 class PreorderFeed(http.Controller):
@@ -17,11 +24,30 @@ class PreorderFeed(http.Controller):
     def preorder_feed(self, token=None, **kwargs):
         """Catalogue feed for external sales channels (SPEC §5).
 
-        Readable by internal users, or with the company's secret token; 403 otherwise.
+        Readable with the company's secret token, sent in an
+        ``Authorization: Bearer <token>`` header (the ``?token=`` query string
+        still works but ends up in access logs and browser history), or by a
+        logged-in Sales or Purchase user, for their current company. Anything
+        else answers 401 (no credentials) or 403 (wrong token, other users),
+        never an error page.
         """
-        company = self._feed_company(token)
-        if company is None:
-            return request.make_response("Forbidden", status=403)
+        header = request.httprequest.headers.get("Authorization")
+        if header:
+            match = BEARER.match(header)
+            if not match:
+                return self._feed_refused(401)
+            token = match.group(1)
+        if token:
+            company = self._feed_token_company(token)
+            if company is None:
+                return self._feed_refused(403)
+        else:
+            user = request.env.user
+            if user._is_public():
+                return self._feed_refused(401)
+            if not user.has_groups(FEED):
+                return self._feed_refused(403)
+            company = request.env.company
         headers = [
             ("Content-Type", "text/csv; charset=utf-8"),
             ("Content-Disposition", 'attachment; filename="preorder_feed.csv"'),
@@ -31,17 +57,25 @@ class PreorderFeed(http.Controller):
             self._feed_rows(request.env.cr.dbname, company.id), headers=headers
         )
 
-    def _feed_company(self, token):
-        user = request.env.user
-        if user and not user._is_public() and user._is_internal():
-            return request.env.company
-        if not token:
+    def _feed_refused(self, status):
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]
+        if status == 401:
+            headers.append(("WWW-Authenticate", 'Bearer realm="preorder feed"'))
+            return request.make_response("Unauthorized", headers=headers, status=401)
+        return request.make_response("Forbidden", headers=headers, status=403)
+
+    def _feed_token_company(self, token):
+        """The company whose token this is, compared in constant time as bytes
+        (any text, however long or exotic, is only ever refused)."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
             return None
+        given = token.encode("utf-8", "replace")
         companies = request.env["res.company"].sudo().search([("preorder_feed_token", "!=", False)])
+        found = None
         for company in companies:
-            if hmac.compare_digest(company.preorder_feed_token, token):
-                return company
-        return None
+            if hmac.compare_digest(company.preorder_feed_token.encode("utf-8"), given):
+                found = company
+        return found
 
     def _feed_rows(self, dbname, company_id):
         """Yield the CSV in chunks: the file is never held in memory whole.
@@ -53,8 +87,21 @@ class PreorderFeed(http.Controller):
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env["res.company"].browse(company_id)
             Product = env["product.product"].with_company(company)
-            products = Product._preorder_catalog_candidates(company).sorted("id")
+            products = self._feed_products(Product, company)
             yield from self._feed_chunks(products, company)
+
+    def _feed_products(self, Product, company):
+        """Active, website-published products that are or were on requests of
+        ``company`` and belong to it or to no company: never another company's."""
+        on_requests = Product._preorder_request_products(company)
+        return Product.search(
+            [
+                ("id", "in", on_requests.ids),
+                ("is_published", "=", True),
+                ("company_id", "in", (company.id, False)),
+            ],
+            order="id",
+        )
 
     def _feed_chunks(self, products, company):
         buffer = io.StringIO()
@@ -82,7 +129,9 @@ class PreorderFeed(http.Controller):
                             kind,
                             "%g" % kind_availability.qty,
                             kind_availability.date.isoformat() if kind_availability.date else "",
-                            "1" if listed[kind] else "0",
+                            # the stored flag is per variant: listed for this
+                            # company only while it offers a quantity itself
+                            "1" if listed[kind] and kind_availability.qty > 0 else "0",
                         )
                     )
             batch.invalidate_recordset()

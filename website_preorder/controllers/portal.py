@@ -1,10 +1,12 @@
-from urllib.parse import quote
-
-from odoo import _
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request, route
 
+from odoo.addons.purchase.controllers.portal import CustomerPortal as PurchasePortal
 from odoo.addons.sale.controllers.portal import CustomerPortal
+
+# The order page shows one of these fixed, translatable messages (in the
+# template) chosen by a flag in the URL; no text ever comes from the URL.
+CANCEL_FLAGS = {True: "preorder_cancelled", False: "preorder_cancel_refused"}
 
 
 class PreorderCustomerPortal(CustomerPortal):
@@ -25,9 +27,17 @@ class PreorderCustomerPortal(CustomerPortal):
             order = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        if order._preorder_portal_cancel():
-            message = _("Your order was cancelled.")
-        else:
-            message = _("This order can no longer be cancelled.")
-        url = order.get_portal_url(query_string="&preorder_message=%s" % quote(message))
-        return request.redirect(url)
+        flag = CANCEL_FLAGS[bool(order._preorder_portal_cancel())]
+        return request.redirect(order.get_portal_url(query_string="&%s=1" % flag))
+
+
+class PreorderVendorPortal(PurchasePortal):
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        """Requests are never shown to portal or public users, not even to their
+        vendor holding the access token of the e-mail link (SPEC §8): every
+        /my/purchase route then answers as for a document they may not access.
+        Ordinary purchase orders keep Odoo's vendor portal."""
+        document = super()._document_check_access(model_name, document_id, access_token)
+        if model_name == "purchase.order" and document.preorder_kind and request.env.user.share:
+            raise AccessError(request.env._("This document is not available on the portal."))
+        return document

@@ -9,6 +9,7 @@ from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
 from ..rules import release as release_rules
 from ..rules.supply import REQUEST_KINDS
+from .res_users import ALLOCATION_WRITE
 
 _logger = logging.getLogger(__name__)
 
@@ -56,10 +57,16 @@ class PreorderAllocation(models.Model):
         related="purchase_line_id.date_planned", string="Expected Arrival"
     )
     product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    # computed from the sale line, which purchase and stock users may not read
     qty_delivered = fields.Float(
-        "Delivered", compute="_compute_fulfilment", digits="Product Unit of Measure"
+        "Delivered",
+        compute="_compute_fulfilment",
+        digits="Product Unit of Measure",
+        compute_sudo=True,
     )
-    fulfilled_percent = fields.Float("Order Fulfilled %", compute="_compute_fulfilment")
+    fulfilled_percent = fields.Float(
+        "Order Fulfilled %", compute="_compute_fulfilment", compute_sudo=True
+    )
 
     _sql_constraints = [
         ("quantity_positive", "CHECK(quantity > 0)", "An allocation quantity must be positive."),
@@ -170,7 +177,9 @@ class PreorderAllocation(models.Model):
         ``supply_lines`` is given only those are used. The supply rows are locked
         and their ATP re-read under the lock. Returns the created allocations.
         """
-        sale_lines = sale_lines.filtered(
+        # internal: the callers checked their user (purchase users confirming a
+        # request may not read sale orders)
+        sale_lines = sale_lines.sudo().filtered(
             lambda line: line.preorder_kind in REQUEST_KINDS
             and line.order_id.state == "sale"
             and line.preorder_parked_qty > 0
@@ -204,7 +213,7 @@ class PreorderAllocation(models.Model):
                         for row in planned
                     ]
                 )
-        created.sale_line_id._preorder_update_promise_dates()
+        created.sudo().sale_line_id._preorder_update_promise_dates()
         return created
 
     @api.model
@@ -222,16 +231,17 @@ class PreorderAllocation(models.Model):
         Posts ``message`` (with the orders concerned) on each request involved.
         Returns the sale lines concerned.
         """
-        sale_lines = self.sale_line_id
+        sale_lines = self.sudo().sale_line_id
         if message:
-            self._log_on_requests(message)
+            self.sudo()._log_on_requests(message)
         self.sudo().unlink()
         sale_lines._preorder_update_promise_dates()
         return sale_lines
 
     def _log_on_requests(self, message):
         """Tell staff on each request which orders these allocations concern."""
-        for request, allocations in self.grouped("purchase_order_id").items():
+        # internal: purchase users may not read the sale orders, sales users the requests
+        for request, allocations in self.sudo().grouped("purchase_order_id").items():
             orders = ", ".join(sorted(set(allocations.mapped("sale_order_id.name"))))
             request._message_log(
                 body=_("%(message)s Parked again: %(orders)s", message=message, orders=orders)
@@ -493,8 +503,12 @@ class PreorderAllocation(models.Model):
 
     def action_remove_allocations(self):
         """Remove the selected allocations; their sale lines are parked again."""
+        self.env["res.users"]._preorder_check_action(
+            self, ALLOCATION_WRITE, _("remove allocations")
+        )
         open_ = self.filtered(lambda a: a.state == "allocated")
         if not open_:
             raise ValidationError(_("Select allocations that are not released yet."))
-        open_._deallocate(_("Allocations removed by %s.", self.env.user.name))
+        # checked above; the sale lines and requests are the allocator's work
+        open_.sudo()._deallocate(_("Allocations removed by %s.", self.env.user.name))
         return {"type": "ir.actions.client", "tag": "soft_reload"}

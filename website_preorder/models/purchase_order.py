@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..rules.supply import CONFIRMED_STATES, PRESALE
+from .res_users import PURCHASE, REVIEW
 
 PREORDER_KINDS = [
     ("national", "National Pre-Order"),
@@ -87,6 +88,7 @@ class PurchaseOrder(models.Model):
 
     def action_allocate_sales_orders(self):
         """Allocate Sales Orders for every line of these requests."""
+        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("allocate sales orders"))
         allocations = self._preorder_allocate_parked()
         return self._preorder_notification(
             _("%s sale line(s) allocated.", len(allocations.sale_line_id))
@@ -94,9 +96,11 @@ class PurchaseOrder(models.Model):
 
     def action_sync_promise_dates(self):
         """Sync Date with SO for every line of these requests."""
+        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("sync promise dates"))
         return self.order_line.action_preorder_sync_promise_dates()
 
     def action_view_preorder_allocations(self):
+        self.env["res.users"]._preorder_check_action(self, REVIEW, _("review allocations"), "read")
         return self.order_line.action_preorder_review_allocations()
 
     def _preorder_notification(self, message):
@@ -110,8 +114,17 @@ class PurchaseOrder(models.Model):
             },
         }
 
+    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+        """The portal's chatter routes open a document by its access token:
+        never a request for portal and public users (SPEC §8)."""
+        thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
+        if thread and self.env.user.share and thread.sudo().preorder_kind:
+            return self.browse()
+        return thread
+
     def action_compute_presale_prices(self):
         """Presale Price Calculation: the pre-sale prices of this request's products."""
+        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("calculate pre-sale prices"))
         requests = self.filtered(lambda order: order.preorder_kind == PRESALE)
         if not requests:
             raise UserError(_("Pre-sale prices are calculated on pre-sale requests only."))

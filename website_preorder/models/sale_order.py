@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
 from ..rules.supply import INTERNATIONAL, PRESALE, REQUEST_KINDS
+from .res_users import SALES
 
 
 class SaleOrder(models.Model):
@@ -79,6 +80,7 @@ class SaleOrder(models.Model):
     def preorder_promise_changed_lines(self):
         """Pre-order lines whose promise date changed since the customer was told."""
         self.ensure_one()
+        self.check_access("read")
         return self.order_line.sudo().filtered(
             lambda line: line.preorder_kind in REQUEST_KINDS
             and line.promise_date != line.promise_date_notified
@@ -87,10 +89,14 @@ class SaleOrder(models.Model):
     def preorder_release_lines(self):
         """Lines with quantity released since the customer was last told."""
         self.ensure_one()
+        self.check_access("read")
         return self.order_line.sudo().filtered(lambda line: line.preorder_release_notify_qty > 0)
 
     def action_preorder_notify_promise_dates(self):
         """Notify customers: one e-mail per order listing its changed promise dates."""
+        self.env["res.users"]._preorder_check_action(
+            self, SALES, _("notify customers of promise dates")
+        )
         orders = self.filtered(lambda order: order.preorder_promise_changed_lines())
         if not orders:
             raise UserError(_("No promise date changed since the customers were last told."))

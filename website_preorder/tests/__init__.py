@@ -1,4 +1,5 @@
 from . import (
+    test_access,
     test_allocation,
     test_availability,
     test_catalog,

@@ -5,6 +5,8 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import PreorderCase
 
+FEED = "/preorder/feed.csv"
+
 
 @tagged("post_install", "-at_install")
 class TestFeed(HttpCase, PreorderCase):
@@ -12,18 +14,83 @@ class TestFeed(HttpCase, PreorderCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.product.barcode = "4006381333931"
-        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.product.is_published = True
+        cls.archived = cls._create_product("Archived Gadget", "PRE-ARCHIVED", is_published=True)
+        cls.unpublished = cls._create_product("Hidden Gadget", "PRE-HIDDEN")
+        cls._create_request(
+            "national", [(cls.product, 5, 10), (cls.archived, 5, 10), (cls.unpublished, 5, 10)]
+        )
+        cls.archived.active = False
+
+        # another company, with a product of its own and a shared product that
+        # only it has on a request
+        cls.other_company = cls.env["res.company"].create(
+            {"name": "Feed Other Co", "preorder_enabled": True}
+        )
+        cls.other_product = cls._create_product(
+            "Other Co Gadget",
+            "OTHER-OWN",
+            barcode="5901234123457",
+            is_published=True,
+            company_id=cls.other_company.id,
+        )
+        cls.shared_elsewhere = cls._create_product(
+            "Shared Gadget", "OTHER-SHARED", is_published=True
+        )
+        Order = cls.env["purchase.order"].with_company(cls.other_company)
+        Order.create(
+            {
+                "partner_id": cls.vendor.id,
+                "company_id": cls.other_company.id,
+                "preorder_kind": "national",
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "product_qty": 7,
+                            "price_unit": 1.0,
+                            "date_planned": cls._arrival(10),
+                        },
+                    )  # fmt: skip
+                    for product in (cls.other_product, cls.shared_elsewhere)
+                ],
+            }
+        )
         cls.env["product.product"]._cron_refresh_preorder_catalog()
         cls.company.sudo().preorder_feed_token = "s3cret-token"
-        new_test_user(cls.env, "feed_staff", password="feed_staff_pw", groups="base.group_user")
-        new_test_user(cls.env, "feed_portal", password="feed_portal_pw", groups="base.group_portal")
+        cls.other_company.sudo().preorder_feed_token = "other-token"
+        roles = {
+            "feed_salesman": "sales_team.group_sale_salesman",
+            "feed_buyer": "purchase.group_purchase_user",
+            "feed_staff": "base.group_user",
+            "feed_stock": "stock.group_stock_user",
+            "feed_accountant": "account.group_account_readonly",
+            "feed_portal": "base.group_portal",
+        }
+        for login, groups in roles.items():
+            new_test_user(cls.env, login, groups=groups)
+        new_test_user(
+            cls.env,
+            "feed_other_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, cls.other_company.ids)],
+        )
 
     def _rows(self, response):
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 200, response.text[:200])
         return list(csv.DictReader(io.StringIO(response.text)))
 
+    def _skus(self, response):
+        return {row["sku"] for row in self._rows(response)}
+
+    def _bearer(self, token):
+        return self.url_open(FEED, headers={"Authorization": f"Bearer {token}"})
+
     def test_token_reads_the_feed(self):
-        rows = self._rows(self.url_open("/preorder/feed.csv?token=s3cret-token"))
+        rows = self._rows(self._bearer("s3cret-token"))
         gadget = [row for row in rows if row["sku"] == "PRE-GADGET"]
         self.assertEqual(
             {row["kind"]: (row["quantity"], row["listed"]) for row in gadget},
@@ -34,13 +101,82 @@ class TestFeed(HttpCase, PreorderCase):
         self.assertTrue(national["promise_date"])
         self.assertNotIn("PRE-WIDGET", {row["sku"] for row in rows}, "never on a request")
 
-    def test_staff_read_the_feed(self):
-        self.authenticate("feed_staff", "feed_staff_pw")
-        rows = self._rows(self.url_open("/preorder/feed.csv"))
-        self.assertIn("PRE-GADGET", {row["sku"] for row in rows})
+    def test_query_string_token_still_works(self):
+        self.assertIn("PRE-GADGET", self._skus(self.url_open(f"{FEED}?token=s3cret-token")))
+
+    def test_only_active_published_products_of_the_token_company(self):
+        skus = self._skus(self._bearer("s3cret-token"))
+        self.assertEqual(skus, {"PRE-GADGET"})
+        self.assertNotIn("PRE-ARCHIVED", skus, "archived")
+        self.assertNotIn("PRE-HIDDEN", skus, "unpublished")
+        self.assertNotIn("OTHER-OWN", skus, "another company's product")
+        self.assertNotIn("OTHER-SHARED", skus, "listed because of another company")
+        other = self._bearer("other-token")
+        self.assertEqual(self._skus(other), {"OTHER-OWN", "OTHER-SHARED"})
+        self.assertNotIn("4006381333931", other.text, "no barcode of the first company")
+
+    def test_sales_and_purchase_users_read_without_token(self):
+        for login in ("feed_salesman", "feed_buyer"):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                self.assertEqual(self._skus(self.url_open(FEED)), {"PRE-GADGET"})
+
+    def test_multi_company_user_reads_their_company_only(self):
+        self.authenticate("feed_other_salesman", "feed_other_salesman")
+        self.assertEqual(self._skus(self.url_open(FEED)), {"OTHER-OWN", "OTHER-SHARED"})
 
     def test_others_are_refused(self):
-        self.assertEqual(self.url_open("/preorder/feed.csv").status_code, 403, "public")
-        self.assertEqual(self.url_open("/preorder/feed.csv?token=wrong").status_code, 403)
-        self.authenticate("feed_portal", "feed_portal_pw")
-        self.assertEqual(self.url_open("/preorder/feed.csv").status_code, 403, "portal")
+        self.assertEqual(self.url_open(FEED).status_code, 401, "public, no token")
+        for login in ("feed_staff", "feed_stock", "feed_accountant", "feed_portal"):
+            with self.subTest(login=login):
+                self.authenticate(login, login)
+                self.assertEqual(self.url_open(FEED).status_code, 403)
+
+    def test_any_token_input_is_refused_not_an_error(self):
+        huge = "x" * 20000
+        queries = {
+            "wrong": "wrong",
+            "non-ascii": "%C3%A9t%C3%A9-%E2%98%83",
+            "invalid utf-8": "%FF%FE%00",
+            "huge": huge,
+            "prefix of the token": "s3cret",
+            "token plus more": "s3cret-token-and-more",
+        }
+        for name, token in queries.items():
+            with self.subTest(query=name):
+                self.assertEqual(self.url_open(f"{FEED}?token={token}").status_code, 403)
+        headers = {
+            "wrong": b"Bearer wrong",
+            "latin-1": "Bearer \xe9t\xe9".encode("latin-1"),
+            "utf-8": "Bearer \u2603\u00e9".encode(),
+            "huge": f"Bearer {huge}".encode(),
+        }
+        for name, header in headers.items():
+            with self.subTest(header=name):
+                response = self.url_open(FEED, headers={"Authorization": header})
+                self.assertEqual(response.status_code, 403)
+        for name, header in {
+            "empty": b"Bearer ",
+            "bare": b"Bearer",
+            "basic": b"Basic YTpi",
+        }.items():
+            with self.subTest(header=name):
+                response = self.url_open(FEED, headers={"Authorization": header})
+                self.assertEqual(response.status_code, 401)
+                self.assertIn("Bearer", response.headers.get("WWW-Authenticate", ""))
+        self.assertEqual(self.url_open(f"{FEED}?token=").status_code, 401, "empty")
+
+    def test_header_wins_over_a_logged_in_session(self):
+        self.authenticate("feed_salesman", "feed_salesman")
+        self.assertEqual(self._bearer("wrong").status_code, 403)
+        self.assertEqual(self._skus(self._bearer("other-token")), {"OTHER-OWN", "OTHER-SHARED"})
+
+    def test_token_rotation(self):
+        admin = new_test_user(self.env, "feed_admin", groups="base.group_system")
+        settings = self.env["res.config.settings"].with_user(admin).create({})
+        settings.action_preorder_generate_feed_token()
+        token = self.company.preorder_feed_token
+        self.assertNotEqual(token, "s3cret-token")
+        self.assertEqual(self._bearer("s3cret-token").status_code, 403, "the old token is dead")
+        self.assertIn("PRE-GADGET", self._skus(self._bearer(token)))
+        self.assertIn("OTHER-OWN", self._skus(self._bearer("other-token")), "per company")
