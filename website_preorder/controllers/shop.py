@@ -29,6 +29,22 @@ class PreorderWebsiteSale(WebsiteSale):
         result["preorder_shop_filters"] = self._preorder_shop_filters()
         return result
 
+    def _check_cart(self, order_sudo):
+        """Checkout pages: a cart whose pricelist or prices no longer follow the
+        rules (a path that bypassed them, prices changed meanwhile) is fixed and
+        the shopper sent back to the cart to review it, before any payment."""
+        messages = (
+            order_sudo._preorder_price_messages()
+            if order_sudo and order_sudo._preorder_is_managed_cart() and order_sudo.order_line
+            else []
+        )
+        if messages:
+            order_sudo._preorder_fix_pricelist()
+            order_sudo._recompute_prices()
+            order_sudo.shop_warning = " ".join(messages)
+            return request.redirect("/shop/cart")
+        return super()._check_cart(order_sudo)
+
     def _preorder_shop_filters(self):
         company = request.website.company_id.sudo()
         labels = {

@@ -9,5 +9,6 @@ from . import (
     res_config_settings,
     sale_order,
     sale_order_line,
+    sale_order_line_cart,
     stock_move,
 )

@@ -2,6 +2,7 @@ from . import (
     test_allocation,
     test_availability,
     test_catalog,
+    test_checkout,
     test_feed,
     test_presale_price,
     test_promise_dates,
