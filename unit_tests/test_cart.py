@@ -128,3 +128,10 @@ def test_forced_line():
     assert forced_line("presale", FORCED, 10)
     assert not forced_line("stock", FORCED, 10)
     assert not forced_line("presale", {"presale": 0}, 0)
+
+
+def test_in_stock_blocks_preorders_only():
+    blocked = {"quantity": 1, "kind_total": 1, "offered": 5, "in_stock_blocks_preorder": True}
+    assert "in stock" in refusal(CartLine(kind="national", **blocked))
+    assert "in stock" in refusal(CartLine(kind="international", **blocked))
+    assert refusal(CartLine(kind="presale", **blocked)) is None

@@ -287,11 +287,13 @@ class ProductProduct(models.Model):
         options = []
         if free > 0:
             options.append({"kind": "stock", "label": _("From stock – standard delivery")})
-        if availability.national.qty > 0:
+        # "Offer pre-orders only while out of stock" (README, Catalogue)
+        preorder_open = not (company.preorder_only_out_of_stock and free > 0)
+        if availability.national.qty > 0 and preorder_open:
             options.append({"kind": "national", "label": _("As %s", label.lower())})
         if availability.presale.qty > 0:
             options.append({"kind": "presale", "label": _("As pre-sale")})
-        if availability.international.qty > 0:
+        if availability.international.qty > 0 and preorder_open:
             options.append({"kind": "international", "label": _("As international pre-order")})
         if product.next_day_shipping and free > 0 and not on_request:
             options.append({"kind": "next_day", "label": _("As next-day shipping")})
@@ -304,11 +306,11 @@ class ProductProduct(models.Model):
                 if qty > 0
             ],
             "national": {
-                "qty": availability.national.qty,
+                "qty": availability.national.qty if preorder_open else 0.0,
                 "date": when(availability.national.date),
             },
             "international": {
-                "qty": availability.international.qty,
+                "qty": availability.international.qty if preorder_open else 0.0,
                 "date": when(availability.international.date),
                 "delivery_estimated_time": product.delivery_estimated_time or "",
                 "min_qty": product.preorder_min_qty,

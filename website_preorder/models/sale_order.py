@@ -200,7 +200,7 @@ class SaleOrder(models.Model):
             same.filtered(lambda sol: sol.preorder_kind == kind).mapped("product_uom_qty")
         )
         product = product.with_company(company).sudo()
-        on_request = False
+        on_request = in_stock_blocks = False
         if kind == "next_day":
             free = product._preorder_free_stock(company)[product.id]
             stock_in_cart = sum(
@@ -215,6 +215,8 @@ class SaleOrder(models.Model):
             availability = product._get_preorder_availability(company)[product.id]
             offered = availability.get(kind).qty
             enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
+            if kind != PRESALE and company.preorder_only_out_of_stock:
+                in_stock_blocks = product._preorder_free_stock(company)[product.id] > 0
         else:
             offered, enabled = 0.0, False
         return cart_rules.CartLine(
@@ -237,6 +239,7 @@ class SaleOrder(models.Model):
             other_needed_pricelist_ids=frozenset(
                 self._preorder_needed_pricelist(line.preorder_kind) for line in others
             ),
+            in_stock_blocks_preorder=in_stock_blocks,
         )
 
     def _cart_update(self, *args, **kwargs):

@@ -41,6 +41,8 @@ class CartLine:
     next_day_pricelist_ids: frozenset = field(default_factory=frozenset)
     needed_pricelist_id: int = 0  # what this kind sets on the cart (0: none)
     other_needed_pricelist_ids: frozenset = field(default_factory=frozenset)
+    # "Offer pre-orders only while out of stock" is on and the product has free stock
+    in_stock_blocks_preorder: bool = False
 
 
 def refusal(line):
@@ -52,6 +54,8 @@ def refusal(line):
         return None  # removing is always allowed
     if not line.kind_enabled:
         return f"This product cannot be bought as {label} at the moment."
+    if line.kind in (NATIONAL, INTERNATIONAL) and line.in_stock_blocks_preorder:
+        return f"This product is in stock: it cannot be bought as {label} at the moment."
     if line.kind in (NATIONAL, INTERNATIONAL, PRESALE):
         if line.excluded_pricelist_id and line.pricelist_id == line.excluded_pricelist_id:
             return f"Products cannot be bought as {label} with your price list."

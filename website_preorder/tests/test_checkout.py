@@ -1,5 +1,7 @@
+import json
+
 from odoo.exceptions import ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website.tools import MockRequest
 
@@ -285,3 +287,105 @@ class TestCartPageAndConfigurator(CheckoutCase):
         self._add(order, self.boots, 1, "national", linked_line_id=main.id)
         option = order.order_line - main
         self.assertEqual((option.preorder_kind, option.linked_line_id), ("stock", main))
+
+    def test_only_while_out_of_stock(self):
+        """The setting applies to the product page options and the cart."""
+        self.company.preorder_only_out_of_stock = True
+        info = self.mug._preorder_website_info(self.website)
+        kinds = [option["kind"] for option in info["options"]]
+        self.assertEqual(kinds, ["stock"], "mug is in stock: no pre-order options")
+        self.assertEqual(info["national"]["qty"], 0.0)
+        order = self._cart()
+        result = self._add(order, self.mug, 1, "national")
+        self.assertIn("in stock", result["warning"])
+        self.assertFalse(order.order_line, "nothing added")
+        self._add(order, self.boots, 1, "presale")
+        self.assertEqual(order.order_line.preorder_kind, "presale", "pre-sale not affected")
+        self.company.preorder_only_out_of_stock = False
+        self._add(order, self.mug, 1, "national")
+        self.company.preorder_only_out_of_stock = True
+        with self.assertRaisesRegex(ValidationError, "in stock"):
+            order._check_cart_is_ready_to_be_paid()
+
+
+class TestSpecialPricelists(CheckoutCase):
+    def test_anonymous_visitor_gets_the_public_pricelist(self):
+        public = self.website.user_id
+        website = self.website.with_user(public)
+        with MockRequest(website.env, website=website):
+            self.assertEqual(website._get_current_pricelist(), self.pl_public)
+            offered = website.get_pricelist_available(show_visible=True)
+        self.assertNotIn(self.pl_presale, offered)
+        self.assertNotIn(self.pl_international, offered)
+
+    def test_settings_warn_about_website_special_pricelists(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertFalse(settings.preorder_pricelist_warning)
+        self.pl_presale.website_id = self.website
+        cash = self.env["product.pricelist"].create(
+            {"name": "Checkout Cash", "website_id": self.website.id, "selectable": True}
+        )
+        self.company.next_day_cash_pricelist_id = cash
+        settings = self.env["res.config.settings"].create({})
+        self.assertIn("Checkout Pre-sale", settings.preorder_pricelist_warning)
+        self.assertIn("Checkout Cash", settings.preorder_pricelist_warning)
+        self.assertNotIn("Checkout International", settings.preorder_pricelist_warning)
+
+
+@tagged("post_install", "-at_install")
+class TestCheckoutRoutes(HttpCase, CheckoutCase):
+    def _json(self, url, **params):
+        payload = {"jsonrpc": "2.0", "method": "call", "params": params}
+        response = self.url_open(
+            url, data=json.dumps(payload), headers={"Content-Type": "application/json"}
+        )
+        return response.json()
+
+    def _session_cart(self):
+        return self.env["sale.order"].search(
+            [("website_id", "=", self.website.id)], order="id desc", limit=1
+        )
+
+    def test_configurator_keeps_the_kind_of_the_main_product(self):
+        result = self._json(
+            "/website_sale/product_configurator/update_cart",
+            main_product={
+                "product_id": self.mug.id,
+                "product_template_id": self.mug.product_tmpl_id.id,
+                "quantity": 2,
+                "product_custom_attribute_values": [],
+                "no_variant_attribute_value_ids": [],
+            },
+            optional_products=[
+                {
+                    "product_id": self.boots.id,
+                    "product_template_id": self.boots.product_tmpl_id.id,
+                    "parent_product_template_id": self.mug.product_tmpl_id.id,
+                    "quantity": 1,
+                    "product_custom_attribute_values": [],
+                    "no_variant_attribute_value_ids": [],
+                }
+            ],
+            preorder_kind="national",
+        )
+        self.assertNotIn("error", result)
+        order = self._session_cart()
+        kinds = {line.product_id: line.preorder_kind for line in order.order_line}
+        self.assertEqual(kinds, {self.mug: "national", self.boots: "stock"})
+
+    def test_checkout_page_fixes_a_wrong_cart(self):
+        self.authenticate(None, None)
+        result = self._json(
+            "/shop/cart/update_json", product_id=self.boots.id, add_qty=1,
+            preorder_kind="presale", force_create=True,
+        )  # fmt: skip
+        self.assertNotIn("error", result)
+        order = self._session_cart()
+        self.assertEqual(order.order_line.price_unit, 70.0)
+        order.order_line.price_unit = 100.0  # e.g. lines merged from an abandoned cart
+        response = self.url_open("/shop/checkout", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/shop/cart", response.headers["Location"])
+        order.invalidate_recordset()
+        self.assertEqual(order.order_line.price_unit, 70.0, "fixed before any payment")
+        self.assertIn("changed", order.shop_warning)

@@ -53,4 +53,20 @@ WebsiteSale.include({
             this.rootProduct.preorder_exclusivity = true;
         }
     },
+
+    /**
+     * Odoo's product configurator (optional products, "always show the dialog")
+     * adds through /website_sale/product_configurator/update_cart: send the chosen
+     * kind there too. The server applies it to the main product only.
+     */
+    _getAdditionalRpcParams() {
+        const params = this._super(...arguments);
+        if (this.rootProduct && this.rootProduct.preorder_kind) {
+            params.preorder_kind = this.rootProduct.preorder_kind;
+            if (this.rootProduct.preorder_exclusivity) {
+                params.preorder_exclusivity = true;
+            }
+        }
+        return params;
+    },
 });
