@@ -3,6 +3,7 @@ from . import (
     test_availability,
     test_catalog,
     test_checkout,
+    test_checkout_tours,
     test_feed,
     test_presale_price,
     test_promise_dates,
