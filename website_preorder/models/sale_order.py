@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import float_compare
+from odoo.tools import float_compare, formatLang
 
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
@@ -75,12 +75,43 @@ class SaleOrder(models.Model):
             self.env["preorder.allocation"]._allocate_parked(products)
         return result
 
-    def _get_confirmation_template(self):
-        """Orders with pre-order, pre-sale or next-day lines get a confirmation
-        that tells each line's kind and expected date."""
-        if any(line.preorder_kind != "stock" for line in self.order_line):
-            return self.env.ref("website_preorder.mail_template_preorder_confirmation")
-        return super()._get_confirmation_template()
+    def _send_order_confirmation_mail(self):
+        """The merchant's confirmation template is kept; the notification layout
+        adds each pre-order line's kind and date (views/mail_notification_layout.xml)."""
+        return super(
+            SaleOrder, self.with_context(preorder_confirmation_mail=True)
+        )._send_order_confirmation_mail()
+
+    def _notify_by_email_prepare_rendering_context(
+        self, message, msg_vals=False, model_description=False, force_email_company=False,
+        force_email_lang=False,
+    ):  # fmt: skip
+        render_context = super()._notify_by_email_prepare_rendering_context(
+            message,
+            msg_vals=msg_vals,
+            model_description=model_description,
+            force_email_company=force_email_company,
+            force_email_lang=force_email_lang,
+        )
+        if self.env.context.get("preorder_confirmation_mail") and len(self) == 1:
+            render_context["preorder_lines"] = self._preorder_mail_lines()
+        return render_context
+
+    def _preorder_mail_lines(self):
+        """Kind, date and unit price of the lines not served from stock, for e-mails."""
+        self.ensure_one()
+        lines = self.order_line.filtered(
+            lambda line: not line.display_type and line.preorder_kind != cart_rules.STOCK
+        )
+        return [
+            {
+                "product": line.product_id.display_name,
+                "quantity": line.product_uom_qty,
+                "kind": line._preorder_kind_description(),
+                "price_unit": formatLang(self.env, line.price_unit, currency_obj=self.currency_id),
+            }
+            for line in lines
+        ]
 
     # ------------------------------------------------------------------
     # Customer notifications
