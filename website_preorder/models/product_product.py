@@ -281,8 +281,9 @@ class ProductProduct(models.Model):
 
         presale_price = ""
         if availability.presale.qty and company.presale_pricelist_id:
-            price = company.presale_pricelist_id._get_product_price(product, 1.0)
-            presale_price = formatLang(self.env, price, currency_obj=currency)
+            presale_price = formatLang(
+                self.env, product._preorder_website_price(website, currency), currency_obj=currency
+            )
         label = _("Back-order") if product._preorder_is_restock(company) else _("Pre-order")
         options = []
         if free > 0:
@@ -325,6 +326,19 @@ class ProductProduct(models.Model):
             "exclusivity_min_qty": product.exclusivity_min_qty,
             "options": options,
         }
+
+    def _preorder_website_price(self, website, currency):
+        """The pre-sale price as the cart will charge it: the Pre-sale Pricelist's
+        price in the website's currency, with or without taxes as the website shows
+        prices (its fiscal position applied)."""
+        self.ensure_one()
+        pricelist = website.company_id.sudo().presale_pricelist_id
+        price = pricelist._get_product_price(self, 1.0, currency=currency)
+        product_taxes = self.sudo().taxes_id._filter_taxes_by_company(website.company_id)
+        taxes = website.fiscal_position_id.sudo().map_tax(product_taxes)
+        return self.env["product.template"]._apply_taxes_to_price(
+            price, currency, product_taxes, taxes, self, website=website
+        )
 
     def _preorder_quant_domain(self, company):
         warehouses = company._get_preorder_warehouses()

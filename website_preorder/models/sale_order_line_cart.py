@@ -1,12 +1,67 @@
-from odoo import api, models
+from odoo import _, api, fields, models
+from odoo.tools import format_date
 
 from ..rules import cart as cart_rules
+from ..rules.supply import INTERNATIONAL, NATIONAL
 
 
 class SaleOrderLine(models.Model):
     """Website cart side of sale.order.line: per-line pricelists, cart page limits."""
 
     _inherit = "sale.order.line"
+
+    preorder_is_restock = fields.Boolean(
+        "Back-order",
+        compute="_compute_preorder_is_restock",
+        help="A national pre-order of a restocked product: shown as Back-order.",
+    )
+
+    @api.depends("preorder_kind", "product_id", "company_id")
+    def _compute_preorder_is_restock(self):
+        """Allocated lines follow their requests; the others the product's open
+        requests, as the product page does. Read in sets: one query per company."""
+        lines = self.filtered(lambda line: line.preorder_kind == NATIONAL and line.product_id)
+        (self - lines).preorder_is_restock = False
+        flags = {}
+        waiting = self.browse()
+        for line in lines:
+            requests = line.sudo().preorder_allocation_ids.purchase_order_id
+            if requests:
+                flags[line.id] = all(requests.mapped("is_restock"))
+            else:
+                waiting |= line
+        for company, company_lines in waiting.grouped("company_id").items():
+            groups = (
+                self.env["purchase.order.line"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("product_id", "in", company_lines.product_id.ids),
+                        ("preorder_kind", "in", [NATIONAL, INTERNATIONAL]),
+                        ("company_id", "=", company.id),
+                        ("preorder_atp", ">", 0),
+                    ],
+                    groupby=["product_id", "order_id"],
+                )
+            )
+            by_product = {}
+            for product, order in groups:
+                by_product.setdefault(product.id, set()).add(order.is_restock)
+            for line in company_lines:
+                flags[line.id] = by_product.get(line.product_id.id) == {True}
+        for line in lines:
+            line.preorder_is_restock = flags.get(line.id, False)
+
+    def _preorder_kind_description(self):
+        """National pre-orders of restocked products say "Back-order", as the
+        product page does, in the cart, checkout, portal and e-mails."""
+        self.ensure_one()
+        if self.preorder_kind != NATIONAL or not self.preorder_is_restock:
+            return super()._preorder_kind_description()
+        date = self.preorder_expected_date
+        if date:
+            return _("Back-order — expected %(date)s", date=format_date(self.env, date))
+        return _("Back-order")
 
     @api.depends("preorder_kind", "order_id.preorder_base_pricelist_id")
     def _compute_pricelist_item_id(self):

@@ -389,3 +389,31 @@ class TestCheckoutRoutes(HttpCase, CheckoutCase):
         order.invalidate_recordset()
         self.assertEqual(order.order_line.price_unit, 70.0, "fixed before any payment")
         self.assertIn("changed", order.shop_warning)
+
+
+class TestConsistentLines(CheckoutCase):
+    def test_back_order_label_everywhere(self):
+        clock = self._create_product("Checkout Clock", "CHK-CLOCK", is_published=True)
+        self._create_request("national", [(clock, 5, 10)], is_restock=True, confirm=True)
+        order = self._cart()
+        self._add(order, clock, 1, "national")
+        self.assertTrue(order.order_line._preorder_kind_description().startswith("Back-order"))
+        self.assertTrue(
+            any("Back-order — expected" in text
+                for text in order.order_line.get_description_following_lines())
+        )  # fmt: skip
+        confirmed = self._create_sale([(clock, 1, "national")])
+        self.assertEqual(confirmed.order_line.preorder_state, "allocated")
+        self.assertTrue(confirmed.order_line._preorder_kind_description().startswith("Back-order"))
+        mug_line = self._create_sale([(self.mug, 1, "national")]).order_line
+        self.assertTrue(mug_line._preorder_kind_description().startswith("Pre-order"))
+
+    def test_presale_price_follows_the_website_tax_display(self):
+        tax = self.env["account.tax"].create(
+            {"name": "Checkout 10%", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        self.boots.taxes_id = tax
+        self.website.show_line_subtotals_tax_selection = "tax_included"
+        self.assertIn("77.00", self.boots._preorder_website_info(self.website)["presale"]["price"])
+        self.website.show_line_subtotals_tax_selection = "tax_excluded"
+        self.assertIn("70.00", self.boots._preorder_website_info(self.website)["presale"]["price"])

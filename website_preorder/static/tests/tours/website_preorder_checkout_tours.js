@@ -79,7 +79,8 @@ function reachPayment(total) {
             },
         },
         {
-            trigger: "body:has(.preorder_summary_kind:contains('Pre-sale'))",
+            content: "The payment page's summary tells the kind and the unit price",
+            trigger: "body:has(.preorder_summary_kind:contains('Pre-sale')):has(.preorder_summary_unit_price:contains('70.00'))",
         },
         assertTotal(total),
     ];
