@@ -109,6 +109,7 @@ class SaleOrder(models.Model):
                 "quantity": line.product_uom_qty,
                 "kind": line._preorder_kind_description(),
                 "price_unit": formatLang(self.env, line.price_unit, currency_obj=self.currency_id),
+                "exclusivity": line.preorder_exclusivity,
             }
             for line in lines
         ]
@@ -284,6 +285,9 @@ class SaleOrder(models.Model):
         if kwargs.get("linked_line_id"):
             # optional products and combo items are bought from stock
             kwargs = dict(kwargs, preorder_kind=cart_rules.STOCK, preorder_exclusivity=False)
+        elif kwargs.get("preorder_exclusivity") and kind != INTERNATIONAL:
+            # exclusivity is offered with international pre-orders only
+            kwargs = dict(kwargs, preorder_exclusivity=False)
         result = super()._cart_update(*args, **kwargs)
         self._preorder_sync_pricelist()
         return result

@@ -417,3 +417,28 @@ class TestConsistentLines(CheckoutCase):
         self.assertIn("77.00", self.boots._preorder_website_info(self.website)["presale"]["price"])
         self.website.show_line_subtotals_tax_selection = "tax_excluded"
         self.assertIn("70.00", self.boots._preorder_website_info(self.website)["presale"]["price"])
+
+
+class TestExclusivity(CheckoutCase):
+    def test_exclusivity_only_with_international_preorders(self):
+        self.mug.product_tmpl_id.exclusivity_min_qty = 4
+        order = self._cart()
+        result = self._add(order, self.mug, 1, "national", preorder_exclusivity=True)
+        self.assertFalse(result["warning"], "no exclusivity asked for a national pre-order")
+        self.assertFalse(order.order_line.preorder_exclusivity)
+        result = self._add(order, self.mug, 1, "international", preorder_exclusivity=True)
+        self.assertIn("Exclusivity", result["warning"])
+        self._add(order, self.mug, 4, "international", preorder_exclusivity=True)
+        line = self._line(order, self.mug, "international")
+        self.assertTrue(line.preorder_exclusivity)
+
+    def test_exclusivity_visible_in_the_confirmation_and_the_request(self):
+        order = self._create_sale([(self.mug, 4, "international")], confirm=False)
+        order.order_line.preorder_exclusivity = True
+        order.with_context(send_email=True).action_confirm()
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id)]
+        )
+        self.assertIn("preorder_exclusivity", mail.body_html)
+        allocation = order.order_line.sudo().preorder_allocation_ids
+        self.assertTrue(allocation and all(allocation.mapped("exclusivity")))

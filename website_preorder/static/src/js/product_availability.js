@@ -49,7 +49,7 @@ WebsiteSale.include({
         if (kind) {
             this.rootProduct.preorder_kind = kind;
         }
-        if ($form.find("input[name='preorder_exclusivity']").is(":checked")) {
+        if (kind === "international" && $form.find("input[name='preorder_exclusivity']").is(":checked")) {
             this.rootProduct.preorder_exclusivity = true;
         }
     },
