@@ -27,6 +27,10 @@ class PreorderWebsiteSale(WebsiteSale):
         result = super()._get_additional_extra_shop_values(values, **post)
         result["preorder_availability"] = self._preorder_availability(post)
         result["preorder_shop_filters"] = self._preorder_shop_filters()
+        products = values.get("products")
+        result["preorder_badges"] = (
+            products._preorder_shop_badges(request.website) if products else {}
+        )
         return result
 
     def _check_cart(self, order_sudo):

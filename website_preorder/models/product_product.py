@@ -265,6 +265,27 @@ class ProductProduct(models.Model):
         flags = {order.is_restock for (order,) in groups}
         return flags == {True}
 
+    def _preorder_restock_products(self, company):
+        """Ids of these products whose open pre-order requests are all restocks
+        ("Back-order"), in one grouped query."""
+        groups = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", self.ids),
+                    ("preorder_kind", "in", ["national", "international"]),
+                    ("company_id", "=", company.id),
+                    ("preorder_atp", ">", 0),
+                ],
+                groupby=["product_id", "order_id"],
+            )
+        )
+        flags = {}
+        for product, order in groups:
+            flags.setdefault(product.id, set()).add(order.is_restock)
+        return {product_id for product_id, values in flags.items() if values == {True}}
+
     def _preorder_website_info(self, website):
         """What the product page shows: quantities, dates and prices only."""
         self.ensure_one()

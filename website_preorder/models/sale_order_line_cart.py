@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.tools import format_date
 
 from ..rules import cart as cart_rules
-from ..rules.supply import INTERNATIONAL, NATIONAL
+from ..rules.supply import NATIONAL
 
 
 class SaleOrderLine(models.Model):
@@ -31,24 +31,9 @@ class SaleOrderLine(models.Model):
             else:
                 waiting |= line
         for company, company_lines in waiting.grouped("company_id").items():
-            groups = (
-                self.env["purchase.order.line"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("product_id", "in", company_lines.product_id.ids),
-                        ("preorder_kind", "in", [NATIONAL, INTERNATIONAL]),
-                        ("company_id", "=", company.id),
-                        ("preorder_atp", ">", 0),
-                    ],
-                    groupby=["product_id", "order_id"],
-                )
-            )
-            by_product = {}
-            for product, order in groups:
-                by_product.setdefault(product.id, set()).add(order.is_restock)
+            restock = company_lines.product_id._preorder_restock_products(company)
             for line in company_lines:
-                flags[line.id] = by_product.get(line.product_id.id) == {True}
+                flags[line.id] = line.product_id.id in restock
         for line in lines:
             line.preorder_is_restock = flags.get(line.id, False)
 

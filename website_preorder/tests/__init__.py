@@ -12,6 +12,7 @@ from . import (
     test_requests,
     test_security,
     test_settings,
+    test_shop_badges,
     test_website,
     test_website_cart,
 )
