@@ -1,6 +1,6 @@
 import pytest
 
-from rules.cart import CartLine, is_valid_quantity, refusal
+from rules.cart import CartLine, forced_line, is_valid_quantity, pricelist_plan, refusal
 
 
 def line(**values):
@@ -85,3 +85,53 @@ def test_valid_quantities(value):
 @pytest.mark.parametrize("value", ["abc", "1.5", 2.5, "1e9", 10**7, True, [], "nan", "inf"])
 def test_invalid_quantities(value):
     assert not is_valid_quantity(value)
+
+
+FORCED = {"presale": 10, "international": 20}
+
+
+def test_plan_forced_kind_keeps_the_shoppers_pricelist():
+    plan = pricelist_plan(["stock", "presale"], FORCED, 1, 0, 1)
+    assert (plan.pricelist_id, plan.base_pricelist_id, plan.conflict) == (10, 1, False)
+
+
+def test_plan_odoo_changes_the_pricelist_of_a_forced_cart():
+    # address, login or a pricelist switch set pricelist 2: it prices the other lines
+    plan = pricelist_plan(["presale"], FORCED, 2, 1, 1)
+    assert (plan.pricelist_id, plan.base_pricelist_id) == (10, 2)
+    # nothing happened: the remembered pricelist stays
+    plan = pricelist_plan(["presale"], FORCED, 10, 2, 1)
+    assert (plan.pricelist_id, plan.base_pricelist_id) == (10, 2)
+
+
+def test_plan_back_to_the_shoppers_pricelist():
+    assert pricelist_plan(["stock"], FORCED, 10, 2, 1) == pricelist_plan([], FORCED, 2, 0, 1)
+    assert pricelist_plan(["stock"], FORCED, 10, 2, 1).pricelist_id == 2
+    # forced without a remembered pricelist (an old or merged cart): the website's
+    assert pricelist_plan(["national"], FORCED, 20, 0, 1).pricelist_id == 1
+    assert pricelist_plan(["stock"], FORCED, 3, 0, 1).pricelist_id == 3, "untouched"
+
+
+def test_plan_conflict_changes_nothing():
+    plan = pricelist_plan(["presale", "international"], FORCED, 10, 2, 1)
+    assert (plan.pricelist_id, plan.base_pricelist_id, plan.conflict) == (10, 2, True)
+
+
+def test_plan_shopper_on_the_forced_pricelist():
+    plan = pricelist_plan(["presale"], FORCED, 1, 0, 10)
+    assert (plan.pricelist_id, plan.base_pricelist_id) == (10, 1)
+    plan = pricelist_plan(["presale"], FORCED, 10, 0, 10)
+    assert (plan.pricelist_id, plan.base_pricelist_id) == (10, 0)
+
+
+def test_forced_line():
+    assert forced_line("presale", FORCED, 10)
+    assert not forced_line("stock", FORCED, 10)
+    assert not forced_line("presale", {"presale": 0}, 0)
+
+
+def test_in_stock_blocks_preorders_only():
+    blocked = {"quantity": 1, "kind_total": 1, "offered": 5, "in_stock_blocks_preorder": True}
+    assert "in stock" in refusal(CartLine(kind="national", **blocked))
+    assert "in stock" in refusal(CartLine(kind="international", **blocked))
+    assert refusal(CartLine(kind="presale", **blocked)) is None

@@ -27,7 +27,27 @@ class PreorderWebsiteSale(WebsiteSale):
         result = super()._get_additional_extra_shop_values(values, **post)
         result["preorder_availability"] = self._preorder_availability(post)
         result["preorder_shop_filters"] = self._preorder_shop_filters()
+        products = values.get("products")
+        result["preorder_badges"] = (
+            products._preorder_shop_badges(request.website) if products else {}
+        )
         return result
+
+    def _check_cart(self, order_sudo):
+        """Checkout pages: a cart whose pricelist or prices no longer follow the
+        rules (a path that bypassed them, prices changed meanwhile) is fixed and
+        the shopper sent back to the cart to review it, before any payment."""
+        messages = (
+            order_sudo._preorder_price_messages()
+            if order_sudo and order_sudo._preorder_is_managed_cart() and order_sudo.order_line
+            else []
+        )
+        if messages:
+            order_sudo._preorder_fix_pricelist()
+            order_sudo._recompute_prices()
+            order_sudo.shop_warning = " ".join(messages)
+            return request.redirect("/shop/cart")
+        return super()._check_cart(order_sudo)
 
     def _preorder_shop_filters(self):
         company = request.website.company_id.sudo()

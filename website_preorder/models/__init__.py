@@ -10,6 +10,7 @@ from . import (
     res_users,
     sale_order,
     sale_order_line,
+    sale_order_line_cart,
     stock_move,
     stock_picking,
 )

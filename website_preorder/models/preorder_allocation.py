@@ -42,6 +42,7 @@ class PreorderAllocation(models.Model):
         index=True,
     )
     kind = fields.Selection(related="sale_line_id.preorder_kind", store=True)
+    exclusivity = fields.Boolean(related="sale_line_id.preorder_exclusivity")
     company_id = fields.Many2one(related="sale_line_id.company_id", store=True, index=True)
     sale_order_id = fields.Many2one(
         related="sale_line_id.order_id", store=True, index=True, string="Sale Order"

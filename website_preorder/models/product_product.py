@@ -272,6 +272,27 @@ class ProductProduct(models.Model):
         flags = {order.is_restock for (order,) in groups}
         return flags == {True}
 
+    def _preorder_restock_products(self, company):
+        """Ids of these products whose open pre-order requests are all restocks
+        ("Back-order"), in one grouped query."""
+        groups = (
+            self.env["purchase.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("product_id", "in", self.ids),
+                    ("preorder_kind", "in", ["national", "international"]),
+                    ("company_id", "=", company.id),
+                    ("preorder_atp", ">", 0),
+                ],
+                groupby=["product_id", "order_id"],
+            )
+        )
+        flags = {}
+        for product, order in groups:
+            flags.setdefault(product.id, set()).add(order.is_restock)
+        return {product_id for product_id, values in flags.items() if values == {True}}
+
     def _preorder_website_info(self, website):
         """What the product page shows: quantities, dates and prices only."""
         self.ensure_one()
@@ -288,17 +309,20 @@ class ProductProduct(models.Model):
 
         presale_price = ""
         if availability.presale.qty and company.presale_pricelist_id:
-            price = company.presale_pricelist_id._get_product_price(product, 1.0)
-            presale_price = formatLang(self.env, price, currency_obj=currency)
+            presale_price = formatLang(
+                self.env, product._preorder_website_price(website, currency), currency_obj=currency
+            )
         label = _("Back-order") if product._preorder_is_restock(company) else _("Pre-order")
         options = []
         if free > 0:
             options.append({"kind": "stock", "label": _("From stock – standard delivery")})
-        if availability.national.qty > 0:
+        # "Offer pre-orders only while out of stock" (README, Catalogue)
+        preorder_open = not (company.preorder_only_out_of_stock and free > 0)
+        if availability.national.qty > 0 and preorder_open:
             options.append({"kind": "national", "label": _("As %s", label.lower())})
         if availability.presale.qty > 0:
             options.append({"kind": "presale", "label": _("As pre-sale")})
-        if availability.international.qty > 0:
+        if availability.international.qty > 0 and preorder_open:
             options.append({"kind": "international", "label": _("As international pre-order")})
         if product.next_day_shipping and free > 0 and not on_request:
             options.append({"kind": "next_day", "label": _("As next-day shipping")})
@@ -311,11 +335,11 @@ class ProductProduct(models.Model):
                 if qty > 0
             ],
             "national": {
-                "qty": availability.national.qty,
+                "qty": availability.national.qty if preorder_open else 0.0,
                 "date": when(availability.national.date),
             },
             "international": {
-                "qty": availability.international.qty,
+                "qty": availability.international.qty if preorder_open else 0.0,
                 "date": when(availability.international.date),
                 "delivery_estimated_time": product.delivery_estimated_time or "",
                 "min_qty": product.preorder_min_qty,
@@ -330,6 +354,19 @@ class ProductProduct(models.Model):
             "exclusivity_min_qty": product.exclusivity_min_qty,
             "options": options,
         }
+
+    def _preorder_website_price(self, website, currency):
+        """The pre-sale price as the cart will charge it: the Pre-sale Pricelist's
+        price in the website's currency, with or without taxes as the website shows
+        prices (its fiscal position applied)."""
+        self.ensure_one()
+        pricelist = website.company_id.sudo().presale_pricelist_id
+        price = pricelist._get_product_price(self, 1.0, currency=currency)
+        product_taxes = self.sudo().taxes_id._filter_taxes_by_company(website.company_id)
+        taxes = website.fiscal_position_id.sudo().map_tax(product_taxes)
+        return self.env["product.template"]._apply_taxes_to_price(
+            price, currency, product_taxes, taxes, self, website=website
+        )
 
     def _preorder_quant_domain(self, company):
         warehouses = company._get_preorder_warehouses()

@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 
 class ProductTemplate(models.Model):
@@ -56,3 +57,46 @@ class ProductTemplate(models.Model):
                 self.env["product.product"]._preorder_shop_domain(availability, company)
             )
         return detail
+
+    def _preorder_shop_badges(self, website):
+        """{template id: [(kind, label)]} for the shop's product cards, from the
+        stored catalogue flags, in a fixed number of queries whatever the number
+        of cards: "Pre-sale", "Pre-order · date" or "Back-order", "Next-day"."""
+        company = website.company_id.sudo()
+        variants = self.sudo().product_variant_ids
+        if not variants:
+            return {}
+        national = variants.filtered("preorder_national_listed")
+        dates, restock = {}, set()
+        if national:
+            availability = national.with_company(company)._get_preorder_availability(company)
+            dates = {product.id: availability[product.id].national.date for product in national}
+            restock = national._preorder_restock_products(company)
+        next_day = variants.filtered(lambda product: product.next_day_shipping)
+        free, on_request = {}, set()
+        if next_day:
+            free = next_day._preorder_free_stock(company)
+            on_request = next_day._preorder_on_request(company)
+        badges = {}
+        for template, products in variants.grouped("product_tmpl_id").items():
+            card = []
+            if any(products.mapped("presale_listed")):
+                card.append(("presale", _("Pre-sale")))
+            listed = products & national
+            if listed and all(product.id in restock for product in listed):
+                card.append(("backorder", _("Back-order")))
+            elif listed:
+                known = [dates[product.id] for product in listed if dates.get(product.id)]
+                card.append(
+                    (
+                        "preorder",
+                        _("Pre-order · %(date)s", date=format_date(self.env, min(known)))
+                        if known
+                        else _("Pre-order"),
+                    )
+                )
+            if any(free.get(p.id, 0) > 0 and p.id not in on_request for p in products & next_day):
+                card.append(("next_day", _("Next-day")))
+            if card:
+                badges[template.id] = card
+        return badges

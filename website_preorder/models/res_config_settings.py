@@ -78,6 +78,63 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.preorder_cancel_enabled", readonly=False
     )
     preorder_cancel_hours = fields.Float(related="company_id.preorder_cancel_hours", readonly=False)
+    preorder_pricelist_warning = fields.Text(compute="_compute_preorder_pricelist_warning")
+
+    @api.depends(
+        "company_id",
+        "presale_pricelist_id",
+        "international_pricelist_id",
+        "next_day_cash_pricelist_id",
+        "next_day_credit_pricelist_id",
+    )
+    def _compute_preorder_pricelist_warning(self):
+        """Special pricelists are set by the cart or given to customers: warn when a
+        shopper could pick one, or get one by default."""
+        for settings in self:
+            websites = (
+                self.env["website"].sudo().search([("company_id", "=", settings.company_id.id)])
+            )
+            warnings = []
+            for label, pricelist in (
+                (self.env._("Pre-sale Pricelist"), settings.presale_pricelist_id),
+                (
+                    self.env._("International Preorder Pricelist"),
+                    settings.international_pricelist_id,
+                ),
+            ):
+                shown = [
+                    w.name for w in websites if pricelist and pricelist._is_available_on_website(w)
+                ]
+                if shown:
+                    warnings.append(
+                        self.env._(
+                            "The %(setting)s %(pricelist)s is offered on %(websites)s: the cart "
+                            "sets it by itself, so leave its Website empty and Selectable off.",
+                            setting=label,
+                            pricelist=pricelist.display_name,
+                            websites=", ".join(shown),
+                        )
+                    )
+            defaults = {website: website.sudo().pricelist_ids[:1] for website in websites}
+            for label, pricelist in (
+                (self.env._("Cash Next Day Pricelist"), settings.next_day_cash_pricelist_id),
+                (self.env._("Credit Next Day Pricelist"), settings.next_day_credit_pricelist_id),
+            ):
+                if not pricelist:
+                    continue
+                default_on = [w.name for w, first in defaults.items() if first == pricelist]
+                if pricelist.selectable or default_on:
+                    warnings.append(
+                        self.env._(
+                            "The %(setting)s %(pricelist)s is selectable or the default of "
+                            "%(websites)s: give it to customers instead, with a higher sequence "
+                            "than the public pricelist and Selectable off.",
+                            setting=label,
+                            pricelist=pricelist.display_name,
+                            websites=", ".join(default_on) or self.env._("the website"),
+                        )
+                    )
+            settings.preorder_pricelist_warning = "\n".join(warnings) or False
 
     @api.depends("company_id")
     def _compute_preorder_warehouses(self):

@@ -1,5 +1,7 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+from odoo.tools import float_compare, formatLang
 
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
@@ -13,6 +15,14 @@ class SaleOrder(models.Model):
     preorder_line_count = fields.Integer(compute="_compute_preorder_line_count")
     preorder_can_cancel = fields.Boolean(
         "Customer may cancel", compute="_compute_preorder_can_cancel"
+    )
+    preorder_base_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Shopper's Pricelist",
+        readonly=True,
+        copy=False,
+        help="While a pre-sale or international line puts a website cart on its own "
+        "pricelist, the cart's other lines keep the shopper's pricelist, kept here.",
     )
 
     @api.depends("order_line.preorder_kind")
@@ -66,12 +76,44 @@ class SaleOrder(models.Model):
             self.env["preorder.allocation"]._allocate_parked(products)
         return result
 
-    def _get_confirmation_template(self):
-        """Orders with pre-order, pre-sale or next-day lines get a confirmation
-        that tells each line's kind and expected date."""
-        if any(line.preorder_kind != "stock" for line in self.order_line):
-            return self.env.ref("website_preorder.mail_template_preorder_confirmation")
-        return super()._get_confirmation_template()
+    def _send_order_confirmation_mail(self):
+        """The merchant's confirmation template is kept; the notification layout
+        adds each pre-order line's kind and date (views/mail_notification_layout.xml)."""
+        return super(
+            SaleOrder, self.with_context(preorder_confirmation_mail=True)
+        )._send_order_confirmation_mail()
+
+    def _notify_by_email_prepare_rendering_context(
+        self, message, msg_vals=False, model_description=False, force_email_company=False,
+        force_email_lang=False,
+    ):  # fmt: skip
+        render_context = super()._notify_by_email_prepare_rendering_context(
+            message,
+            msg_vals=msg_vals,
+            model_description=model_description,
+            force_email_company=force_email_company,
+            force_email_lang=force_email_lang,
+        )
+        if self.env.context.get("preorder_confirmation_mail") and len(self) == 1:
+            render_context["preorder_lines"] = self._preorder_mail_lines()
+        return render_context
+
+    def _preorder_mail_lines(self):
+        """Kind, date and unit price of the lines not served from stock, for e-mails."""
+        self.ensure_one()
+        lines = self.order_line.filtered(
+            lambda line: not line.display_type and line.preorder_kind != cart_rules.STOCK
+        )
+        return [
+            {
+                "product": line.product_id.display_name,
+                "quantity": line.product_uom_qty,
+                "kind": line._preorder_kind_description(),
+                "price_unit": formatLang(self.env, line.price_unit, currency_obj=self.currency_id),
+                "exclusivity": line.preorder_exclusivity,
+            }
+            for line in lines
+        ]
 
     # ------------------------------------------------------------------
     # Customer notifications
@@ -197,7 +239,7 @@ class SaleOrder(models.Model):
             same.filtered(lambda sol: sol.preorder_kind == kind).mapped("product_uom_qty")
         )
         product = product.with_company(company).sudo()
-        on_request = False
+        on_request = in_stock_blocks = False
         if kind == "next_day":
             free = product._preorder_free_stock(company)[product.id]
             stock_in_cart = sum(
@@ -212,6 +254,8 @@ class SaleOrder(models.Model):
             availability = product._get_preorder_availability(company)[product.id]
             offered = availability.get(kind).qty
             enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
+            if kind != PRESALE and company.preorder_only_out_of_stock:
+                in_stock_blocks = product._preorder_free_stock(company)[product.id] > 0
         else:
             offered, enabled = 0.0, False
         return cart_rules.CartLine(
@@ -225,7 +269,7 @@ class SaleOrder(models.Model):
             exclusivity_min_qty=product.exclusivity_min_qty,
             next_day_product=product.next_day_shipping,
             on_request=on_request,
-            pricelist_id=self.pricelist_id.id or 0,
+            pricelist_id=self._preorder_shopper_pricelist().id or 0,
             excluded_pricelist_id=company.preorder_excluded_pricelist_id.id or 0,
             next_day_pricelist_ids=frozenset(
                 (company.next_day_cash_pricelist_id | company.next_day_credit_pricelist_id).ids
@@ -234,6 +278,7 @@ class SaleOrder(models.Model):
             other_needed_pricelist_ids=frozenset(
                 self._preorder_needed_pricelist(line.preorder_kind) for line in others
             ),
+            in_stock_blocks_preorder=in_stock_blocks,
         )
 
     def _cart_update(self, *args, **kwargs):
@@ -244,31 +289,141 @@ class SaleOrder(models.Model):
             # Odoo turns a quantity it cannot read into 1: refuse it instead
             if not cart_rules.is_valid_quantity(kwargs.get(name)):
                 raise UserError(_("The quantity must be a whole number."))
+        if kwargs.get("linked_line_id"):
+            # optional products and combo items are bought from stock
+            kwargs = dict(kwargs, preorder_kind=cart_rules.STOCK, preorder_exclusivity=False)
+        elif kwargs.get("preorder_exclusivity") and kind != INTERNATIONAL:
+            # exclusivity is offered with international pre-orders only
+            kwargs = dict(kwargs, preorder_exclusivity=False)
         result = super()._cart_update(*args, **kwargs)
-        self._preorder_apply_pricelist()
+        self._preorder_sync_pricelist()
         return result
 
-    def _preorder_apply_pricelist(self):
-        """Pre-sale lines put the cart on the Pre-sale Pricelist, international
-        lines on the International Preorder Pricelist; without such lines the
-        cart returns to the website's pricelist."""
+    # ------------------------------------------------------------------
+    # Website cart pricelists (README "Cart pricelists"): a pre-sale or
+    # international line puts the order on its kind's pricelist; every other
+    # line stays priced by the shopper's pricelist, remembered here.
+    # ------------------------------------------------------------------
+
+    def _preorder_forced_pricelists(self):
+        """{kind: pricelist id} of the kinds that put the cart on their own pricelist."""
+        return {kind: self._preorder_needed_pricelist(kind) for kind in (PRESALE, INTERNATIONAL)}
+
+    def _preorder_shopper_pricelist(self):
+        """The pricelist of the cart's ordinary lines: the shopper's."""
         self.ensure_one()
-        needed = {self._preorder_needed_pricelist(line.preorder_kind) for line in self.order_line}
-        needed.discard(0)
-        forced = {
-            self._preorder_needed_pricelist(PRESALE),
-            self._preorder_needed_pricelist(INTERNATIONAL),
-        }
-        forced.discard(0)
-        if len(needed) == 1:
-            self._cart_update_pricelist(pricelist_id=needed.pop())
-        elif not needed and self.pricelist_id.id in forced and self.website_id:
+        return self.preorder_base_pricelist_id or self.pricelist_id
+
+    def _preorder_is_managed_cart(self):
+        self.ensure_one()
+        return bool(self.website_id) and self.state == "draft"
+
+    def _preorder_pricelist_plan(self):
+        self.ensure_one()
+        forced = self._preorder_forced_pricelists()
+        forced_ids = set(forced.values())
+        default = self.env["product.pricelist"]
+        if (
+            self.website_id
+            and self.pricelist_id.id in forced_ids
+            and self.preorder_base_pricelist_id.id in forced_ids | {False}
+        ):
+            # forced with no shopper's pricelist known (an old or merged cart)
             default = self.website_id.with_company(self.company_id)._get_current_pricelist()
-            if default and default.id not in forced:
-                self._cart_update_pricelist(pricelist_id=default.id)
+        return cart_rules.pricelist_plan(
+            self.order_line.mapped("preorder_kind"),
+            forced,
+            self.pricelist_id.id or 0,
+            self.preorder_base_pricelist_id.id or 0,
+            default.id or 0,
+        )
+
+    def _preorder_fix_pricelist(self):
+        """Put each website cart on the pricelists the rules require (no repricing).
+
+        Returns the carts that changed."""
+        changed = self.browse()
+        for order in self.filtered(lambda order: order._preorder_is_managed_cart()):
+            plan = order._preorder_pricelist_plan()
+            if plan.conflict:
+                continue
+            values = {
+                "pricelist_id": plan.pricelist_id or False,
+                "preorder_base_pricelist_id": plan.base_pricelist_id or False,
+            }
+            if (order.pricelist_id.id or 0, order.preorder_base_pricelist_id.id or 0) != (
+                plan.pricelist_id,
+                plan.base_pricelist_id,
+            ):
+                order.write(values)
+                changed |= order
+        return changed
+
+    def _preorder_sync_pricelist(self):
+        """Fix the cart's pricelists and reprice it when they changed."""
+        changed = self._preorder_fix_pricelist()
+        if changed:
+            changed._recompute_prices()
+        return changed
+
+    def _recompute_prices(self):
+        # whatever set the pricelist (address, login, pricelist switch, promo
+        # code), a website cart is repriced on the pricelists the rules require
+        self._preorder_fix_pricelist()
+        return super()._recompute_prices()
+
+    def _cart_update_pricelist(self, pricelist_id=None):
+        result = super()._cart_update_pricelist(pricelist_id=pricelist_id)
+        # super() reprices only when the order's pricelist changed: the pricelist
+        # the shopper chose may be new for the ordinary lines of a forced cart
+        self._preorder_sync_pricelist()
+        return result
+
+    def _update_address(self, partner_id, fnames=None):
+        result = super()._update_address(partner_id, fnames=fnames)
+        self._preorder_sync_pricelist()
+        shopper = self.preorder_base_pricelist_id
+        if shopper and request:
+            # the shop goes on showing the shopper's prices, not the cart's forced ones
+            request.session["website_sale_current_pl"] = shopper.id
+        return result
+
+    def _preorder_price_changes(self):
+        """Lines whose price differs from what the rules give now, and whether the
+        pricelist is wrong. Changes nothing (computed in a rolled back savepoint)."""
+        self.ensure_one()
+        report = {}
+
+        class _Rollback(Exception):
+            pass
+
+        lines = self._get_update_prices_lines()
+        before = {line.id: (line.price_unit, line.discount) for line in lines}
+        pricelists_before = (self.pricelist_id, self.preorder_base_pricelist_id)
+        try:
+            with self.env.cr.savepoint():
+                self._preorder_fix_pricelist()
+                report["pricelist"] = (
+                    self.pricelist_id,
+                    self.preorder_base_pricelist_id,
+                ) != pricelists_before
+                super()._recompute_prices()
+                digits = self.env["decimal.precision"].precision_get("Product Price")
+                report["lines"] = [
+                    (line.id, line.price_unit)
+                    for line in lines
+                    if float_compare(line.price_unit, before[line.id][0], precision_digits=digits)
+                    or float_compare(line.discount, before[line.id][1], precision_digits=2)
+                ]
+                raise _Rollback
+        except _Rollback:
+            pass
+        return report
 
     def _check_cart_is_ready_to_be_paid(self):
-        """Re-check every pre-order, pre-sale and next-day line before payment."""
+        """Before payment: every pre-order, pre-sale and next-day line against its
+        rules, and the cart's pricelists and prices against what the rules give
+        now. A refusal changes nothing; the checkout pages then show the fixed cart."""
         messages = []
         for line in self.order_line.filtered(lambda sol: sol.preorder_kind != cart_rules.STOCK):
             facts = self._preorder_cart_facts(
@@ -281,6 +436,33 @@ class SaleOrder(models.Model):
             message = cart_rules.refusal(facts)
             if message:
                 messages.append(f"{line.product_id.display_name}: {_(message)}")
+        if self._preorder_is_managed_cart():
+            messages += self._preorder_price_messages()
         if messages:
-            raise UserError("\n".join(messages))
+            raise ValidationError("\n".join(messages))
         return super()._check_cart_is_ready_to_be_paid()
+
+    def _preorder_price_messages(self):
+        self.ensure_one()
+        if self._preorder_pricelist_plan().conflict:
+            return [
+                _(
+                    "Your cart holds pre-sale and international pre-order items: check "
+                    "them out in separate orders."
+                )
+            ]
+        report = self._preorder_price_changes()
+        messages = []
+        if report["pricelist"]:
+            messages.append(_("The price list of your cart no longer matches its items."))
+        if report["lines"]:
+            lines = self.env["sale.order.line"].browse(
+                [line_id for line_id, _price in report["lines"]]
+            )
+            messages.append(
+                _(
+                    "The price of %(products)s changed: please review your cart.",
+                    products=", ".join(lines.product_id.mapped("display_name")),
+                )
+            )
+        return messages

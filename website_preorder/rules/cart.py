@@ -41,6 +41,8 @@ class CartLine:
     next_day_pricelist_ids: frozenset = field(default_factory=frozenset)
     needed_pricelist_id: int = 0  # what this kind sets on the cart (0: none)
     other_needed_pricelist_ids: frozenset = field(default_factory=frozenset)
+    # "Offer pre-orders only while out of stock" is on and the product has free stock
+    in_stock_blocks_preorder: bool = False
 
 
 def refusal(line):
@@ -52,6 +54,8 @@ def refusal(line):
         return None  # removing is always allowed
     if not line.kind_enabled:
         return f"This product cannot be bought as {label} at the moment."
+    if line.kind in (NATIONAL, INTERNATIONAL) and line.in_stock_blocks_preorder:
+        return f"This product is in stock: it cannot be bought as {label} at the moment."
     if line.kind in (NATIONAL, INTERNATIONAL, PRESALE):
         if line.excluded_pricelist_id and line.pricelist_id == line.excluded_pricelist_id:
             return f"Products cannot be bought as {label} with your price list."
@@ -74,6 +78,52 @@ def refusal(line):
         available = max(line.offered - (line.kind_total - line.quantity), 0)
         return f"Only {available:g} available as {label}."
     return None
+
+
+@dataclass(frozen=True)
+class PricelistPlan:
+    """The pricelists a website cart must carry (ids, 0 for none)."""
+
+    pricelist_id: int  # the order's pricelist
+    base_pricelist_id: int  # the shopper's pricelist for the other lines, while forced
+    conflict: bool = False  # pre-sale and international lines in one cart
+
+
+def pricelist_plan(kinds, forced_by_kind, current_id, base_id, default_id):
+    """Which pricelist a website cart carries, and which one prices its other lines.
+
+    ``kinds``: the kinds of the cart's lines; ``forced_by_kind``: {kind: pricelist
+    id} for the kinds whose lines put the cart on their own pricelist (pre-sale,
+    international); ``current_id``: the order's pricelist now, as Odoo or the
+    shopper last set it (address, login, pricelist switch, promo code);
+    ``base_id``: the shopper's pricelist remembered while the cart is forced;
+    ``default_id``: the website's pricelist for this shopper.
+
+    A line of a forced kind puts the order on that kind's pricelist and the
+    shopper's pricelist is kept for every other line; whatever pricelist Odoo sets
+    meanwhile becomes the shopper's pricelist. Without forced lines the order
+    returns to the shopper's pricelist. Two forced kinds in one cart are a
+    conflict: nothing is changed and payment is refused.
+    """
+    forced_ids = {pricelist for pricelist in forced_by_kind.values() if pricelist}
+    needed = {forced_by_kind.get(kind) for kind in kinds} - {0, None}
+    if len(needed) > 1:
+        return PricelistPlan(current_id, base_id, conflict=True)
+    if current_id and current_id not in forced_ids:
+        shopper = current_id
+    elif base_id and base_id not in forced_ids:
+        shopper = base_id
+    else:
+        shopper = default_id or current_id
+    if needed:
+        forced = needed.pop()
+        return PricelistPlan(forced, shopper if shopper != forced else 0)
+    return PricelistPlan(shopper, 0)
+
+
+def forced_line(kind, forced_by_kind, order_pricelist_id):
+    """True when a line of ``kind`` is priced by the order's (forced) pricelist."""
+    return bool(forced_by_kind.get(kind)) and forced_by_kind[kind] == order_pricelist_id
 
 
 MAX_QUANTITY = 10**6

@@ -3,6 +3,8 @@ from . import (
     test_allocation,
     test_availability,
     test_catalog,
+    test_checkout,
+    test_checkout_tours,
     test_feed,
     test_presale_price,
     test_promise_dates,
@@ -11,6 +13,7 @@ from . import (
     test_requests,
     test_security,
     test_settings,
+    test_shop_badges,
     test_website,
     test_website_cart,
 )

@@ -114,13 +114,27 @@ class TestPromiseDates(PreorderCase):
             self.order.action_preorder_notify_promise_dates()
 
     def test_confirmation_mail_tells_kind_and_date(self):
-        order = self._create_sale([(self.product, 1, "national")], confirm=False)
-        order.with_context(send_email=True).action_confirm()
-        mail = order.message_ids.filtered(lambda m: "preorder_kind_cell" in (m.body or ""))
-        self.assertEqual(len(mail), 1)
-        self.assertIn("Pre-order — expected", mail.body)
-        stock = self._create_sale([(self.stock_product, 1, "stock")], confirm=False)
-        self.assertNotEqual(
-            stock._get_confirmation_template(),
-            self.env.ref("website_preorder.mail_template_preorder_confirmation"),
+        """The merchant's confirmation template is kept; the layout adds kind and date."""
+        merchant = self.env.ref("sale.mail_template_sale_confirmation").copy(
+            {"body_html": "<p>Merchant confirmation body</p>"}
         )
+        self.env["ir.config_parameter"].sudo().set_param(
+            "sale.default_confirmation_template", merchant.id
+        )
+        order = self._create_sale([(self.product, 1, "national")], confirm=False)
+        self.assertEqual(order._get_confirmation_template(), merchant)
+        order.with_context(send_email=True).action_confirm()
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id)]
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Merchant confirmation body", mail.body_html)
+        self.assertIn("preorder_kind_cell", mail.body_html)
+        self.assertIn("Pre-order — expected", mail.body_html)
+        stock = self._create_sale([(self.stock_product, 1, "stock")], confirm=False)
+        stock.with_context(send_email=True).action_confirm()
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", stock.id)]
+        )
+        self.assertIn("Merchant confirmation body", mail.body_html)
+        self.assertNotIn("preorder_kind_cell", mail.body_html, "nothing added for stock")

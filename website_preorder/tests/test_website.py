@@ -104,6 +104,21 @@ class TestWebsite(HttpCase, PreorderCase):
     def test_tour_shop_filters(self):
         self.start_tour("/shop", "website_preorder_shop_filters")
 
+    def test_filters_follow_the_shop_layout(self):
+        """No forced left column: without categories and attributes the filters
+        are a dropdown in the top bar, and always in Odoo's filter panel."""
+        self.env.ref("website_sale.products_attributes").active = False
+        self.env.ref("website_sale.products_categories").active = False
+        html = self.url_open("/shop").text
+        self.assertNotIn('id="products_grid_before"', html)
+        self.assertIn('id="preorder_shop_filters_dropdown"', html)
+        self.assertIn('id="preorder_offcanvas_filters"', html)
+        self.env.ref("website_sale.products_attributes").active = True
+        html = self.url_open("/shop").text
+        self.assertIn('id="products_grid_before"', html)
+        self.assertIn('id="preorder_shop_filters"', html)
+        self.assertNotIn('id="preorder_shop_filters_dropdown"', html)
+
     def test_tour_buy_as_preorder(self):
         self.start_tour("/shop", "website_preorder_buy_as_preorder")
         order = self.env["sale.order"].search(
@@ -356,3 +371,22 @@ class TestBuyEachKindTour(HttpCase, PreorderCase):
             },
             "the same product as three kinds makes three lines",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMobileFilters(HttpCase, PreorderCase):
+    browser_size = "390x844"
+    touch_enabled = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref("website_sale.products_attributes").active = True
+        cls.gadget = cls._create_product("Tour Pre-order Gadget", "TOUR-GADGET", is_published=True)
+        cls.mug = cls._create_product("Tour Stock Mug", "TOUR-MUG", is_published=True)
+        cls._set_stock(cls.mug, 10)
+        cls._create_request("national", [(cls.gadget, 5, 10)])
+        cls.env["product.product"]._cron_refresh_preorder_catalog()
+
+    def test_tour_filters_at_phone_width(self):
+        self.start_tour("/shop", "website_preorder_mobile_filters")

@@ -49,8 +49,24 @@ WebsiteSale.include({
         if (kind) {
             this.rootProduct.preorder_kind = kind;
         }
-        if ($form.find("input[name='preorder_exclusivity']").is(":checked")) {
+        if (kind === "international" && $form.find("input[name='preorder_exclusivity']").is(":checked")) {
             this.rootProduct.preorder_exclusivity = true;
         }
+    },
+
+    /**
+     * Odoo's product configurator (optional products, "always show the dialog")
+     * adds through /website_sale/product_configurator/update_cart: send the chosen
+     * kind there too. The server applies it to the main product only.
+     */
+    _getAdditionalRpcParams() {
+        const params = this._super(...arguments);
+        if (this.rootProduct && this.rootProduct.preorder_kind) {
+            params.preorder_kind = this.rootProduct.preorder_kind;
+            if (this.rootProduct.preorder_exclusivity) {
+                params.preorder_exclusivity = true;
+            }
+        }
+        return params;
     },
 });

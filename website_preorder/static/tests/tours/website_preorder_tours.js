@@ -248,3 +248,36 @@ registry.category("web_tour.tours").add("website_preorder_buy_each_kind", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_mobile_filters", {
+    url: "/shop",
+    steps: () => [
+        {
+            content: "At phone width the left column is hidden",
+            trigger: "body:not(:has(#products_grid_before:visible))",
+        },
+        {
+            content: "Open Odoo's filter panel",
+            trigger: "button[data-bs-target='#o_wsale_offcanvas']:visible",
+            run: "click",
+        },
+        {
+            content: "Open the availability filters",
+            trigger: "#o_wsale_offcanvas.show #o_wsale_offcanvas_preorder_header button",
+            run: "click",
+        },
+        {
+            content: "Filter on national pre-orders",
+            trigger: "#o_wsale_offcanvas_preorder.show a[data-preorder-filter='national']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Only the pre-order product is listed",
+            trigger: ".oe_product_cart a:contains('Tour Pre-order Gadget')",
+        },
+        {
+            trigger: "#products_grid:not(:has(a:contains('Tour Stock Mug')))",
+        },
+    ],
+});

@@ -1,0 +1,206 @@
+/** @odoo-module **/
+
+import { registry } from "@web/core/registry";
+import * as tourUtils from "@website_sale/js/tours/tour_utils";
+import configuratorTourUtils from "@sale/js/tours/product_configurator_tour_utils";
+
+/** Open a product from the shop's search and add it to the cart as `kind`. */
+function buyAs(productName, kind, quantityInCart) {
+    return [
+        {
+            content: `Search ${productName}`,
+            trigger: "body",
+            run: () => {
+                window.location.href = `/shop?search=${encodeURIComponent(productName)}`;
+            },
+            expectUnloadPage: true,
+        },
+        {
+            trigger: `.oe_product_cart a:contains('${productName}')`,
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: `Buy it as ${kind}`,
+            trigger: `#preorder_availability input[value='${kind}']`,
+            run: "click",
+        },
+        {
+            trigger: "#add_to_cart",
+            run: "click",
+        },
+        {
+            trigger: `.my_cart_quantity:contains(/^${quantityInCart}$/)`,
+        },
+    ];
+}
+
+function goToCart() {
+    return {
+        content: "Go to the cart",
+        trigger: "body",
+        run: () => {
+            window.location.href = "/shop/cart";
+        },
+        expectUnloadPage: true,
+    };
+}
+
+function assertTotal(amount) {
+    return {
+        content: `The total is ${amount}`,
+        trigger: `tr#order_total .oe_currency_value:contains(/^${amount}$/)`,
+    };
+}
+
+function checkoutFromCart() {
+    return {
+        content: "Proceed to checkout",
+        trigger: "a[name='website_sale_main_button']",
+        run: "click",
+        expectUnloadPage: true,
+    };
+}
+
+function reachPayment(total) {
+    return [
+        {
+            content: "The checkout summary tells the pre-sale kind",
+            trigger: "body:has(.preorder_summary_kind:contains('Pre-sale'))",
+        },
+        tourUtils.confirmOrder(),
+        {
+            content: "On the payment page",
+            trigger: "body",
+            run: () => {
+                if (window.location.pathname !== "/shop/payment") {
+                    throw new Error(`Expected the payment page, got ${window.location.pathname}`);
+                }
+            },
+        },
+        {
+            content: "The payment page's summary tells the kind and the unit price",
+            trigger: "body:has(.preorder_summary_kind:contains('Pre-sale')):has(.preorder_summary_unit_price:contains('70.00'))",
+        },
+        assertTotal(total),
+    ];
+}
+
+registry.category("web_tour.tours").add("website_preorder_guest_presale_checkout", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Presale Boots", "presale", 1),
+        goToCart(),
+        {
+            content: "The cart shows the pre-sale price",
+            trigger: "#cart_products:has(:contains('Pre-sale — expected'))",
+        },
+        assertTotal("70.00"),
+        checkoutFromCart(),
+        ...tourUtils.fillAdressForm(undefined, true),
+        ...reachPayment("70.00"),
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_shopper_pricelist_checkout", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Presale Boots", "presale", 1),
+        ...buyAs("Tour Stock Mug", "stock", 2),
+        goToCart(),
+        {
+            content: "Pre-sale price for the boots, the shopper's 10% off for the mug",
+            trigger: "#cart_products:has(:contains('Pre-sale — expected'))",
+        },
+        assertTotal("160.00"),
+        checkoutFromCart(),
+        ...reachPayment("160.00"),
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_pricelist_switch", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Presale Boots", "presale", 1),
+        {
+            trigger: "body",
+            run: () => {
+                window.location.href = "/shop";
+            },
+            expectUnloadPage: true,
+        },
+        ...tourUtils.selectPriceList("Tour Ten Off"),
+        {
+            content: "The shop now shows the chosen pricelist",
+            trigger: ".o_pricelist_dropdown a:contains('Tour Ten Off')",
+        },
+        ...buyAs("Tour Stock Mug", "stock", 2),
+        goToCart(),
+        assertTotal("160.00"),
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_configurator_preorder", {
+    url: "/shop?search=Tour Config Lamp",
+    steps: () => [
+        {
+            trigger: ".oe_product_cart a:contains('Tour Config Lamp')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Buy it as pre-order",
+            trigger: "#preorder_availability input[value='national']",
+            run: "click",
+        },
+        {
+            trigger: "#add_to_cart",
+            run: "click",
+        },
+        {
+            content: "Odoo's configurator opens (optional product)",
+            trigger: ".o_sale_product_configurator_dialog",
+        },
+        configuratorTourUtils.addOptionalProduct("Tour Lamp Bulb"),
+        {
+            trigger: "button:contains(Proceed to Checkout)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The lamp is a pre-order line, the bulb comes from stock",
+            trigger: "#cart_products:has(:contains('Pre-order — expected')):has(:contains('Tour Lamp Bulb'))",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_cart_increase", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Preorder Clock", "national", 1),
+        goToCart(),
+        {
+            content: "Add one on the cart page (no free stock)",
+            trigger: "#cart_products a.js_add_cart_json:has(i.fa-plus)",
+            run: "click",
+        },
+        {
+            trigger: ".my_cart_quantity:contains(/^2$/)",
+        },
+        {
+            content: "Ask for more than is offered",
+            trigger: "#cart_products input.js_quantity",
+            run: "edit 9 && press Tab",
+        },
+        {
+            content: "Refused with the kind's message",
+            trigger:
+                ".o_notification_manager:contains('Only 5 available as pre-order'), " +
+                "#data_warning:contains('Only 5 available as pre-order'), " +
+                ".alert:contains('Only 5 available as pre-order')",
+        },
+        {
+            trigger: ".my_cart_quantity:contains(/^2$/)",
+        },
+    ],
+});
