@@ -481,6 +481,10 @@ class TestAccessMatrix(AccessCase):
             move.quantity = move.product_uom_qty
         picking.button_validate()
         self.assertEqual(picking.state, "done")
+        products = self.own_order.order_line.product_id | self.other_order.order_line.product_id
+        self.assertTrue(all(products.mapped("preorder_release_pending")), "the job is triggered")
+        # the scheduled action runs as the superuser, not as the stock user
+        self.env["preorder.allocation"]._cron_release_preorders()
         self.assertEqual(self.own_order.order_line.preorder_state, "released")
         self.assertEqual(self.other_order.order_line.preorder_state, "released")
 
