@@ -7,7 +7,6 @@ from odoo.exceptions import AccessError
 SALES = "sales_team.group_sale_salesman"
 PURCHASE = "purchase.group_purchase_user"
 SETTINGS = "base.group_system"
-FEED = "sales_team.group_sale_salesman,purchase.group_purchase_user"
 # readers of allocations who open requests (review)
 REVIEW = "purchase.group_purchase_user,stock.group_stock_user"
 # writers of allocations (access rights): remove allocations
