@@ -7,13 +7,14 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 from odoo.modules.registry import Registry
 
-from ..models.res_users import FEED
 from ..rules.supply import REQUEST_KINDS
 
 FEED_COLUMNS = ("sku", "barcode", "kind", "quantity", "promise_date", "listed")
 BATCH = 500
 
 
+# who reads the feed without a token (res.users.has_groups spec)
+FEED_GROUPS = "sales_team.group_sale_salesman,purchase.group_purchase_user"
 # a token longer than this is refused before any comparison
 MAX_TOKEN_LENGTH = 256
 BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
@@ -45,7 +46,7 @@ class PreorderFeed(http.Controller):
             user = request.env.user
             if user._is_public():
                 return self._feed_refused(401)
-            if not user.has_groups(FEED):
+            if not user.has_groups(FEED_GROUPS):
                 return self._feed_refused(403)
             company = request.env.company
         headers = [
@@ -115,10 +116,13 @@ class PreorderFeed(http.Controller):
             buffer.truncate()
             for product in batch:
                 avail = availability[product.id]
+                # the stored flags are per variant: listed for this company
+                # only while it offers a quantity itself
                 listed = {
-                    "national": product.preorder_national_listed,
-                    "international": product.preorder_international_listed,
-                    "presale": product.presale_listed,
+                    "national": product.preorder_national_listed and avail.national.qty > 0,
+                    "international": product.preorder_international_listed
+                    and avail.international.qty > 0,
+                    "presale": product.presale_listed and avail.presale.qty > 0,
                 }
                 for kind in REQUEST_KINDS:
                     kind_availability = avail.get(kind)
@@ -129,9 +133,7 @@ class PreorderFeed(http.Controller):
                             kind,
                             "%g" % kind_availability.qty,
                             kind_availability.date.isoformat() if kind_availability.date else "",
-                            # the stored flag is per variant: listed for this
-                            # company only while it offers a quantity itself
-                            "1" if listed[kind] and kind_availability.qty > 0 else "0",
+                            "1" if listed[kind] else "0",
                         )
                     )
             batch.invalidate_recordset()

@@ -9,7 +9,6 @@ from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
 from ..rules import release as release_rules
 from ..rules.supply import REQUEST_KINDS
-from .res_users import ALLOCATION_WRITE
 
 _logger = logging.getLogger(__name__)
 
@@ -505,7 +504,7 @@ class PreorderAllocation(models.Model):
     def action_remove_allocations(self):
         """Remove the selected allocations; their sale lines are parked again."""
         self.env["res.users"]._preorder_check_action(
-            self, ALLOCATION_WRITE, _("remove allocations")
+            self, "allocation_write", _("remove allocations")
         )
         open_ = self.filtered(lambda a: a.state == "allocated")
         if not open_:

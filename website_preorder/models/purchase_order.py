@@ -2,7 +2,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..rules.supply import CONFIRMED_STATES, PRESALE
-from .res_users import PURCHASE, REVIEW
 
 PREORDER_KINDS = [
     ("national", "National Pre-Order"),
@@ -88,7 +87,7 @@ class PurchaseOrder(models.Model):
 
     def action_allocate_sales_orders(self):
         """Allocate Sales Orders for every line of these requests."""
-        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("allocate sales orders"))
+        self.env["res.users"]._preorder_check_action(self, "purchase", _("allocate sales orders"))
         allocations = self._preorder_allocate_parked()
         return self._preorder_notification(
             _("%s sale line(s) allocated.", len(allocations.sale_line_id))
@@ -96,11 +95,13 @@ class PurchaseOrder(models.Model):
 
     def action_sync_promise_dates(self):
         """Sync Date with SO for every line of these requests."""
-        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("sync promise dates"))
+        self.env["res.users"]._preorder_check_action(self, "purchase", _("sync promise dates"))
         return self.order_line.action_preorder_sync_promise_dates()
 
     def action_view_preorder_allocations(self):
-        self.env["res.users"]._preorder_check_action(self, REVIEW, _("review allocations"), "read")
+        self.env["res.users"]._preorder_check_action(
+            self, "review", _("review allocations"), "read"
+        )
         return self.order_line.action_preorder_review_allocations()
 
     def _preorder_notification(self, message):
@@ -124,7 +125,9 @@ class PurchaseOrder(models.Model):
 
     def action_compute_presale_prices(self):
         """Presale Price Calculation: the pre-sale prices of this request's products."""
-        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("calculate pre-sale prices"))
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", _("calculate pre-sale prices")
+        )
         requests = self.filtered(lambda order: order.preorder_kind == PRESALE)
         if not requests:
             raise UserError(_("Pre-sale prices are calculated on pre-sale requests only."))

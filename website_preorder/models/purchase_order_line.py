@@ -3,7 +3,6 @@ from odoo.tools import SQL
 
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
-from .res_users import PURCHASE, REVIEW
 
 
 class PurchaseOrderLine(models.Model):
@@ -142,7 +141,7 @@ class PurchaseOrderLine(models.Model):
 
     def action_preorder_allocate(self):
         """Allocate Sales Orders: parked lines of this product and kind, oldest first."""
-        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("allocate sales orders"))
+        self.env["res.users"]._preorder_check_action(self, "purchase", _("allocate sales orders"))
         allocations = self.env["preorder.allocation"]._allocate_parked(
             self.product_id, set(self.mapped("preorder_kind")), supply_lines=self
         )
@@ -152,7 +151,7 @@ class PurchaseOrderLine(models.Model):
 
     def action_preorder_sync_promise_dates(self):
         """Sync Date with SO: push Expected Arrival to the allocated sale lines."""
-        self.env["res.users"]._preorder_check_action(self, PURCHASE, _("sync promise dates"))
+        self.env["res.users"]._preorder_check_action(self, "purchase", _("sync promise dates"))
         # checked above; purchase users may not read the sale lines themselves
         lines = self.sudo().preorder_allocation_ids.sale_line_id
         changed = lines._preorder_update_promise_dates()
@@ -161,7 +160,9 @@ class PurchaseOrderLine(models.Model):
         )
 
     def action_preorder_review_allocations(self):
-        self.env["res.users"]._preorder_check_action(self, REVIEW, _("review allocations"), "read")
+        self.env["res.users"]._preorder_check_action(
+            self, "review", _("review allocations"), "read"
+        )
         self.env["preorder.allocation"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "website_preorder.action_preorder_allocations"

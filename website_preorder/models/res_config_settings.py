@@ -3,7 +3,6 @@ import secrets
 from odoo import api, fields, models
 
 from .res_company import WAREHOUSE_MODES
-from .res_users import SETTINGS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -157,7 +156,7 @@ class ResConfigSettings(models.TransientModel):
     def action_preorder_generate_feed_token(self):
         self.ensure_one()
         self.env["res.users"]._preorder_check_action(
-            self.company_id, SETTINGS, self.env._("rotate the feed token")
+            self.company_id, "settings", self.env._("rotate the feed token")
         )
         self.company_id.preorder_feed_token = secrets.token_urlsafe(24)
         return {"type": "ir.actions.client", "tag": "reload"}

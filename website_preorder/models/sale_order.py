@@ -6,7 +6,6 @@ from odoo.tools import float_compare, formatLang
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
 from ..rules.supply import INTERNATIONAL, PRESALE, REQUEST_KINDS
-from .res_users import SALES
 
 
 class SaleOrder(models.Model):
@@ -137,7 +136,7 @@ class SaleOrder(models.Model):
     def action_preorder_notify_promise_dates(self):
         """Notify customers: one e-mail per order listing its changed promise dates."""
         self.env["res.users"]._preorder_check_action(
-            self, SALES, _("notify customers of promise dates")
+            self, "sales", _("notify customers of promise dates")
         )
         orders = self.filtered(lambda order: order.preorder_promise_changed_lines())
         if not orders:

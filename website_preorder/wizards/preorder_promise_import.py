@@ -4,7 +4,6 @@ import binascii
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
-from ..models.res_users import SALES
 from ..rules import promise_csv
 from ..rules.supply import REQUEST_KINDS
 
@@ -23,7 +22,7 @@ class PreorderPromiseImport(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
-        self.env["res.users"]._preorder_check_action(self, SALES, _("import promise dates"))
+        self.env["res.users"]._preorder_check_action(self, "sales", _("import promise dates"))
         try:
             content = base64.b64decode(self.file or b"", validate=True)
         except (binascii.Error, ValueError) as error:
