@@ -153,7 +153,7 @@ class TestAllocation(PreorderCase):
         order.action_confirm()
         line = order.order_line
         Allocation = self.env["preorder.allocation"]
-        with self.assertRaisesRegex(ValidationError, "Only 1 can still be promised"):
+        with self.assertRaisesRegex(ValidationError, "Only 1.00 Units can still be promised"):
             Allocation.create(
                 {
                     "sale_line_id": line.id,

@@ -41,13 +41,16 @@ class TestCatalog(PreorderCase):
         self._refresh()
         self.assertEqual(self._flags(), (False, False, False))
 
-    def test_unlisted_when_request_cancelled_or_done(self):
+    def test_unlisted_when_request_cancelled_not_when_locked(self):
         cancelled = self._create_request("national", [(self.product, 2, 10)])
-        done = self._create_request("international", [(self.product, 2, 10)], confirm=True)
+        locked = self._create_request("international", [(self.product, 2, 10)], confirm=True)
         self._refresh()
         self.assertEqual(self._flags(), (True, True, False))
         cancelled.button_cancel()
-        done.button_done()
+        locked.button_done()  # Lock: still open until received (SPEC §2)
+        self._refresh()
+        self.assertEqual(self._flags(), (False, True, False))
+        self._receive(locked, {self.product: 2})  # fully received: finished
         self._refresh()
         self.assertEqual(self._flags(), (False, False, False))
 

@@ -110,8 +110,8 @@ class TestPromiseDates(PreorderCase):
             ),
             "the other order's dates did not change",
         )
-        with self.assertRaisesRegex(UserError, "No promise date changed"):
-            self.order.action_preorder_notify_promise_dates()
+        action = self.order.action_preorder_notify_promise_dates()
+        self.assertIn("No promise date changed", action["params"]["message"], "told already")
 
     def test_confirmation_mail_tells_kind_and_date(self):
         order = self._create_sale([(self.product, 1, "national")], confirm=False)
@@ -175,7 +175,7 @@ class TestPromiseDates(PreorderCase):
     def test_import_with_notify_and_nothing_to_tell_is_kept(self):
         line = self._gadget()
         told = line.promise_date
-        line.promise_date_notified = told
+        self.order.order_line._preorder_mark_notified()
         line.promise_date = told + timedelta(days=5)  # changed by hand, not told yet
         self._import(f"order,product,date\n{self.order.name},PRE-GADGET,{told.isoformat()}\n",
                      notify=True)  # fmt: skip
