@@ -74,11 +74,11 @@ class ProductProduct(models.Model):
 
     def _preorder_today(self, company=None):
         """Today in the company's timezone (SPEC §4: one "today", whoever asks)."""
-        return (company or self.env.company)._preorder_today()
+        return (company or self.env.company).sudo()._preorder_today()
 
     def _preorder_day_start_utc(self, day, company=None):
         """The UTC datetime at which ``day`` starts in the company's timezone."""
-        return (company or self.env.company)._preorder_day_start_utc(day)
+        return (company or self.env.company).sudo()._preorder_day_start_utc(day)
 
     @api.model
     def _preorder_taking_domain(self, kinds=None):
@@ -99,7 +99,7 @@ class ProductProduct(models.Model):
             ("product_id", "in", self.ids),
             *self._preorder_taking_domain(kinds),
             ("company_id", "=", company.id),
-            ("date_planned", ">=", company._preorder_day_start_utc(today)),
+            ("date_planned", ">=", company.sudo()._preorder_day_start_utc(today)),
             ("preorder_atp", ">", 0),
         ]
         if company.preorder_warehouse_mode != "all":
@@ -111,7 +111,7 @@ class ProductProduct(models.Model):
         if not self.ids:
             return []
         # arrival days are counted in the company's timezone
-        tz = company._preorder_tz().zone
+        tz = company.sudo()._preorder_tz().zone
         groups = (
             self.env["purchase.order.line"]
             .sudo()
@@ -136,7 +136,9 @@ class ProductProduct(models.Model):
         this. Its query count does not depend on the number of products, lines
         or warehouses.
         """
-        company = company or self.env.company
+        # a record of its own: env.company prefetches through the user's cache,
+        # which an invalidation empties (then warehouses are read one by one)
+        company = self.env["res.company"].sudo().browse((company or self.env.company).id)
         today = today or company._preorder_today()
         groups = self._get_preorder_supply_groups(company, today)
         return availability_rules.aggregate(
@@ -168,7 +170,11 @@ class ProductProduct(models.Model):
         return [
             *self._preorder_taking_domain(),
             ("company_id", "=", company.id),
-            ("date_planned", ">=", company._preorder_day_start_utc(company._preorder_today())),
+            (
+                "date_planned",
+                ">=",
+                self._preorder_day_start_utc(self._preorder_today(company), company),
+            ),
         ]
 
     @api.model
@@ -250,7 +256,7 @@ class ProductProduct(models.Model):
     def _preorder_is_restock(self, company):
         """True when the product's open pre-order requests are restocks ("Back-order")."""
         self.ensure_one()
-        domain = self._get_supply_domain(company, company._preorder_today(), PREORDER_KINDS)
+        domain = self._get_supply_domain(company, self._preorder_today(company), PREORDER_KINDS)
         groups = self.env["purchase.order.line"].sudo()._read_group(domain, groupby=["order_id"])
         flags = {order.is_restock for (order,) in groups}
         return flags == {True}

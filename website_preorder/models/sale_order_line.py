@@ -201,7 +201,7 @@ class SaleOrderLine(models.Model):
                 arrival = allocation_rules.promise_date(
                     line.preorder_allocation_ids.mapped("date_planned")
                 )
-                new = arrival and line.company_id._preorder_date_of(arrival)
+                new = arrival and line.company_id.sudo()._preorder_date_of(arrival)
             if new != line.promise_date:
                 by_date.setdefault(new, []).append(line.id)
         changed = self.browse()
