@@ -103,6 +103,7 @@ class TestPromiseDates(PreorderCase):
         self.assertEqual(len(mails), 1, "one e-mail for the order")
         self.assertIn("Pre-order Gadget", mails.body_html)
         self.assertIn("Pre-order Widget", mails.body_html)
+        self.assertIn("2.00 Units", mails.body_html, "quantities formatted with their unit")
         self.assertIn(self.customer, mails.recipient_ids)
         self.assertFalse(
             self.env["mail.mail"].search(
