@@ -16,7 +16,7 @@ class SaleOrder(models.Model):
     preorder_request_count = fields.Integer(
         "Pre-order Requests",
         compute="_compute_preorder_request_count",
-        groups="purchase.group_purchase_user,sales_team.group_sale_salesman",
+        groups="purchase.group_purchase_user",
     )
 
     @api.depends("order_line.preorder_allocation_ids")
