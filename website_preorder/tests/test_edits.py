@@ -150,3 +150,15 @@ class TestEditsAfterAllocation(PreorderCase):
             parked.move_ids.filtered(lambda move: move.state == "assigned"),
             "an unreleased pre-order line reserves nothing",
         )
+
+    def test_request_line_never_lowered_below_released(self):
+        request = self._create_request("national", [(self.product, 5, 10)], confirm=True)
+        order = self._create_sale([(self.product, 4, "national")])
+        self._receive(request, {self.product: 5})
+        self.assertEqual(order.order_line.preorder_state, "released")
+        # Odoo refuses it below the received quantity; beyond that, plan_deallocation
+        # refuses to shrink released allocations (unit_tests/test_allocation.py)
+        with self.assertRaisesRegex(UserError, "received quantity|already released"):
+            request.order_line.product_qty = 3
+        self.assertEqual(order.order_line.preorder_allocated_qty, 4.0)
+        self.assertEqual(order.order_line.preorder_state, "released")
