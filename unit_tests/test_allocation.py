@@ -1,6 +1,18 @@
 from datetime import date, datetime
 
-from rules.allocation import Demand, Existing, Supply, plan, plan_deallocation, promise_date
+import pytest
+
+from rules.allocation import (
+    LATEST_ARRIVALS,
+    Demand,
+    Existing,
+    ReleasedQuantity,
+    Supply,
+    fulfilment,
+    plan,
+    plan_deallocation,
+    promise_date,
+)
 
 D = lambda day: date(2026, 12, day)  # noqa: E731
 T = lambda hour: datetime(2026, 11, 22, hour)  # noqa: E731
@@ -64,6 +76,38 @@ def test_deallocation_latest_orders_first():
     assert plan_deallocation(allocations, 4) == {3: 0, 2: 1}
     assert plan_deallocation(allocations, 0) == {}
     assert plan_deallocation(allocations, 20) == {3: 0, 2: 0, 1: 0}
+
+
+def test_deallocation_latest_arrivals_first():
+    allocations = [
+        Existing(1, 4, T(8), 10, arrival=D(10)),
+        Existing(2, 2, T(8), 10, arrival=D(20)),
+    ]
+    assert plan_deallocation(allocations, 3, latest=LATEST_ARRIVALS) == {2: 0, 1: 3}
+
+
+def test_deallocation_never_shrinks_released():
+    allocations = [
+        Existing(1, 4, T(8), 10, arrival=D(10), released=True),
+        Existing(2, 2, T(9), 11, arrival=D(20)),
+    ]
+    assert plan_deallocation(allocations, 2) == {2: 0}, "the open one pays"
+    with pytest.raises(ReleasedQuantity) as caught:
+        plan_deallocation(allocations, 3)
+    assert (caught.value.released, caught.value.excess) == (4, 3)
+
+
+def test_deallocation_rounds():
+    allocations = [Existing(1, 0.3, T(8), 10), Existing(2, 0.3, T(9), 11)]
+    assert plan_deallocation(allocations, 0.1 + 0.2, rounding=0.01) == {2: 0.0}
+    assert plan_deallocation(allocations, 0.004, rounding=0.01) == {}, "below the rounding"
+
+
+def test_fulfilment_in_arrival_order():
+    allocations = [(7, 2, D(20)), (3, 4, D(10))]
+    assert fulfilment(allocations, 3) == {3: 3, 7: 0}
+    assert fulfilment(allocations, 5) == {3: 4, 7: 1}
+    assert fulfilment(allocations, 9) == {3: 4, 7: 2}, "never more than allocated"
 
 
 def test_promise_date_is_latest_arrival():

@@ -29,7 +29,6 @@ def test_sums_per_kind_and_earliest_date():
 def test_ignores_non_supply_rows():
     groups = [
         g(1, "national", "cancel", 5, 5),
-        g(1, "national", "done", 5, 5),
         g(1, "presale", "draft", 5, 5),  # pre-sale takes only once confirmed
         g(1, "national", "purchase", -1, 5),  # arrival passed
         g(1, "international", "purchase", 5, 0),  # no ATP left
@@ -41,6 +40,13 @@ def test_ignores_non_supply_rows():
     assert result[1].international.qty == 0
     assert result[1].presale.qty == 0
     assert 9 not in result
+
+
+def test_locked_requests_still_offer():
+    groups = [g(1, "national", "done", 5, 5), g(1, "presale", "done", 5, 3)]
+    result = aggregate(groups, [1], TODAY, Settings())
+    assert result[1].national.qty == 5, "Lock Confirmed Orders: still taking"
+    assert result[1].presale.qty == 3
 
 
 def test_arrival_today_counts():

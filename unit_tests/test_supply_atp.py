@@ -14,19 +14,30 @@ TODAY = date(2026, 11, 22)
         ("national", "sent", True),
         ("national", "to approve", True),
         ("national", "purchase", True),
-        ("national", "done", False),
+        ("national", "done", True),  # locked (Lock Confirmed Orders)
         ("national", "cancel", False),
         ("international", "draft", True),
         ("international", "purchase", True),
         ("presale", "draft", False),
         ("presale", "sent", False),
+        ("presale", "to approve", False),
         ("presale", "purchase", True),
+        ("presale", "done", True),
+        ("international", "done", True),
         ("presale", "cancel", False),
         (False, "purchase", False),
     ],
 )
 def test_taking_states(kind, state, taking):
     assert supply.is_taking(kind, state) is taking
+
+
+def test_starts_taking():
+    assert supply.starts_taking("presale", "to approve", "purchase"), "approved"
+    assert supply.starts_taking("presale", "sent", "done"), "confirmed and locked"
+    assert not supply.starts_taking("presale", "purchase", "done"), "locked: already taking"
+    assert not supply.starts_taking("national", "to approve", "purchase")
+    assert supply.starts_taking("national", "cancel", "draft"), "back to draft"
 
 
 def test_supply_line_conditions():
@@ -84,3 +95,15 @@ def test_check_allocation():
         atp.check_allocation(10, 0, 0, -1)
     # float noise does not refuse an exact fit
     atp.check_allocation(1.0, 0.7, 0, 0.1 + 0.2, rounding=0.01)
+    with pytest.raises(atp.NotEnoughAtp) as caught:
+        atp.check_allocation(1234567, 0, 0, 2345678)
+    assert (caught.value.available, caught.value.asked) == (1234567, 2345678)
+    assert "e+06" not in str(caught.value)
+
+
+def test_plain_qty():
+    assert atp.plain_qty(1234567) == "1234567"
+    assert atp.plain_qty(2.5) == "2.5"
+    assert atp.plain_qty(0.1 + 0.2, 0.01) == "0.3"
+    assert atp.plain_qty(-0.0) == "0"
+    assert atp.plain_qty(12345678901.25) == "12345678901.25"

@@ -7,6 +7,7 @@ from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
 from odoo.modules.registry import Registry
 
+from ..rules.atp import plain_qty
 from ..rules.supply import REQUEST_KINDS
 
 FEED_COLUMNS = ("sku", "barcode", "kind", "quantity", "promise_date", "listed")
@@ -131,7 +132,7 @@ class PreorderFeed(http.Controller):
                             product.default_code or "",
                             product.barcode or "",
                             kind,
-                            "%g" % kind_availability.qty,
+                            plain_qty(kind_availability.qty),
                             kind_availability.date.isoformat() if kind_availability.date else "",
                             "1" if listed[kind] else "0",
                         )

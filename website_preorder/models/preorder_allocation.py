@@ -1,9 +1,11 @@
 import logging
-from datetime import datetime
+import math
+
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import float_compare
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, formatLang
 
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
@@ -72,14 +74,25 @@ class PreorderAllocation(models.Model):
         ("quantity_positive", "CHECK(quantity > 0)", "An allocation quantity must be positive."),
     ]
 
-    @api.depends("quantity", "sale_line_id.qty_delivered")
+    @api.depends(
+        "quantity",
+        "sale_line_id.qty_delivered",
+        "sale_line_id.preorder_allocation_ids.quantity",
+        "purchase_line_id.date_planned",
+    )
     def _compute_fulfilment(self):
-        """The sale line's delivered quantity covers its allocations oldest first."""
+        """The sale line's delivered quantity covers ALL its allocations in
+        arrival order (rules.allocation.fulfilment), whichever of them are
+        shown: a request's Details tab reads only its own."""
         for line, allocations in self.grouped("sale_line_id").items():
-            delivered = line._preorder_to_product_qty(line.qty_delivered)
-            for allocation in allocations.sorted(lambda a: (a.date_planned or datetime.max, a.id)):
-                share = max(0.0, min(allocation.quantity, delivered))
-                delivered -= share
+            line = line.sudo()
+            shares = allocation_rules.fulfilment(
+                [(a.id, a.quantity, a.date_planned) for a in line.preorder_allocation_ids],
+                line._preorder_to_product_qty(line.qty_delivered),
+                line.product_id.uom_id.rounding,
+            )
+            for allocation in allocations:
+                share = shares.get(allocation.id, 0.0)
                 allocation.qty_delivered = share
                 allocation.fulfilled_percent = (
                     100.0 * share / allocation.quantity if allocation.quantity else 0.0
@@ -107,12 +120,13 @@ class PreorderAllocation(models.Model):
             ordered = line._preorder_to_product_qty(line.product_uom_qty)
             rounding = line.product_id.uom_id.rounding
             if float_compare(allocated, ordered, precision_rounding=rounding) > 0:
+                uom = line.product_id.uom_id
                 raise ValidationError(
                     _(
                         "%(line)s: %(allocated)s allocated is more than the %(ordered)s ordered.",
                         line=line.display_name,
-                        allocated=allocated,
-                        ordered=ordered,
+                        allocated=self._preorder_format_qty(allocated, uom),
+                        ordered=self._preorder_format_qty(ordered, uom),
                     )
                 )
 
@@ -159,10 +173,30 @@ class PreorderAllocation(models.Model):
                     wanted[line.id],
                     line.product_id.uom_id.rounding,
                 )
+            except atp_rules.NotEnoughAtp as error:
+                uom = line.product_id.uom_id
+                raise ValidationError(
+                    _(
+                        "%(request)s: Only %(available)s can still be promised from this "
+                        "line; %(asked)s asked.",
+                        request=line.order_id.name,
+                        available=self._preorder_format_qty(error.available, uom),
+                        asked=self._preorder_format_qty(error.asked, uom),
+                    )
+                ) from error
             except ValueError as error:
                 raise ValidationError(
                     _("%(line)s: %(reason)s", line=line.order_id.name, reason=error)
                 ) from error
+
+    @api.model
+    def _preorder_format_qty(self, quantity, uom=None):
+        """A quantity for people (messages, e-mails): the user's language, the
+        unit's rounding and name, e.g. ``1,234,567.00 Units``."""
+        rounding = uom.rounding if uom else 0.0
+        digits = max(0, -math.floor(math.log10(rounding))) if 0 < rounding < 1 else 0
+        text = formatLang(self.env, quantity, digits=digits if uom else None)
+        return f"{text} {uom.name}" if uom else text
 
     # ------------------------------------------------------------------
     # Allocation (SPEC §4)
@@ -188,7 +222,7 @@ class PreorderAllocation(models.Model):
         PurchaseLine = self.env["purchase.order.line"].sudo()
         for company, lines in sale_lines.grouped("company_id").items():
             products = lines.product_id.with_company(company)
-            today = products._preorder_today()
+            today = company._preorder_today()
             domain = products._get_supply_domain(company, today, set(lines.mapped("preorder_kind")))
             if supply_lines is not None:
                 domain.append(("id", "in", supply_lines.ids))
@@ -217,48 +251,135 @@ class PreorderAllocation(models.Model):
         return created
 
     @api.model
-    def _allocate_parked(self, products, kinds=None, supply_lines=None):
-        """Allocate every parked sale line of ``products`` (oldest orders first)."""
+    def _allocate_parked(self, products, kinds=None, supply_lines=None, exclude=None):
+        """Allocate every parked sale line of ``products`` (oldest orders first),
+        except the sale lines ``exclude``."""
         domain = [("preorder_state", "=", "parked"), ("product_id", "in", products.ids)]
         if kinds:
             domain.append(("preorder_kind", "in", list(kinds)))
+        if exclude:
+            domain.append(("id", "not in", exclude.ids))
         parked = self.env["sale.order.line"].sudo().search(domain)
         return self._allocate(parked, supply_lines=supply_lines)
 
-    def _deallocate(self, message=None):
-        """Remove these allocations: their sale lines become parked again.
+    # ------------------------------------------------------------------
+    # Deallocation: the one path every change takes (SPEC §4)
+    # ------------------------------------------------------------------
 
-        Posts ``message`` (with the orders concerned) on each request involved.
-        Returns the sale lines concerned.
+    def _preorder_existing(self):
+        return [
+            allocation_rules.Existing(
+                a.id,
+                a.quantity,
+                a.order_confirmed_at,
+                a.sale_line_id.id,
+                a.date_planned,
+                a.state == "released",
+            )
+            for a in self
+        ]
+
+    def _preorder_plan_free(self, excess, latest, rounding, what):
+        """{allocation_id: new quantity} freeing ``excess`` (rules.allocation).
+
+        Released allocations are never shrunk: a UserError names ``what``.
         """
+        try:
+            return allocation_rules.plan_deallocation(
+                self._preorder_existing(), excess, rounding, latest
+            )
+        except allocation_rules.ReleasedQuantity as error:
+            uom = self[:1].product_id.uom_id
+            raise UserError(
+                _(
+                    "%(what)s: %(released)s is already released (reserved for delivery) "
+                    "and cannot be taken back. Cancel or return the delivery first.",
+                    what=what,
+                    released=self._preorder_format_qty(error.released, uom),
+                )
+            ) from error
+
+    def _preorder_free_all(self, reason):
+        """Remove every allocation of ``self`` that is not released (see _preorder_free)."""
+        open_ = self.filtered(lambda allocation: allocation.state == "allocated")
+        return self._preorder_free(dict.fromkeys(open_.ids, 0.0), reason)
+
+    def _preorder_free(self, changes, reason, reoffer=True, exclude=None):
+        """Apply ``{allocation_id: new_quantity}`` (0 removes the allocation).
+
+        The one path by which allocations shrink or go: logs on the requests and
+        on the sale orders concerned, updates the promise dates, then re-offers
+        the freed quantity to the parked lines of those products, oldest order
+        first (so a later order never overtakes them). Released allocations are
+        refused here: callers plan with _preorder_plan_free. Returns the sale
+        lines that lost quantity.
+        """
+        SaleLine = self.env["sale.order.line"]
+        changes = {aid: qty for aid, qty in changes.items() if qty >= 0}
+        allocations = self.sudo().browse(list(changes)).exists()
+        if not allocations:
+            return SaleLine
+        if allocations.filtered(lambda a: a.state == "released"):
+            raise UserError(_("Released allocations cannot be taken back."))
+        freed = {a: a.quantity - max(changes[a.id], 0.0) for a in allocations}
+        allocations._preorder_log_freed(freed, reason)
+        products = allocations.product_id
+        kinds = set(allocations.mapped("kind"))
+        sale_lines = allocations.sale_line_id
+        removed = allocations.filtered(lambda a: changes[a.id] <= 0)
+        removed.unlink()
+        for quantity, kept in (allocations - removed).grouped(lambda a: changes[a.id]).items():
+            kept.write({"quantity": quantity})
+        sale_lines._preorder_update_promise_dates()
+        if reoffer:
+            self._allocate_parked(products, kinds, exclude=exclude)
+        return sale_lines
+
+    def _preorder_log_freed(self, freed, reason):
+        """One chatter note per request and per sale order naming what was freed."""
+        by_request, by_order = {}, {}
+        for allocation in self:
+            quantity = freed.get(allocation, 0.0)
+            if quantity <= 0:
+                continue
+            qty = self._preorder_format_qty(quantity, allocation.product_id.uom_id)
+            product = allocation.product_id.display_name
+            by_request.setdefault(allocation.purchase_order_id, []).append(
+                _(
+                    "%(order)s: %(qty)s of %(product)s parked again",
+                    order=allocation.sale_order_id.name,
+                    qty=qty,
+                    product=product,
+                )
+            )
+            by_order.setdefault(allocation.sale_order_id, []).append(
+                _(
+                    "%(product)s: %(qty)s no longer allocated from %(request)s",
+                    product=product,
+                    qty=qty,
+                    request=allocation.purchase_order_id.name,
+                )
+            )
+        for groups in (by_request, by_order):
+            if not groups:
+                continue
+            records = self.env[next(iter(groups))._name].sudo().concat(*groups)
+            records._message_log_batch(
+                bodies={
+                    record.id: Markup("%s<br/>") % reason + Markup("<br/>").join(lines)
+                    for record, lines in groups.items()
+                }
+            )
+
+    def _deallocate(self, message=None):
+        """Remove these allocations (released ones too: cancellations), without
+        re-offering. Kept for the cancellation of sale orders."""
         sale_lines = self.sudo().sale_line_id
         if message:
-            self.sudo()._log_on_requests(message)
+            self.sudo()._preorder_log_freed({a: a.quantity for a in self}, message)
         self.sudo().unlink()
         sale_lines._preorder_update_promise_dates()
         return sale_lines
-
-    def _log_on_requests(self, message):
-        """Tell staff on each request which orders these allocations concern."""
-        # internal: purchase users may not read the sale orders, sales users the requests
-        for request, allocations in self.sudo().grouped("purchase_order_id").items():
-            orders = ", ".join(sorted(set(allocations.mapped("sale_order_id.name"))))
-            request._message_log(
-                body=_("%(message)s Parked again: %(orders)s", message=message, orders=orders)
-            )
-
-    def _reduce_to(self, changes, message=None):
-        """Apply ``{allocation_id: new_quantity}`` (0 removes it)."""
-        removed = self.browse([aid for aid, qty in changes.items() if qty <= 0])
-        reduced = self.browse([aid for aid, qty in changes.items() if qty > 0])
-        if message:
-            (removed | reduced)._log_on_requests(message)
-        touched = removed._deallocate()
-        for allocation in reduced:
-            allocation.sudo().quantity = changes[allocation.id]
-        touched |= reduced.sale_line_id
-        touched._preorder_update_promise_dates()
-        return touched
 
     # ------------------------------------------------------------------
     # Release (SPEC §4): the ORM adapter of rules.release
@@ -502,7 +623,12 @@ class PreorderAllocation(models.Model):
     # ------------------------------------------------------------------
 
     def action_remove_allocations(self):
-        """Remove the selected allocations; their sale lines are parked again."""
+        """Remove the selected allocations; their sale lines are parked again.
+
+        The freed quantity is offered to the other parked lines, oldest order
+        first, but not to the lines just removed (staff removed them on purpose;
+        Allocate Sales Orders takes them again).
+        """
         self.env["res.users"]._preorder_check_action(
             self, "allocation_write", _("remove allocations")
         )
@@ -510,5 +636,20 @@ class PreorderAllocation(models.Model):
         if not open_:
             raise ValidationError(_("Select allocations that are not released yet."))
         # checked above; the sale lines and requests are the allocator's work
-        open_.sudo()._deallocate(_("Allocations removed by %s.", self.env.user.name))
+        open_.sudo()._preorder_free(
+            dict.fromkeys(open_.ids, 0.0),
+            _("Allocations removed by %s.", self.env.user.name),
+            exclude=open_.sudo().sale_line_id,
+        )
         return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    def action_open_sale_order(self):
+        """Open the sale order of this allocation (Details tab of a request)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.sale_order_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

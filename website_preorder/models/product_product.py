@@ -1,7 +1,4 @@
 import logging
-from datetime import datetime, time
-
-import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -10,7 +7,7 @@ from odoo.tools import format_date, formatLang
 
 from ..rules import availability as availability_rules
 from ..rules import presale as presale_rules
-from ..rules.supply import PRESALE, REQUEST_KINDS, TAKING_STATES
+from ..rules.supply import PREORDER_KINDS, PRESALE, REQUEST_KINDS, TAKING_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -82,32 +79,34 @@ class ProductProduct(models.Model):
     # Availability (SPEC §3): one grouped query for a whole recordset
     # ------------------------------------------------------------------
 
-    def _preorder_today(self):
-        return fields.Date.context_today(self)
+    def _preorder_today(self, company=None):
+        """Today in the company's timezone (SPEC §4: one "today", whoever asks)."""
+        return (company or self.env.company).sudo()._preorder_today()
 
-    def _preorder_day_start_utc(self, day):
-        """The UTC datetime at which ``day`` starts in the context's timezone."""
-        tz_name = self.env.context.get("tz")
-        tz = pytz.timezone(tz_name) if tz_name in pytz.all_timezones_set else pytz.utc
-        start = tz.localize(datetime.combine(day, time.min))
-        return start.astimezone(pytz.utc).replace(tzinfo=None)
+    def _preorder_day_start_utc(self, day, company=None):
+        """The UTC datetime at which ``day`` starts in the company's timezone."""
+        return (company or self.env.company).sudo()._preorder_day_start_utc(day)
+
+    @api.model
+    def _preorder_taking_domain(self, kinds=None):
+        """Request lines whose request takes orders of its kind (rules.supply)."""
+        return expression.OR(
+            [
+                [("preorder_kind", "=", kind), ("state", "in", sorted(TAKING_STATES[kind]))]
+                for kind in sorted(kinds or REQUEST_KINDS)
+            ]
+        )
 
     def _get_supply_domain(self, company, today, kinds=None):
         """Domain of the request lines that may be supply lines of these products.
 
         Hook for other addons: the taking states per kind come from rules.supply.
         """
-        kinds = sorted(kinds or REQUEST_KINDS)
         domain = [
             ("product_id", "in", self.ids),
-            *expression.OR(
-                [
-                    [("preorder_kind", "=", kind), ("state", "in", sorted(TAKING_STATES[kind]))]
-                    for kind in kinds
-                ]
-            ),
+            *self._preorder_taking_domain(kinds),
             ("company_id", "=", company.id),
-            ("date_planned", ">=", self._preorder_day_start_utc(today)),
+            ("date_planned", ">=", company.sudo()._preorder_day_start_utc(today)),
             ("preorder_atp", ">", 0),
         ]
         if company.preorder_warehouse_mode != "all":
@@ -118,9 +117,12 @@ class ProductProduct(models.Model):
         """SupplyGroup rows of these products: ATP summed per kind, state and arrival day."""
         if not self.ids:
             return []
+        # arrival days are counted in the company's timezone
+        tz = company.sudo()._preorder_tz().zone
         groups = (
             self.env["purchase.order.line"]
             .sudo()
+            .with_context(tz=tz)
             ._read_group(
                 self._get_supply_domain(company, today),
                 groupby=["product_id", "preorder_kind", "state", "date_planned:day"],
@@ -141,8 +143,10 @@ class ProductProduct(models.Model):
         this. Its query count does not depend on the number of products, lines
         or warehouses.
         """
-        company = company or self.env.company
-        today = today or self._preorder_today()
+        # a record of its own: env.company prefetches through the user's cache,
+        # which an invalidation empties (then warehouses are read one by one)
+        company = self.env["res.company"].sudo().browse((company or self.env.company).id)
+        today = today or company._preorder_today()
         groups = self._get_preorder_supply_groups(company, today)
         return availability_rules.aggregate(
             groups, self.ids, today, company._get_preorder_availability_settings()
@@ -169,12 +173,15 @@ class ProductProduct(models.Model):
 
     @api.model
     def _preorder_open_request_domain(self, company):
-        today = self._preorder_today()
+        """Request lines of open requests (taking orders, arrival today or later)."""
         return [
-            ("preorder_kind", "!=", False),
-            ("state", "in", ["draft", "sent", "to approve", "purchase"]),
+            *self._preorder_taking_domain(),
             ("company_id", "=", company.id),
-            ("date_planned", ">=", self._preorder_day_start_utc(today)),
+            (
+                "date_planned",
+                ">=",
+                self._preorder_day_start_utc(self._preorder_today(company), company),
+            ),
         ]
 
     @api.model
@@ -256,19 +263,8 @@ class ProductProduct(models.Model):
     def _preorder_is_restock(self, company):
         """True when the product's open pre-order requests are restocks ("Back-order")."""
         self.ensure_one()
-        groups = (
-            self.env["purchase.order.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("product_id", "=", self.id),
-                    ("preorder_kind", "in", ["national", "international"]),
-                    ("company_id", "=", company.id),
-                    ("preorder_atp", ">", 0),
-                ],
-                groupby=["order_id"],
-            )
-        )
+        domain = self._get_supply_domain(company, self._preorder_today(company), PREORDER_KINDS)
+        groups = self.env["purchase.order.line"].sudo()._read_group(domain, groupby=["order_id"])
         flags = {order.is_restock for (order,) in groups}
         return flags == {True}
 
@@ -444,32 +440,63 @@ class ProductProduct(models.Model):
         return self._preorder_request_products(company) | listed
 
     @api.model
+    def _preorder_catalog_owners(self):
+        """{(company ids): product ids}: the companies whose requests decide each
+        variant's flags. A variant listed now that is on no request is unlisted
+        by the first company. Grouped queries only, one per company."""
+        companies = self.env["res.company"].search([], order="id")
+        owners = {}
+        for company in companies:
+            products = self.with_company(company).sudo()._preorder_request_products(company)
+            for product_id in products.ids:
+                owners.setdefault(product_id, []).append(company.id)
+        listed = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    "|",
+                    "|",
+                    ("preorder_national_listed", "=", True),
+                    ("preorder_international_listed", "=", True),
+                    ("presale_listed", "=", True),
+                ]
+            )
+        )
+        for product_id in listed.ids:
+            owners.setdefault(product_id, companies[:1].ids)
+        by_owners = {}
+        for product_id, company_ids in owners.items():
+            by_owners.setdefault(tuple(company_ids), []).append(product_id)
+        return by_owners
+
+    @api.model
     def _cron_refresh_preorder_catalog(self, batch_size=1000):
         """Catalogue job: list and unlist products for each kind (every 15 minutes).
 
+        The flags are global per variant: a variant shared between companies is
+        listed for a kind when any company with requests for it offers that
+        kind, so the result does not depend on the order companies are visited.
         Works in batches; a failing batch is retried product by product so one
         bad record is logged and skipped instead of rolling back the run.
         Returns counts.
         """
         counts = {"checked": 0, "changed": 0, "failed": 0}
-        done = set()
-        for company in self.env["res.company"].search([], order="id"):
-            Product = self.with_company(company).sudo()
-            candidates = Product._preorder_catalog_candidates(company)
-            candidates = candidates.filtered(lambda p: p.id not in done)
-            done.update(candidates.ids)
+        for company_ids, product_ids in self._preorder_catalog_owners().items():
+            companies = self.env["res.company"].browse(company_ids)
+            candidates = self.with_company(companies[0]).sudo().browse(sorted(product_ids))
             for start in range(0, len(candidates), batch_size):
                 batch = candidates[start : start + batch_size]
                 try:
                     with self.env.cr.savepoint():
-                        counts["changed"] += batch._preorder_refresh_listing(company)
+                        counts["changed"] += batch._preorder_refresh_listing(companies)
                     counts["checked"] += len(batch)
                 except Exception:
                     _logger.exception("Catalogue batch failed, retrying product by product")
                     for product in batch:
                         try:
                             with self.env.cr.savepoint():
-                                counts["changed"] += product._preorder_refresh_listing(company)
+                                counts["changed"] += product._preorder_refresh_listing(companies)
                             counts["checked"] += 1
                         except Exception:
                             _logger.exception("Catalogue refresh failed for %s", product.id)
@@ -477,8 +504,16 @@ class ProductProduct(models.Model):
                 batch.invalidate_recordset()
         return counts
 
-    def _preorder_refresh_listing(self, company):
-        return self._preorder_write_listing_flags(self._preorder_listing_flags(company))
+    def _preorder_refresh_listing(self, companies):
+        """Write the flags of these variants: a kind is listed when one of
+        ``companies`` lists it."""
+        flags = {}
+        for company in companies:
+            company_flags = self.with_company(company)._preorder_listing_flags(company)
+            for product_id, values in company_flags.items():
+                old = flags.get(product_id, (False, False, False))
+                flags[product_id] = tuple(a or b for a, b in zip(old, values, strict=True))
+        return self._preorder_write_listing_flags(flags)
 
     # ------------------------------------------------------------------
     # Pre-sale price (SPEC §6)
@@ -518,7 +553,7 @@ class ProductProduct(models.Model):
         manual = set(items.filtered(lambda i: not i.preorder_managed).product_id.ids)
         availability = products._get_preorder_availability(company)
         on_presale = {pid for pid, avail in availability.items() if avail.presale.qty > 0}
-        today = fields.Date.context_today(self)
+        today = company._preorder_today()
         list_prices = {
             product.id: company.currency_id._convert(
                 product.lst_price, pricelist.currency_id, company, today, round=False

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..rules.supply import CONFIRMED_STATES, PRESALE
+from ..rules.supply import CONFIRMED_STATES, PRESALE, starts_taking
 
 PREORDER_KINDS = [
     ("national", "National Pre-Order"),
@@ -24,6 +24,9 @@ class PurchaseOrder(models.Model):
         "preorder.allocation", "purchase_order_id", string="Pre-order Details"
     )
     preorder_allocation_count = fields.Integer(compute="_compute_preorder_allocation_count")
+    preorder_sale_order_count = fields.Integer(
+        "Pre-order Sale Orders", compute="_compute_preorder_allocation_count"
+    )
     is_restock = fields.Boolean(
         "Restock",
         help="The request restocks an existing product: the website labels its "
@@ -33,7 +36,9 @@ class PurchaseOrder(models.Model):
     @api.depends("preorder_allocation_ids")
     def _compute_preorder_allocation_count(self):
         for request in self:
-            request.preorder_allocation_count = len(request.preorder_allocation_ids)
+            allocations = request.sudo().preorder_allocation_ids
+            request.preorder_allocation_count = len(allocations)
+            request.preorder_sale_order_count = len(allocations.sale_order_id)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -56,7 +61,21 @@ class PurchaseOrder(models.Model):
                         ", ".join(locked.mapped("name")),
                     )
                 )
-        return super().write(vals)
+        old_states = {order: order.state for order in self} if "state" in vals else {}
+        result = super().write(vals)
+        if "preorder_kind" in vals:
+            # a draft changing kind: its allocations were of the old kind
+            stale = self.preorder_allocation_ids.filtered(
+                lambda a: a.kind != a.purchase_line_id.preorder_kind
+            )
+            stale._preorder_free_all(_("The kind of the request changed."))
+            self.filtered("preorder_kind")._preorder_allocate_parked()
+        if old_states:
+            # approved (two-step), confirmed, back to draft...: starts taking orders
+            self.filtered(
+                lambda order: starts_taking(order.preorder_kind, old_states[order], order.state)
+            )._preorder_allocate_parked()
+        return result
 
     # ------------------------------------------------------------------
     # Allocation (SPEC §4)
@@ -68,12 +87,10 @@ class PurchaseOrder(models.Model):
         return result
 
     def button_cancel(self):
-        allocations = self.preorder_allocation_ids
         result = super().button_cancel()
-        if allocations:
-            parked = allocations._deallocate(_("The request was cancelled."))
-            # they may find quantity on other requests
-            self.env["preorder.allocation"]._allocate(parked)
+        # released allocations stay: their goods are reserved for the customer
+        cancelled = self.filtered(lambda order: order.state == "cancel")
+        cancelled.preorder_allocation_ids._preorder_free_all(_("The request was cancelled."))
         return result
 
     def _preorder_allocate_parked(self):
@@ -99,10 +116,36 @@ class PurchaseOrder(models.Model):
         return self.order_line.action_preorder_sync_promise_dates()
 
     def action_view_preorder_allocations(self):
+        """Review allocations of every line of these requests."""
         self.env["res.users"]._preorder_check_action(
             self, "review", _("review allocations"), "read"
         )
         return self.order_line.action_preorder_review_allocations()
+
+    def action_remove_preorder_allocations(self):
+        """Remove allocations of every line: their sale lines are parked again
+        (released allocations stay)."""
+        allocations = self.sudo().preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        if not allocations:
+            raise UserError(_("These requests have no allocation that is not released."))
+        sale_lines = allocations.sale_line_id
+        allocations.action_remove_allocations()
+        return self._preorder_notification(_("%s sale line(s) parked again.", len(sale_lines)))
+
+    def action_view_preorder_sale_orders(self):
+        """The sale orders allocated to these requests."""
+        orders = self.sudo().preorder_allocation_ids.sale_order_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action.update(
+            {
+                "domain": [("id", "in", orders.ids)],
+                "context": {"create": False},
+                "name": _("Pre-order Sale Orders"),
+            }
+        )
+        if len(orders) == 1:
+            action.update({"view_mode": "form", "views": [(False, "form")], "res_id": orders.id})
+        return action
 
     def _preorder_notification(self, message):
         return {

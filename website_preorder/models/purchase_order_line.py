@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..rules import allocation as allocation_rules
@@ -90,9 +91,11 @@ class PurchaseOrderLine(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
+        if "product_id" in vals:
+            self._preorder_free_other_products()
         if {"product_qty", "product_uom"} & set(vals):
             self._preorder_park_excess(_("The request line quantity was lowered."))
-        if {"product_qty", "date_planned", "product_uom"} & set(vals):
+        if {"product_id", "product_qty", "date_planned", "product_uom"} & set(vals):
             requests = self.order_id.filtered("preorder_kind")
             requests._preorder_allocate_parked()
         return result
@@ -104,36 +107,53 @@ class PurchaseOrderLine(models.Model):
         return lines
 
     def unlink(self):
-        allocations = self.preorder_allocation_ids
-        if allocations:
-            sale_lines = allocations._deallocate(_("A request line was deleted."))
-            result = super().unlink()
-            self.env["preorder.allocation"]._allocate(sale_lines)
-            return result
-        return super().unlink()
+        allocations = self.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        if not allocations:
+            return super().unlink()
+        products, kinds = allocations.product_id, set(allocations.mapped("kind"))
+        allocations._preorder_free(
+            dict.fromkeys(allocations.ids, 0.0), _("A request line was deleted."), reoffer=False
+        )
+        result = super().unlink()
+        # offered once the line is gone, so nothing lands on it again
+        self.env["preorder.allocation"]._allocate_parked(products, kinds)
+        return result
+
+    def _preorder_free_other_products(self):
+        """After a product change: allocations of the old product go (released
+        ones cannot: the change is refused)."""
+        stale = self.preorder_allocation_ids.filtered(
+            lambda a: a.product_id != a.purchase_line_id.product_id
+        )
+        if stale.filtered(lambda a: a.state == "released"):
+            raise UserError(
+                _(
+                    "%(request)s: this line's goods are already released to customers; "
+                    "its product cannot change.",
+                    request=stale.purchase_order_id[:1].name,
+                )
+            )
+        stale._preorder_free_all(_("The product of a request line changed."))
 
     def _preorder_park_excess(self, message):
-        """Free what is allocated beyond the ordered quantity, latest orders first."""
-        parked = self.env["sale.order.line"]
+        """Free what is allocated beyond the ordered quantity, latest orders first
+        (rules.allocation.plan_deallocation); released allocations are never shrunk."""
+        Allocation = self.env["preorder.allocation"]
+        changes = {}
         for line in self.filtered("preorder_allocation_ids"):
             ordered, _received = line._preorder_ordered_and_received()
             excess = line.preorder_allocated_qty - ordered
             if excess <= 0:
                 continue
-            changes = allocation_rules.plan_deallocation(
-                [
-                    allocation_rules.Existing(
-                        a.id, a.quantity, a.order_confirmed_at, a.sale_line_id.id
-                    )
-                    for a in line.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
-                ],
-                excess,
-                line.product_id.uom_id.rounding,
+            changes.update(
+                line.preorder_allocation_ids._preorder_plan_free(
+                    excess,
+                    allocation_rules.LATEST_ORDERS,
+                    line.product_id.uom_id.rounding,
+                    line.order_id.name,
+                )
             )
-            parked |= line.preorder_allocation_ids._reduce_to(changes, message)
-        if parked:
-            self.env["preorder.allocation"]._allocate(parked)
-        return parked
+        return Allocation.browse(list(changes))._preorder_free(changes, message)
 
     # ------------------------------------------------------------------
     # Buttons per supply line
@@ -154,7 +174,7 @@ class PurchaseOrderLine(models.Model):
         self.env["res.users"]._preorder_check_action(self, "purchase", _("sync promise dates"))
         # checked above; purchase users may not read the sale lines themselves
         lines = self.sudo().preorder_allocation_ids.sale_line_id
-        changed = lines._preorder_update_promise_dates()
+        changed = lines._preorder_update_promise_dates(sync=True)
         return self.order_id._preorder_notification(
             _("%s sale line promise date(s) updated.", len(changed))
         )

@@ -136,7 +136,7 @@ class ResCompany(models.Model):
     def _preorder_tz(self):
         """The company's timezone: its partner's, else UTC."""
         self.ensure_one()
-        name = self.partner_id.tz
+        name = self.sudo().partner_id.tz  # public visitors may not read the partner
         return pytz.timezone(name) if name in pytz.all_timezones_set else pytz.utc
 
     def _preorder_today(self, now=None):

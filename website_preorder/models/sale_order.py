@@ -23,6 +23,32 @@ class SaleOrder(models.Model):
         help="While a pre-sale or international line puts a website cart on its own "
         "pricelist, the cart's other lines keep the shopper's pricelist, kept here.",
     )
+    preorder_request_count = fields.Integer(
+        "Pre-order Requests",
+        compute="_compute_preorder_request_count",
+        groups="purchase.group_purchase_user",
+    )
+
+    @api.depends("order_line.preorder_allocation_ids")
+    def _compute_preorder_request_count(self):
+        for order in self:
+            requests = order.sudo().order_line.preorder_allocation_ids.purchase_order_id
+            order.preorder_request_count = len(requests)
+
+    def action_view_preorder_requests(self):
+        """The requests this order's lines are allocated to (smart button)."""
+        requests = self.sudo().order_line.preorder_allocation_ids.purchase_order_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("purchase.purchase_rfq")
+        action.update(
+            {
+                "domain": [("id", "in", requests.ids)],
+                "context": {"create": False},
+                "name": _("Pre-order Requests"),
+            }
+        )
+        if len(requests) == 1:
+            action.update({"view_mode": "form", "views": [(False, "form")], "res_id": requests.id})
+        return action
 
     @api.depends("order_line.preorder_kind")
     def _compute_preorder_line_count(self):
@@ -70,17 +96,23 @@ class SaleOrder(models.Model):
         products = allocations.product_id
         result = super()._action_cancel()
         if allocations:
-            allocations._deallocate()
+            allocations._deallocate(_("The sale order was cancelled."))
             # what they held may serve parked lines of other orders
             self.env["preorder.allocation"]._allocate_parked(products)
         return result
 
     def _send_order_confirmation_mail(self):
         """The merchant's confirmation template is kept; the notification layout
-        adds each pre-order line's kind and date (views/mail_notification_layout.xml)."""
-        return super(
+        adds each pre-order line's kind and date (views/mail_notification_layout.xml).
+        The e-mail counts as telling the customer those promise dates (promise
+        date notifications report changes since)."""
+        result = super(
             SaleOrder, self.with_context(preorder_confirmation_mail=True)
         )._send_order_confirmation_mail()
+        self.order_line.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS
+        )._preorder_mark_notified()
+        return result
 
     def _notify_by_email_prepare_rendering_context(
         self, message, msg_vals=False, model_description=False, force_email_company=False,
@@ -140,7 +172,10 @@ class SaleOrder(models.Model):
         )
         orders = self.filtered(lambda order: order.preorder_promise_changed_lines())
         if not orders:
-            raise UserError(_("No promise date changed since the customers were last told."))
+            # nothing to tell is news for staff, not an error (an import goes on)
+            return self._preorder_notify_result(
+                "warning", _("No promise date changed since the customers were last told.")
+            )
         orders._preorder_send(
             "website_preorder.mail_template_promise_date_changed",
             _("Promise date change e-mailed to the customer."),
@@ -148,15 +183,16 @@ class SaleOrder(models.Model):
         lines = self.env["sale.order.line"].concat(
             *(order.preorder_promise_changed_lines() for order in orders)
         )
-        by_date = lines.grouped("promise_date")
-        for date, date_lines in by_date.items():
-            date_lines.write({"promise_date_notified": date})
+        lines._preorder_mark_notified()
+        return self._preorder_notify_result("success", _("%s customer(s) notified.", len(orders)))
+
+    def _preorder_notify_result(self, kind, message):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": _("%s customer(s) notified.", len(orders)),
+                "type": kind,
+                "message": message,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }

@@ -1,6 +1,8 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, formatLang
+from odoo.tools import float_compare, format_date
 
 from ..rules import allocation as allocation_rules
 from ..rules import release as release_rules
@@ -48,7 +50,19 @@ class SaleOrderLine(models.Model):
         index=True,
     )
     promise_date = fields.Date(copy=False, help="The date the shopper was promised for this line.")
-    promise_date_notified = fields.Date(copy=False, groups=STAFF)
+    promise_date_notified = fields.Date(
+        copy=False,
+        groups=STAFF,
+        help="The promise date the customer was last told (order confirmation e-mail or "
+        "promise date notification).",
+    )
+    promise_date_manual = fields.Boolean(
+        "Promise Date Set by Hand",
+        copy=False,
+        groups=STAFF,
+        help="Set by hand or imported: automatic updates keep it until staff sync the "
+        "date with the request (Sync Date with SO).",
+    )
     preorder_request_ids = fields.Many2many(
         "purchase.order",
         string="Requests",
@@ -204,10 +218,11 @@ class SaleOrderLine(models.Model):
         return taken
 
     def _preorder_format_qty(self, quantity):
-        """A quantity as the customer reads it: the unit's precision, grouped digits."""
+        """``quantity`` (in the product's unit) for people, e.g. ``2.00 Units``."""
         self.ensure_one()
-        digits = self.env["decimal.precision"].precision_get("Product Unit of Measure")
-        return formatLang(self.env, quantity, digits=digits)
+        return self.env["preorder.allocation"]._preorder_format_qty(
+            quantity, self.product_id.uom_id
+        )
 
     # ------------------------------------------------------------------
     # Release now (staff)
@@ -314,28 +329,61 @@ class SaleOrderLine(models.Model):
     # Promise dates
     # ------------------------------------------------------------------
 
-    def _preorder_update_promise_dates(self):
-        """Promise date = latest Expected Arrival of the allocations; none when parked.
+    def _preorder_update_promise_dates(self, sync=False):
+        """Promise date = latest Expected Arrival of the allocations (its date in
+        the company's timezone); none when parked.
 
-        Returns the lines whose promise date changed.
+        A date set by hand or imported is kept until staff sync (``sync=True``,
+        Sync Date with SO): then it follows the allocations again and the change
+        is logged on the order. Returns the lines whose promise date changed.
         """
+        lines = self.sudo().filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
+        if not sync:
+            lines = lines.filtered(lambda line: not line.promise_date_manual)
         by_date = {}
-        for line in self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS):
+        for line in lines:
             new = False
             if not line.preorder_parked_qty and line.preorder_allocation_ids:
                 arrival = allocation_rules.promise_date(
                     line.preorder_allocation_ids.mapped("date_planned")
                 )
-                # the day it arrives in the user's timezone, as availability counts it
-                new = arrival and fields.Date.context_today(line, timestamp=arrival)
+                new = arrival and line.company_id.sudo()._preorder_date_of(arrival)
             if new != line.promise_date:
                 by_date.setdefault(new, []).append(line.id)
         changed = self.browse()
+        old = {line: line.promise_date for line in lines}
         for new, ids in by_date.items():
-            lines = self.browse(ids)
-            lines.with_context(preorder_system_update=True).write({"promise_date": new})
-            changed |= lines
-        return changed
+            date_lines = lines.browse(ids)
+            date_lines.with_context(preorder_system_update=True).write({"promise_date": new})
+            changed |= date_lines
+        if sync:
+            lines.filtered("promise_date_manual").write({"promise_date_manual": False})
+            changed._preorder_log_promise_dates(old, _("Synced with the request"))
+        return self.browse(changed.ids)
+
+    def _preorder_qty_label(self):
+        """The ordered quantity for the customer: ``1,200.00 Units``."""
+        self.ensure_one()
+        return self.env["preorder.allocation"]._preorder_format_qty(
+            self.product_uom_qty, self.product_uom
+        )
+
+    def _preorder_mark_notified(self):
+        """The customer was just told these lines' promise dates."""
+        for date, lines in self.sudo().grouped("promise_date").items():
+            lines.write({"promise_date_notified": date})
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        # lines added to an already confirmed order are allocated like confirmed ones
+        confirmed = lines.filtered(
+            lambda line: line.order_id.state == "sale" and line.preorder_kind in REQUEST_KINDS
+        )
+        if confirmed:
+            self.env["preorder.allocation"]._allocate(confirmed)
+            confirmed._preorder_schedule_threshold_activity()
+        return lines
 
     def write(self, vals):
         if "preorder_kind" in vals:
@@ -345,51 +393,120 @@ class SaleOrderLine(models.Model):
             )
             if locked:
                 raise UserError(_("The kind of a confirmed order line cannot change."))
+        if {"product_uom_qty", "product_uom"} & set(vals):
+            self._preorder_check_released_quantity(vals)
         old_dates = {}
-        if "promise_date" in vals and not self.env.context.get("preorder_system_update"):
+        manual = "promise_date" in vals and not self.env.context.get("preorder_system_update")
+        if manual:
             old_dates = {line: line.promise_date for line in self}
+            vals = {**vals, "promise_date_manual": True}
         result = super().write(vals)
         if old_dates:
             self._preorder_log_promise_dates(old_dates)
-        if {"product_uom_qty", "product_uom"} & set(vals):
-            self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)._preorder_replan()
+        preorder_lines = self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
+        if "product_id" in vals:
+            preorder_lines._preorder_free_other_products()
+        if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
+            preorder_lines._preorder_replan()
         return result
 
-    def _preorder_log_promise_dates(self, old_dates):
+    def _preorder_check_released_quantity(self, vals):
+        """Released allocations are never shrunk: a line cannot go below what is
+        already released (reserved) for it."""
+        for line in self.sudo().filtered("preorder_released_qty"):
+            # released allocations and parked quantity released from stock
+            released = line.preorder_released_qty
+            uom = self.env["uom.uom"].browse(vals.get("product_uom", line.product_uom.id))
+            quantity = vals.get("product_uom_qty", line.product_uom_qty)
+            product_uom = line.product_id.uom_id
+            if uom and uom != product_uom:
+                quantity = uom._compute_quantity(quantity, product_uom, rounding_method="HALF-UP")
+            if float_compare(quantity, released, precision_rounding=product_uom.rounding) < 0:
+                Allocation = self.env["preorder.allocation"]
+                raise UserError(
+                    _(
+                        "%(order)s: %(released)s of %(product)s is already released "
+                        "(reserved for delivery); the quantity cannot go below it. Cancel "
+                        "or return the delivery first.",
+                        order=line.order_id.name,
+                        released=Allocation._preorder_format_qty(released, product_uom),
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    def unlink(self):
+        allocations = self.sudo().preorder_allocation_ids
+        products, kinds = allocations.product_id, set(allocations.mapped("kind"))
+        result = super().unlink()
+        if products:
+            # what they held goes to the oldest parked lines
+            self.env["preorder.allocation"]._allocate_parked(products, kinds)
+        return result
+
+    def _preorder_log_promise_dates(self, old_dates, reason=None):
         for order, lines in self.grouped("order_id").items():
             changes = [
                 _(
                     "%(product)s: promise date %(old)s → %(new)s",
                     product=line.product_id.display_name,
-                    old=old_dates[line] or _("none"),
-                    new=line.promise_date or _("none"),
+                    old=format_date(self.env, old_dates[line]) if old_dates[line] else _("none"),
+                    new=format_date(self.env, line.promise_date)
+                    if line.promise_date
+                    else _("none"),
                 )
                 for line in lines
                 if old_dates[line] != line.promise_date
             ]
             if changes:
-                order._message_log(body="\n".join(changes))
+                if reason:
+                    changes.insert(0, reason)
+                order._message_log(body=Markup("<br/>").join(changes))
+
+    def _preorder_free_other_products(self):
+        """After a product change: allocations of the old product go (a line
+        with released goods cannot change product)."""
+        allocations = self.sudo().preorder_allocation_ids
+        stale = allocations.filtered(lambda a: a.product_id != a.sale_line_id.product_id)
+        if stale.filtered(lambda a: a.state == "released"):
+            raise UserError(
+                _(
+                    "%(order)s: goods are already released for this line; its product "
+                    "cannot change.",
+                    order=stale.sale_order_id[:1].name,
+                )
+            )
+        stale._preorder_free_all(_("The product of a sale line changed."))
 
     def _preorder_replan(self):
-        """After a quantity change: free the excess (latest arrivals first) or allocate more."""
-        lines = self.filtered(lambda line: line.order_id.state == "sale")
+        """After a quantity change: free the excess through the one deallocation
+        rule (latest arrivals first, released quantity never), then offer what
+        is on order to the parked lines, oldest order first."""
+        lines = self.sudo().filtered(lambda line: line.order_id.state == "sale")
+        Allocation = self.env["preorder.allocation"]
+        changes = {}
         for line in lines:
-            excess = line.preorder_allocated_qty - line._preorder_to_product_qty(
-                line.product_uom_qty
+            # what is released from stock without an allocation stays the line's
+            excess = (
+                line.preorder_allocated_qty
+                + line.preorder_stock_released_qty
+                - line._preorder_to_product_qty(line.product_uom_qty)
             )
             if excess <= 0:
                 continue
-            changes = {}
-            for allocation in line.preorder_allocation_ids.sorted(
-                lambda a: (a.date_planned, a.id), reverse=True
-            ):
-                if excess <= 0:
-                    break
-                taken = min(allocation.quantity, excess)
-                changes[allocation.id] = allocation.quantity - taken
-                excess -= taken
-            line.preorder_allocation_ids._reduce_to(changes)
-        self.env["preorder.allocation"]._allocate(lines)
+            changes.update(
+                line.preorder_allocation_ids._preorder_plan_free(
+                    excess,
+                    allocation_rules.LATEST_ARRIVALS,
+                    line.product_id.uom_id.rounding,
+                    line.order_id.name,
+                )
+            )
+        if changes:
+            Allocation.browse(list(changes))._preorder_free(
+                changes, _("The ordered quantity was lowered."), reoffer=False
+            )
+        if lines:
+            Allocation._allocate_parked(lines.product_id, set(lines.mapped("preorder_kind")))
 
     def _preorder_schedule_threshold_activity(self):
         """To-Do for the Activity User when a national pre-order line exceeds Config Quantity.
@@ -397,6 +514,7 @@ class SaleOrderLine(models.Model):
         On the request the line is allocated to, or on the sale order while parked;
         once per line.
         """
+        Allocation = self.env["preorder.allocation"]
         for line in self.sudo():
             company = line.company_id
             user = company.preorder_activity_user_id
@@ -415,11 +533,11 @@ class SaleOrderLine(models.Model):
                 user_id=user.id,
                 summary=_("Large national pre-order"),
                 note=_(
-                    "%(order)s pre-orders %(qty)s × %(product)s (more than %(limit)s).",
+                    "%(order)s pre-orders %(qty)s of %(product)s (more than %(limit)s).",
                     order=line.order_id.name,
-                    qty=line.product_uom_qty,
+                    qty=Allocation._preorder_format_qty(line.product_uom_qty, line.product_uom),
                     product=line.product_id.display_name,
-                    limit=limit,
+                    limit=Allocation._preorder_format_qty(limit, line.product_id.uom_id),
                 ),
             )
             line.preorder_activity_scheduled = True

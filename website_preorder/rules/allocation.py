@@ -74,6 +74,11 @@ def plan(demands, supplies):
     return result
 
 
+#: which allocations a deallocation frees first
+LATEST_ORDERS = "orders"  # supply shrinks (request line lowered): latest orders pay
+LATEST_ARRIVALS = "arrivals"  # demand shrinks (sale line lowered): latest arrivals go
+
+
 @dataclass(frozen=True)
 class Existing:
     """An allocation already made, as deallocation sees it."""
@@ -82,23 +87,72 @@ class Existing:
     quantity: float
     confirmed_at: object  # of the sale order
     sale_line_id: int
+    arrival: object = None  # Expected Arrival of its supply line
+    released: bool = False
 
 
-def plan_deallocation(allocations, excess, rounding=0.0):
-    """Free ``excess`` from ``allocations`` of one supply line, latest orders first.
+class ReleasedQuantity(ValueError):
+    """Freeing the quantity asked would shrink released allocations."""
+
+    def __init__(self, released, excess):
+        super().__init__(released, excess)
+        self.released = released
+        self.excess = excess
+
+
+def _arrival_key(allocation):
+    return (allocation.arrival is not None, allocation.arrival, allocation.id)
+
+
+def _order_key(allocation):
+    return (allocation.confirmed_at, allocation.sale_line_id, allocation.id)
+
+
+def plan_deallocation(allocations, excess, rounding=0.0, latest=LATEST_ORDERS):
+    """Free ``excess`` from ``allocations``; the one deallocation rule.
+
+    ``latest``: LATEST_ORDERS frees the latest confirmed orders first (a supply
+    line lost quantity), LATEST_ARRIVALS the latest Expected Arrivals first (a
+    sale line wants less: it keeps its earliest promise). Released allocations
+    are never shrunk: when the others cannot cover ``excess``, ReleasedQuantity
+    is raised with the released quantity. Pass the whole allocated quantity to
+    free everything that is not released.
 
     Returns ``{allocation_id: new_quantity}`` (0 means remove it).
     """
+    if round_qty(excess, rounding) <= 0:
+        return {}
+    open_ = [allocation for allocation in allocations if not allocation.released]
+    freeable = round_qty(sum(allocation.quantity for allocation in open_), rounding)
+    if round_qty(excess - freeable, rounding) > 0:
+        released = sum(allocation.quantity for allocation in allocations if allocation.released)
+        if round_qty(released, rounding) > 0:
+            raise ReleasedQuantity(round_qty(released, rounding), round_qty(excess, rounding))
+    key = _arrival_key if latest == LATEST_ARRIVALS else _order_key
     changes = {}
-    for allocation in sorted(
-        allocations, key=lambda a: (a.confirmed_at, a.sale_line_id, a.id), reverse=True
-    ):
+    for allocation in sorted(open_, key=key, reverse=True):
         if round_qty(excess, rounding) <= 0:
             break
         taken = min(allocation.quantity, excess)
         changes[allocation.id] = round_qty(allocation.quantity - taken, rounding)
         excess -= taken
     return changes
+
+
+def fulfilment(allocations, delivered, rounding=0.0):
+    """Delivered quantity of each allocation of ONE sale line.
+
+    ``allocations``: ``(id, quantity, arrival)`` of every allocation of the line;
+    its delivered quantity covers them in arrival order (earliest Expected
+    Arrival first, then id). Returns ``{allocation_id: delivered share}``.
+    """
+    result = {}
+    ordered = sorted(allocations, key=lambda a: (a[2] is None, a[2] or 0, a[0]))
+    for allocation_id, quantity, _arrival in ordered:
+        share = round_qty(max(0.0, min(quantity, delivered)), rounding)
+        result[allocation_id] = share
+        delivered -= share
+    return result
 
 
 def promise_date(arrivals):

@@ -25,12 +25,31 @@ def line_atp(ordered, allocated, received, rounding=0.0):
     return atp if atp > 0 else 0.0
 
 
+class NotEnoughAtp(ValueError):
+    """An allocation asks more than the supply line can still promise."""
+
+    def __init__(self, available, asked):
+        super().__init__(
+            f"Only {plain_qty(available)} can still be promised from this line; "
+            f"{plain_qty(asked)} asked."
+        )
+        self.available = available
+        self.asked = asked
+
+
 def check_allocation(ordered, allocated, received, new_quantity, rounding=0.0):
-    """Raise ValueError when allocating ``new_quantity`` more would make ATP negative."""
+    """Raise ValueError (NotEnoughAtp when short) when allocating ``new_quantity``
+    more would make ATP negative."""
     if new_quantity < 0:
         raise ValueError("An allocation quantity cannot be negative.")
     available = line_atp(ordered, allocated, received, rounding)
     if round_qty(new_quantity - available, rounding) > 0:
-        raise ValueError(
-            f"Only {available:g} can still be promised from this line; {new_quantity:g} asked."
-        )
+        raise NotEnoughAtp(available, new_quantity)
+
+
+def plain_qty(value, rounding=0.0):
+    """A quantity as plain digits for machines (CSV): never scientific notation,
+    no thousands separator, no trailing zeros (``1234567``, ``2.5``)."""
+    value = round_qty(value, rounding) if rounding else float(value)
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

@@ -153,7 +153,7 @@ class TestAllocation(PreorderCase):
         order.action_confirm()
         line = order.order_line
         Allocation = self.env["preorder.allocation"]
-        with self.assertRaisesRegex(ValidationError, "Only 1 can still be promised"):
+        with self.assertRaisesRegex(ValidationError, "Only 1.00 Units can still be promised"):
             Allocation.create(
                 {
                     "sale_line_id": line.id,
@@ -234,3 +234,24 @@ class TestAllocation(PreorderCase):
         self.assertEqual(len(parked.activity_ids.filtered(lambda a: a.user_id == user)), 1)
         parked.order_line._preorder_schedule_threshold_activity()
         self.assertEqual(len(parked.activity_ids), 1, "once per line")
+
+    def test_fulfilment_credited_in_arrival_order_across_requests(self):
+        first = self._create_request("national", [(self.product, 4, 10)], confirm=True)
+        second = self._create_request("national", [(self.product, 2, 20)], confirm=True)
+        order = self._create_sale([(self.product, 6, "national")])
+        self._receive(first, {self.product: 4})
+        self._receive(second, {self.product: 2})
+        self.assertEqual(order.order_line.preorder_state, "released")
+        picking = order.picking_ids
+        picking.move_ids.quantity = 3
+        picking.move_ids.picked = True
+        picking.with_context(cancel_backorder=False)._action_done()
+        self.env.invalidate_all()
+        # each request's Details tab reads only its own allocations
+        on_second = self.env["preorder.allocation"].browse(second.preorder_allocation_ids.ids)
+        self.assertEqual(on_second.qty_delivered, 0.0, "earliest arrival is delivered first")
+        self.assertEqual(on_second.fulfilled_percent, 0.0)
+        self.env.invalidate_all()
+        on_first = self.env["preorder.allocation"].browse(first.preorder_allocation_ids.ids)
+        self.assertEqual(on_first.qty_delivered, 3.0)
+        self.assertEqual(on_first.fulfilled_percent, 75.0)

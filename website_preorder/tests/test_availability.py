@@ -28,7 +28,9 @@ class TestAvailability(PreorderCase):
         done = self._create_request("international", [(self.product, 11, 10)], confirm=True)
         done.button_done()
         self.assertEqual(done.state, "done")
-        self.assertEqual(self._availability().international.qty, 5.0, "sent + to approve only")
+        self.assertEqual(
+            self._availability().international.qty, 16.0, "sent + to approve + locked (done)"
+        )
 
     def test_presale_only_once_confirmed(self):
         draft = self._create_request("presale", [(self.product, 6, 10)])

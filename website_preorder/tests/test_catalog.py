@@ -41,13 +41,16 @@ class TestCatalog(PreorderCase):
         self._refresh()
         self.assertEqual(self._flags(), (False, False, False))
 
-    def test_unlisted_when_request_cancelled_or_done(self):
+    def test_unlisted_when_request_cancelled_not_when_locked(self):
         cancelled = self._create_request("national", [(self.product, 2, 10)])
-        done = self._create_request("international", [(self.product, 2, 10)], confirm=True)
+        locked = self._create_request("international", [(self.product, 2, 10)], confirm=True)
         self._refresh()
         self.assertEqual(self._flags(), (True, True, False))
         cancelled.button_cancel()
-        done.button_done()
+        locked.button_done()  # Lock: still open until received (SPEC §2)
+        self._refresh()
+        self.assertEqual(self._flags(), (False, True, False))
+        self._receive(locked, {self.product: 2})  # fully received: finished
         self._refresh()
         self.assertEqual(self._flags(), (False, False, False))
 
@@ -105,3 +108,31 @@ class TestCatalog(PreorderCase):
         cron = self.env.ref("website_preorder.ir_cron_refresh_catalog")
         self.assertEqual((cron.interval_number, cron.interval_type), (15, "minutes"))
         self.assertEqual(cron.code.strip(), "model._cron_refresh_preorder_catalog()")
+
+    def test_shared_product_flags_stable_between_companies(self):
+        other = self.env["res.company"].create({"name": "Second Preorder Shop"})
+        other.write({"preorder_enabled": True, "presale_enabled": True})
+        self.env.user.company_ids |= other
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", other.id)], limit=1)
+        self.assertFalse(self.product.company_id, "the product is shared")
+        self.env["purchase.order"].with_company(other).create(
+            {
+                "partner_id": self.vendor.id,
+                "company_id": other.id,
+                "preorder_kind": "national",
+                "picking_type_id": warehouse.in_type_id.id,
+                "order_line": [
+                    (0, 0, {"product_id": self.product.id, "product_qty": 3, "price_unit": 1,
+                            "date_planned": self._arrival(10)}),
+                ],
+            }
+        )  # fmt: skip
+        for run in range(1, 4):
+            self._refresh()
+            self.assertEqual(self._flags(), (True, False, False), f"run {run}: no flip")
+        self._create_request("international", [(self.product, 2, 10)])
+        for run in range(1, 3):
+            self._refresh()
+            self.assertEqual(
+                self._flags(), (True, True, False), f"run {run}: each company's kinds count"
+            )

@@ -103,6 +103,7 @@ class TestPromiseDates(PreorderCase):
         self.assertEqual(len(mails), 1, "one e-mail for the order")
         self.assertIn("Pre-order Gadget", mails.body_html)
         self.assertIn("Pre-order Widget", mails.body_html)
+        self.assertIn("2.00 Units", mails.body_html, "quantities formatted with their unit")
         self.assertIn(self.customer, mails.recipient_ids)
         self.assertFalse(
             self.env["mail.mail"].search(
@@ -110,8 +111,8 @@ class TestPromiseDates(PreorderCase):
             ),
             "the other order's dates did not change",
         )
-        with self.assertRaisesRegex(UserError, "No promise date changed"):
-            self.order.action_preorder_notify_promise_dates()
+        action = self.order.action_preorder_notify_promise_dates()
+        self.assertIn("No promise date changed", action["params"]["message"], "told already")
 
     def test_confirmation_mail_tells_kind_and_date(self):
         """The merchant's confirmation template is kept; the layout adds kind and date."""
@@ -138,3 +139,130 @@ class TestPromiseDates(PreorderCase):
         )
         self.assertIn("Merchant confirmation body", mail.body_html)
         self.assertNotIn("preorder_kind_cell", mail.body_html, "nothing added for stock")
+
+    # ------------------------------------------------------------------
+    # Manual and imported dates are kept until staff sync
+    # ------------------------------------------------------------------
+
+    def _gadget(self, order=None):
+        return (order or self.order).order_line.filtered(
+            lambda line: line.product_id == self.product
+        )
+
+    def test_manual_date_kept_until_sync(self):
+        line = self._gadget()
+        request = line.preorder_request_ids
+        manual = self.today + timedelta(days=50)
+        line.promise_date = manual
+        line.preorder_allocation_ids.action_remove_allocations()
+        self.assertEqual(line.promise_date, manual, "kept while parked")
+        request.action_allocate_sales_orders()
+        self.assertEqual(line.preorder_state, "allocated")
+        self.assertEqual(line.promise_date, manual, "an automatic update keeps the manual date")
+        request.action_sync_promise_dates()
+        self.assertEqual(line.promise_date, self.today + timedelta(days=10), "sync is explicit")
+        self.assertIn("promise date", self.order.message_ids[0].body, "the sync is logged")
+        request.order_line.filtered(lambda pol: pol.product_id == self.product).product_qty = 12
+        self.assertEqual(line.promise_date, self.today + timedelta(days=10))
+
+    def test_imported_date_kept_until_sync(self):
+        line = self._gadget()
+        request = line.preorder_request_ids
+        imported = self.today + timedelta(days=45)
+        self._import(f"order,product,date\n{self.order.name},PRE-GADGET,{imported.isoformat()}\n")
+        line.preorder_allocation_ids.action_remove_allocations()
+        request.action_allocate_sales_orders()
+        self.assertEqual(line.promise_date, imported, "an imported date is kept")
+        request.action_sync_promise_dates()
+        self.assertEqual(line.promise_date, self.today + timedelta(days=10))
+
+    # ------------------------------------------------------------------
+    # Notifying: nothing to tell is a message; the confirmation counts as telling
+    # ------------------------------------------------------------------
+
+    def test_notify_with_nothing_changed_is_a_message(self):
+        for line in self.order.order_line:
+            line.promise_date_notified = line.promise_date
+        action = self.order.action_preorder_notify_promise_dates()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("No promise date changed", action["params"]["message"])
+
+    def test_import_with_notify_and_nothing_to_tell_is_kept(self):
+        line = self._gadget()
+        told = line.promise_date
+        self.order.order_line._preorder_mark_notified()
+        line.promise_date = told + timedelta(days=5)  # changed by hand, not told yet
+        self._import(f"order,product,date\n{self.order.name},PRE-GADGET,{told.isoformat()}\n",
+                     notify=True)  # fmt: skip
+        self.assertEqual(line.promise_date, told, "the import is not rolled back")
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", "sale.order"), ("res_id", "=", self.order.id)]
+            ),
+            "back to what the customer knows: nothing to tell",
+        )
+
+    def test_confirmation_counts_as_telling(self):
+        order = self._create_sale([(self.product, 1, "national")], confirm=False)
+        order.with_context(send_email=True).action_confirm()
+        line = order.order_line
+        self.assertEqual(line.promise_date, self.today + timedelta(days=10))
+        self.assertEqual(line.promise_date_notified, line.promise_date, "told at confirmation")
+        self.assertFalse(order.preorder_promise_changed_lines())
+        action = order.action_preorder_notify_promise_dates()
+        self.assertEqual(action["params"]["type"], "warning")
+        line.promise_date = self.today + timedelta(days=20)
+        self.assertEqual(order.preorder_promise_changed_lines(), line, "changed since told")
+
+    # ------------------------------------------------------------------
+    # CSV import refuses what it cannot apply safely
+    # ------------------------------------------------------------------
+
+    def _assert_refused(self, text, reason, raw=None):
+        before = self._dates()
+        with self.assertRaisesRegex(UserError, reason):
+            self._import(text, raw=raw)
+        self.assertEqual(self._dates(), before, f"{reason}: nothing changed")
+
+    def test_import_refuses_cancelled_order(self):
+        good = (self.today + timedelta(days=30)).isoformat()
+        cancelled = self._create_sale([(self.product, 1, "national")])
+        cancelled._action_cancel()
+        self._assert_refused(
+            f"order,product,date\n{self.order.name},PRE-GADGET,{good}\n"
+            f"{cancelled.name},PRE-GADGET,{good}\n",
+            "Row 3: order .* is cancelled",
+        )
+
+    def test_import_refuses_ambiguous_orders_and_products(self):
+        good = (self.today + timedelta(days=30)).isoformat()
+        twin = self._create_sale([(self.product, 1, "national")])
+        twin.name = self.order.name
+        self._assert_refused(
+            f"order,product,date\n{self.order.name},PRE-GADGET,{good}\n",
+            "Row 2: .*ambiguous order",
+        )
+        twin.name = "TWIN-ORDER"
+        self.product_b.default_code = "PRE-GADGET"  # two products with the same SKU
+        self._assert_refused(
+            f"order,product,date\n{self.order.name},PRE-GADGET,{good}\n",
+            "Row 2: .*ambiguous product",
+        )
+        self.product_b.default_code = self.product.barcode  # SKU of one, barcode of another
+        self._assert_refused(
+            f"order,product,date\n{self.order.name},{self.product.barcode},{good}\n",
+            "Row 2: .*ambiguous product",
+        )
+
+    def test_import_refuses_malformed_csv_and_wrong_encodings(self):
+        good = (self.today + timedelta(days=30)).isoformat()
+        self._assert_refused(
+            f"order,product,date\n{self.order.name},PRE-GADGET,{good}\n"
+            f'{self.order.name},"PRE-WIDGET,{good}\n',
+            "Row 3: malformed CSV",
+        )
+        self._assert_refused(
+            "", "Row 3: not UTF-8",
+            raw=f"order,product,date\n{self.order.name},PRE-GADGET,{good}\n"
+            f"{self.order.name},PRE-WIDGET,{good} é\n".encode("latin-1"),
+        )  # fmt: skip

@@ -74,7 +74,9 @@ class TestRelease(ReleaseCase):
         self.assertIn(self.customer, mails.recipient_ids)
         second_mail = self._mails(second)
         self.assertEqual(len(second_mail), 1)
-        self.assertIn("1.00 ×", second_mail.body_html, "the e-mail states the quantity reserved")
+        self.assertIn(
+            "1.00 Units ×", second_mail.body_html, "the e-mail states the quantity reserved"
+        )
         self._receive(request, {self.product: 2})
         self._run_release()
         self.assertEqual(second.order_line.preorder_state, "released")

@@ -1,6 +1,10 @@
+from lxml import etree
+
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
+
+from odoo.addons.website_preorder.controllers.feed import PreorderFeed
 
 from .common import PreorderCase
 
@@ -97,3 +101,81 @@ class TestRequests(PreorderCase):
         request = self._create_request("national", [(self.product, 5, 10)])
         with self.assertRaisesRegex(UserError, "pre-sale requests only"):
             request.action_compute_presale_prices()
+
+    # ------------------------------------------------------------------
+    # Request-level Review and Remove, links between orders and requests
+    # ------------------------------------------------------------------
+
+    def _form_arch(self, model):
+        arch = self.env[model].get_views([(False, "form")])["views"]["form"]["arch"]
+        return etree.fromstring(arch)
+
+    def test_request_level_review_and_remove(self):
+        request = self._create_request("national", [(self.product, 5, 10), (self.product_b, 5, 10)])
+        order = self._create_sale([(self.product, 2, "national"), (self.product_b, 1, "national")])
+        action = request.action_view_preorder_allocations()
+        self.assertEqual(
+            self.env["preorder.allocation"].search(action["domain"]),
+            request.preorder_allocation_ids,
+        )
+        request.action_remove_preorder_allocations()
+        self.assertEqual(set(order.order_line.mapped("preorder_state")), {"parked"})
+        self.assertFalse(request.preorder_allocation_ids)
+        self.assertIn(order.name, request.message_ids[0].body)
+        arch = self._form_arch("purchase.order")
+        for name in ("action_view_preorder_allocations", "action_remove_preorder_allocations"):
+            self.assertTrue(arch.xpath(f"//header/button[@name='{name}']"), name)
+
+    def test_sale_order_smart_button_and_back(self):
+        first = self._create_request("national", [(self.product, 2, 10)])
+        second = self._create_request("national", [(self.product, 2, 20)])
+        order = self._create_sale([(self.product, 3, "national")])
+        self.assertEqual(order.preorder_request_count, 2)
+        action = order.action_view_preorder_requests()
+        self.assertEqual(action["res_model"], "purchase.order")
+        self.assertEqual(self.env["purchase.order"].search(action["domain"]), first | second)
+        arch = self._form_arch("sale.order")
+        self.assertTrue(
+            arch.xpath("//div[@name='button_box']/button[@name='action_view_preorder_requests']")
+        )
+        back = first.preorder_allocation_ids.action_open_sale_order()
+        self.assertEqual((back["res_model"], back["res_id"]), ("sale.order", order.id))
+        self.assertEqual(first.preorder_sale_order_count, 1)
+        orders = first.action_view_preorder_sale_orders()
+        self.assertEqual(self.env["sale.order"].search(orders["domain"]), order)
+        arch = self._form_arch("purchase.order")
+        self.assertTrue(
+            arch.xpath("//page[@name='preorder_details']//button[@name='action_open_sale_order']")
+        )
+
+    # ------------------------------------------------------------------
+    # Restock label and quantities
+    # ------------------------------------------------------------------
+
+    def test_restock_label_ignores_cancelled_and_past_lines(self):
+        website = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        self._create_request("national", [(self.product, 5, 10)], is_restock=True)
+        cancelled = self._create_request("national", [(self.product, 5, 10)])
+        cancelled.button_cancel()
+        self._create_request("national", [(self.product, 5, -3)])  # arrival passed
+        self.assertEqual(self.product._preorder_website_info(website)["label"], "Back-order")
+
+    def test_large_quantities_never_in_scientific_notation(self):
+        request = self._create_request("national", [(self.product, 1234567, 10)])
+        order = self._create_sale([(self.product, 1, "national")], confirm=False)
+        order.action_confirm()
+        with self.assertRaises(Exception) as caught:
+            self.env["preorder.allocation"].create(
+                {
+                    "sale_line_id": order.order_line.id,
+                    "purchase_line_id": request.order_line.id,
+                    "product_id": self.product.id,
+                    "quantity": 2345678,
+                }
+            )
+        message = str(caught.exception)
+        self.assertNotIn("e+06", message)
+        self.assertIn("1,234,566", message)
+        feed = b"".join(PreorderFeed()._feed_chunks(self.product, self.company)).decode()
+        self.assertIn(",national,1234566,", feed)
+        self.assertNotIn("e+06", feed)
