@@ -117,3 +117,15 @@ class PreorderCase(TransactionCase):
             wizard = self.env[result["res_model"]].with_context(result["context"]).create({})
             wizard.process()
         return picking
+
+    def _run_release(self):
+        """Run the release job the way the cron runner does: batch after batch."""
+        Allocation = self.env["preorder.allocation"]
+        totals = {"released": 0, "failed": 0}
+        for _i in range(20):
+            counts = Allocation._cron_release_preorders()
+            for key in totals:
+                totals[key] += counts.get(key, 0)
+            if not counts.get("remaining"):
+                break
+        return totals

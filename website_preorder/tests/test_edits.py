@@ -95,6 +95,7 @@ class TestEditsAfterAllocation(PreorderCase):
         request = self._create_request("national", [(self.product, 5, 10)], confirm=True)
         order = self._create_sale([(self.product, 4, "national")])
         self._receive(request, {self.product: 5})
+        self._run_release()  # the receipt triggers the release job
         line = order.order_line
         self.assertEqual(line.preorder_state, "released")
         with self.assertRaisesRegex(UserError, "released"):
@@ -155,6 +156,7 @@ class TestEditsAfterAllocation(PreorderCase):
         request = self._create_request("national", [(self.product, 5, 10)], confirm=True)
         order = self._create_sale([(self.product, 4, "national")])
         self._receive(request, {self.product: 5})
+        self._run_release()  # the receipt triggers the release job
         self.assertEqual(order.order_line.preorder_state, "released")
         # Odoo refuses it below the received quantity; beyond that, plan_deallocation
         # refuses to shrink released allocations (unit_tests/test_allocation.py)

@@ -10,18 +10,6 @@ from .common import PreorderCase
 
 
 class ReleaseCase(PreorderCase):
-    def _run_release(self):
-        """Run the release job the way the cron runner does: batch after batch."""
-        Allocation = self.env["preorder.allocation"]
-        totals = {"released": 0, "failed": 0}
-        for _i in range(20):
-            counts = Allocation._cron_release_preorders()
-            for key in totals:
-                totals[key] += counts.get(key, 0)
-            if not counts.get("remaining"):
-                break
-        return totals
-
     def _mails(self, order):
         return self.env["mail.mail"].search(
             [("model", "=", "sale.order"), ("res_id", "=", order.id)]
