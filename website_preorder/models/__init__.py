@@ -7,8 +7,10 @@ from . import (
     purchase_order_line,
     res_company,
     res_config_settings,
+    res_partner,
     sale_order,
     sale_order_line,
     sale_order_line_cart,
     stock_move,
+    website,
 )
