@@ -128,6 +128,8 @@ class TestCheckoutPricelists(CheckoutCase):
         self.assertEqual(set(self._prices(order).values()), {90.0})
 
     def test_international_cart(self):
+        info = self.mug._preorder_website_info(self.website)
+        self.assertIn("120.00", info["international"]["price"], "the product page shows it")
         order = self._cart()
         self._add(order, self.boots, 1, "stock")
         self._add(order, self.mug, 1, "international")
