@@ -7,10 +7,12 @@ from . import (
     purchase_order_line,
     res_company,
     res_config_settings,
+    res_partner,
     res_users,
     sale_order,
     sale_order_line,
     sale_order_line_cart,
     stock_move,
     stock_picking,
+    website,
 )

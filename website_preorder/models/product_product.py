@@ -308,6 +308,15 @@ class ProductProduct(models.Model):
             presale_price = formatLang(
                 self.env, product._preorder_website_price(website, currency), currency_obj=currency
             )
+        international_price = ""
+        if availability.international.qty and company.international_pricelist_id:
+            international_price = formatLang(
+                self.env,
+                product._preorder_website_price(
+                    website, currency, company.international_pricelist_id
+                ),
+                currency_obj=currency,
+            )
         label = _("Back-order") if product._preorder_is_restock(company) else _("Pre-order")
         options = []
         if free > 0:
@@ -338,6 +347,7 @@ class ProductProduct(models.Model):
                 "qty": availability.international.qty if preorder_open else 0.0,
                 "date": when(availability.international.date),
                 "delivery_estimated_time": product.delivery_estimated_time or "",
+                "price": international_price,
                 "min_qty": product.preorder_min_qty,
                 "message": company.international_preorder_message or "",
             },
@@ -351,12 +361,12 @@ class ProductProduct(models.Model):
             "options": options,
         }
 
-    def _preorder_website_price(self, website, currency):
-        """The pre-sale price as the cart will charge it: the Pre-sale Pricelist's
-        price in the website's currency, with or without taxes as the website shows
-        prices (its fiscal position applied)."""
+    def _preorder_website_price(self, website, currency, pricelist=None):
+        """The pre-sale (or international) price as the cart will charge it: the
+        kind's pricelist price in the website's currency, with or without taxes as
+        the website shows prices (its fiscal position applied)."""
         self.ensure_one()
-        pricelist = website.company_id.sudo().presale_pricelist_id
+        pricelist = pricelist or website.company_id.sudo().presale_pricelist_id
         price = pricelist._get_product_price(self, 1.0, currency=currency)
         product_taxes = self.sudo().taxes_id._filter_taxes_by_company(website.company_id)
         taxes = website.fiscal_position_id.sudo().map_tax(product_taxes)

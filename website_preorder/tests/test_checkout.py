@@ -128,6 +128,8 @@ class TestCheckoutPricelists(CheckoutCase):
         self.assertEqual(set(self._prices(order).values()), {90.0})
 
     def test_international_cart(self):
+        info = self.mug._preorder_website_info(self.website)
+        self.assertIn("120.00", info["international"]["price"], "the product page shows it")
         order = self._cart()
         self._add(order, self.boots, 1, "stock")
         self._add(order, self.mug, 1, "international")
@@ -169,6 +171,21 @@ class TestCheckoutPricelists(CheckoutCase):
         self.assertEqual(order.pricelist_id, self.pl_presale)
         self.assertEqual(order.preorder_base_pricelist_id, self.pl_selectable)
         self.assertEqual(order.order_line.price_unit, 70.0)
+
+    def test_returning_shopper_gets_the_forced_cart_back(self):
+        """Next visit, logged in: Odoo drops a cart whose pricelist the website does
+        not offer; a forced cart is judged on the shopper's pricelist."""
+        order = self._cart(self.pl_selectable, partner=self.shopper.partner_id)
+        self._add(order, self.boots, 1, "presale")
+        self._add(order, self.mug, 1, "stock")
+        self.assertEqual(order.preorder_base_pricelist_id, self.pl_selectable)
+        website = self.website.with_user(self.shopper)
+        with MockRequest(website.env, website=website):
+            self.assertEqual(website.sale_get_order(), order)
+            self.assertEqual(website._get_current_pricelist(), self.pl_selectable)
+        self.assertEqual(
+            self._prices(order), {("CHK-BOOTS", "presale"): 70.0, ("CHK-MUG", "stock"): 90.0}
+        )
 
     def test_pricelist_switch_keeps_the_presale_price(self):
         order = self._cart()

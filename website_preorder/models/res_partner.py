@@ -1,0 +1,31 @@
+from odoo import models
+
+from odoo.addons.website.models import ir_http
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _compute_last_website_so_id(self):
+        """Odoo finds a shopper's last cart by their pricelist; a cart forced onto
+        the pre-sale or international pricelist keeps theirs as the Shopper's
+        Pricelist, so it is found too (the newest of both)."""
+        super()._compute_last_website_so_id()
+        website = ir_http.get_request_website()
+        if not website:
+            return
+        SaleOrder = self.env["sale.order"]
+        for partner in self.filtered(lambda partner: not partner.is_public):
+            forced = SaleOrder.search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("preorder_base_pricelist_id", "=", partner.property_product_pricelist.id),
+                    ("website_id", "=", website.id),
+                    ("state", "=", "draft"),
+                ],
+                order="write_date desc",
+                limit=1,
+            )
+            last = partner.last_website_so_id
+            if forced and (not last or forced.write_date > last.write_date):
+                partner.last_website_so_id = forced
