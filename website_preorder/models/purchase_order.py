@@ -125,6 +125,9 @@ class PurchaseOrder(models.Model):
     def action_remove_preorder_allocations(self):
         """Remove allocations of every line: their sale lines are parked again
         (released allocations stay)."""
+        # checked here: the allocations below are the superuser's, whose own
+        # check passes
+        self.env["res.users"]._preorder_check_action(self, "purchase", _("remove allocations"))
         allocations = self.sudo().preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
         if not allocations:
             raise UserError(_("These requests have no allocation that is not released."))
@@ -134,6 +137,9 @@ class PurchaseOrder(models.Model):
 
     def action_view_preorder_sale_orders(self):
         """The sale orders allocated to these requests."""
+        self.env["res.users"]._preorder_check_action(
+            self, "review", _("open the pre-ordering sale orders"), "read"
+        )
         orders = self.sudo().preorder_allocation_ids.sale_order_id
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
         action.update(

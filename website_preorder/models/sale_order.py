@@ -37,6 +37,9 @@ class SaleOrder(models.Model):
 
     def action_view_preorder_requests(self):
         """The requests this order's lines are allocated to (smart button)."""
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", _("open the pre-order requests"), "read"
+        )
         requests = self.sudo().order_line.preorder_allocation_ids.purchase_order_id
         action = self.env["ir.actions.act_window"]._for_xml_id("purchase.purchase_rfq")
         action.update(

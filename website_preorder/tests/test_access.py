@@ -312,6 +312,26 @@ class TestAccessMatrix(AccessCase):
                             self.assertTrue(allocation.exists(), "nothing removed")
                             self.assertEqual(line.preorder_state, "allocated")
 
+    def test_request_level_remove_and_links(self):
+        """The request-level Remove works on the superuser's allocations, so it
+        checks its caller first: only those who write requests remove from it."""
+        for role, user in self.users.items():
+            with self.subTest(role=role), self._undone():
+                if role in WRITE_REQUESTS:
+                    self.request.with_user(user).action_remove_preorder_allocations()
+                    self.assertFalse(self.allocations.exists())
+                else:
+                    with self.assertRaises(AccessError):
+                        self.request.with_user(user).action_remove_preorder_allocations()
+                    self.assertEqual(self.allocations.exists(), self.allocations, "nothing removed")
+                opens = role in REVIEW
+                with self._undone():
+                    if opens:
+                        self.request.with_user(user).action_view_preorder_sale_orders()
+                    else:
+                        with self.assertRaises(AccessError):
+                            self.request.with_user(user).action_view_preorder_sale_orders()
+
     # ------------------------------------------------ allocate / sync / review
 
     def test_allocate_sales_orders(self):
