@@ -41,18 +41,17 @@ def test_starts_taking():
 
 
 def test_supply_line_conditions():
-    base = dict(kind="national", state="draft", ordered=10, received=0, today=TODAY)
+    base = dict(kind="national", state="draft", atp=10, today=TODAY)
     assert supply.is_supply_line(arrival_date=TODAY, **base), "arriving today still counts"
     assert not supply.is_supply_line(arrival_date=date(2026, 11, 21), **base), "past arrival"
     assert not supply.is_supply_line(arrival_date=None, **base), "no arrival date"
-    assert not supply.is_supply_line(arrival_date=TODAY, in_warehouses=False, **base), (
-        "warehouse outside the configured set"
-    )
-    fully = dict(base, received=10)
-    assert not supply.is_supply_line(arrival_date=TODAY, **fully), "fully received"
+    no_atp = dict(base, atp=atp.line_atp(ordered=10, allocated=0, received=10))
+    assert not supply.is_supply_line(arrival_date=TODAY, **no_atp), "fully received"
     assert not supply.is_supply_line(arrival_date=TODAY, **dict(base, kind="presale")), (
         "pre-sale drafts take nothing"
     )
+    assert supply.is_supply_line(arrival_date=TODAY, **dict(base, state="done")), "locked"
+    assert not supply.is_supply_line(arrival_date=TODAY, **dict(base, state="cancel"))
 
 
 @pytest.mark.parametrize(

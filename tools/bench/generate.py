@@ -117,6 +117,6 @@ if has_addon:
         orders.write({"state": "sale", "date_order": datetime.now()})
         env.cr.commit()
     print(f"sale lines done in {time.perf_counter() - started:.0f}s", flush=True)
-    env["product.product"]._cron_refresh_preorder_catalog()  # the shop filters read its flags
+    env["preorder.catalog"]._cron_refresh_preorder_catalog()  # the shop filters read its flags
 env.cr.commit()
 print(f"GENERATED scale={SCALE} in {time.perf_counter() - started:.1f}s", flush=True)

@@ -42,8 +42,9 @@ env.cr.execute(
     "UPDATE product_product SET preorder_national_listed = false,"
     " preorder_international_listed = false, presale_listed = false"
 )
-measure("catalogue job (all flags rewritten)", Product._cron_refresh_preorder_catalog)
-measure("catalogue job (nothing changed)", Product._cron_refresh_preorder_catalog)
+catalogue_job = env["preorder.catalog"]._cron_refresh_preorder_catalog
+measure("catalogue job (all flags rewritten)", catalogue_job)
+measure("catalogue job (nothing changed)", catalogue_job)
 
 parked = env["sale.order.line"].search([("preorder_state", "=", "parked")])
 products = parked.product_id
@@ -80,6 +81,6 @@ allocations.sale_line_id.with_context(preorder_system_update=True).write(
 )
 measure(
     f"release of {len(allocations.sale_line_id)} lines",
-    lambda: Allocation._release_products(products),
+    lambda: env["preorder.release"]._release_products(products),
 )
 env.cr.rollback()

@@ -60,11 +60,12 @@ for product in products:
     env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, PER_PRODUCT)
 lines = env["sale.order.line"].search([("product_id", "in", products.ids)])
 assert set(lines.mapped("preorder_state")) == {"allocated"}, set(lines.mapped("preorder_state"))
-Allocation = env["preorder.allocation"]
-if hasattr(Allocation, "_release_products"):
-    job = lambda: Allocation._release_products(products).reserved  # noqa: E731
+if "preorder.release" in env:
+    job = lambda: env["preorder.release"]._release_products(products).reserved  # noqa: E731
+elif hasattr(env["preorder.allocation"], "_release_products"):
+    job = lambda: env["preorder.allocation"]._release_products(products).reserved  # noqa: E731
 else:
-    job = lambda: Allocation._release(products, company)  # noqa: E731
+    job = lambda: env["preorder.allocation"]._release(products, company)  # noqa: E731
 env.flush_all()
 env.invalidate_all()
 queries = env.cr.sql_log_count

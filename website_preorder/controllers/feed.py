@@ -8,7 +8,7 @@ from odoo.http import request
 from odoo.modules.registry import Registry
 
 from ..rules.atp import plain_qty
-from ..rules.supply import REQUEST_KINDS
+from ..rules.kinds import REQUEST_KINDS
 
 FEED_COLUMNS = ("sku", "barcode", "kind", "quantity", "promise_date", "listed")
 BATCH = 500

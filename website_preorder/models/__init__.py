@@ -1,5 +1,8 @@
 from . import (
     preorder_allocation,
+    preorder_catalog,
+    preorder_release,
+    product_pricelist,
     product_pricelist_item,
     product_product,
     product_template,
@@ -11,8 +14,8 @@ from . import (
     res_users,
     sale_order,
     sale_order_line,
-    sale_order_line_cart,
     stock_move,
     stock_picking,
+    stock_quant,
     website,
 )

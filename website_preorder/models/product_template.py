@@ -1,6 +1,15 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
+
+from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, STOCK
+
+#: the stored catalogue flag each shop filter reads (README, Catalogue)
+LISTING_FLAGS = {
+    NATIONAL: "preorder_national_listed",
+    INTERNATIONAL: "preorder_international_listed",
+    PRESALE: "presale_listed",
+}
 
 
 class ProductTemplate(models.Model):
@@ -29,8 +38,10 @@ class ProductTemplate(models.Model):
         for template in self:
             if template.preorder_min_qty < 0 or template.exclusivity_min_qty < 0:
                 raise ValidationError(
-                    _("The minimum and exclusivity quantities of %s cannot be negative.")
-                    % template.display_name
+                    self.env._(
+                        "The minimum and exclusivity quantities of %(product)s cannot be negative.",
+                        product=template.display_name,
+                    )
                 )
 
     def _get_additionnal_combination_info(self, product_or_template, quantity, date, website):
@@ -41,22 +52,56 @@ class ProductTemplate(models.Model):
         if product_or_template._name != "product.product" or not product_or_template:
             info["preorder"] = False
             return info
-        preorder = product_or_template._preorder_website_info(website)
+        preorder = website._preorder_product_info(product_or_template)
         info["preorder"] = preorder
-        if any(option["kind"] != "stock" for option in preorder["options"]):
+        if any(option["kind"] != STOCK for option in preorder["options"]):
             # pre-orders are sold while out of stock: keep "Add to cart"
             info["allow_out_of_stock_order"] = True
         return info
 
+    @api.model
     def _search_get_detail(self, website, order, options):
         detail = super()._search_get_detail(website, order, options)
         availability = options.get("preorder_availability")
         if availability:
             company = website.company_id.sudo()
-            detail["base_domain"].append(
-                self.env["product.product"]._preorder_shop_domain(availability, company)
-            )
+            detail["base_domain"].append(self._preorder_shop_domain(availability, company))
         return detail
+
+    @api.model
+    def _preorder_shop_domain(self, availability, company):
+        """Domain on product.template for a shop filter (SPEC §7).
+
+        Reads the stored catalogue flags, and stock and requests through
+        sub-queries: no per-product computation.
+        """
+        Product = self.env["product.product"].sudo().with_context(active_test=False)
+        if availability in LISTING_FLAGS:
+            return [("product_variant_ids", "any", [(LISTING_FLAGS[availability], "=", True)])]
+        if availability not in ("in_stock", NEXT_DAY):
+            return []
+        in_stock = Product._search(
+            [
+                (
+                    "stock_quant_ids",
+                    "any",
+                    [
+                        ("location_id.usage", "=", "internal"),
+                        ("location_id.warehouse_id", "in", company._get_preorder_warehouses().ids),
+                        ("quantity", ">", 0),
+                    ],
+                )
+            ]
+        )
+        if availability == "in_stock":
+            return [("product_variant_ids", "in", in_stock)]
+        open_requests = self.env["purchase.order.line"]._preorder_open_request_domain(company)
+        on_request = Product._search([("preorder_purchase_line_ids", "any", open_requests)])
+        return [
+            ("next_day_shipping", "=", True),
+            ("product_variant_ids", "in", in_stock),
+            ("product_variant_ids", "not in", on_request),
+        ]
 
     def _preorder_shop_badges(self, website):
         """{template id: [(kind, label)]} for the shop's product cards, from the
@@ -71,32 +116,34 @@ class ProductTemplate(models.Model):
         if national:
             availability = national.with_company(company)._get_preorder_availability(company)
             dates = {product.id: availability[product.id].national.date for product in national}
-            restock = national._preorder_restock_products(company)
+            restock = self.env["purchase.order.line"]._preorder_restock_products(national, company)
         next_day = variants.filtered(lambda product: product.next_day_shipping)
         free, on_request = {}, set()
         if next_day:
-            free = next_day._preorder_free_stock(company)
-            on_request = next_day._preorder_on_request(company)
+            free = self.env["stock.quant"]._preorder_free_qty(next_day, company)
+            on_request = self.env["purchase.order.line"]._preorder_products_on_request(
+                next_day, company
+            )
         badges = {}
         for template, products in variants.grouped("product_tmpl_id").items():
             card = []
             if any(products.mapped("presale_listed")):
-                card.append(("presale", _("Pre-sale")))
+                card.append((PRESALE, self.env._("Pre-sale")))
             listed = products & national
             if listed and all(product.id in restock for product in listed):
-                card.append(("backorder", _("Back-order")))
+                card.append(("backorder", self.env._("Back-order")))
             elif listed:
                 known = [dates[product.id] for product in listed if dates.get(product.id)]
                 card.append(
                     (
                         "preorder",
-                        _("Pre-order · %(date)s", date=format_date(self.env, min(known)))
+                        self.env._("Pre-order · %(date)s", date=format_date(self.env, min(known)))
                         if known
-                        else _("Pre-order"),
+                        else self.env._("Pre-order"),
                     )
                 )
             if any(free.get(p.id, 0) > 0 and p.id not in on_request for p in products & next_day):
-                card.append(("next_day", _("Next-day")))
+                card.append((NEXT_DAY, self.env._("Next-day")))
             if card:
                 badges[template.id] = card
         return badges

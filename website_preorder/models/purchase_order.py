@@ -1,12 +1,13 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..rules.supply import CONFIRMED_STATES, PRESALE, starts_taking
+from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
+from ..rules.supply import CONFIRMED_STATES, starts_taking
 
-PREORDER_KINDS = [
-    ("national", "National Pre-Order"),
-    ("international", "International Pre-Order"),
-    ("presale", "Pre-Sale"),
+REQUEST_KIND_SELECTION = [
+    (NATIONAL, "National Pre-Order"),
+    (INTERNATIONAL, "International Pre-Order"),
+    (PRESALE, "Pre-Sale"),
 ]
 
 
@@ -14,7 +15,7 @@ class PurchaseOrder(models.Model):
     _inherit = "purchase.order"
 
     preorder_kind = fields.Selection(
-        PREORDER_KINDS,
+        REQUEST_KIND_SELECTION,
         string="Request Kind",
         index=True,
         tracking=True,
@@ -44,7 +45,7 @@ class PurchaseOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             kind = vals.get("preorder_kind", self.env.context.get("default_preorder_kind"))
-            if kind and kind not in dict(PREORDER_KINDS):
+            if kind and kind not in REQUEST_KINDS:
                 raise UserError(_("Unknown request kind: %s", kind))
         return super().create(vals_list)
 
@@ -183,7 +184,8 @@ class PurchaseOrder(models.Model):
         counts = {"created": 0, "updated": 0, "removed": 0}
         for company, orders in requests.grouped("company_id").items():
             products = orders.order_line.product_id.with_company(company)
-            for key, value in products._update_presale_prices().items():
+            Pricelist = self.env["product.pricelist"].with_company(company)
+            for key, value in Pricelist._preorder_update_presale_prices(products).items():
                 counts[key] += value
         return {
             "type": "ir.actions.client",

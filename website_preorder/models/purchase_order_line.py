@@ -1,9 +1,12 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
+from ..rules.kinds import PREORDER_KINDS, REQUEST_KINDS
+from ..rules.supply import TAKING_STATES
 
 
 class PurchaseOrderLine(models.Model):
@@ -68,6 +71,67 @@ class PurchaseOrderLine(models.Model):
         return allocation_rules.Supply(
             self.id, self.product_id.id, self.preorder_kind, self.date_planned, self.preorder_atp
         )
+
+    # ------------------------------------------------------------------
+    # Supply reads: grouped queries over request lines, for sets of products
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _preorder_taking_domain(self, kinds=None):
+        """Request lines whose request takes orders of its kind (rules.supply)."""
+        return expression.OR(
+            [
+                [("preorder_kind", "=", kind), ("state", "in", sorted(TAKING_STATES[kind]))]
+                for kind in sorted(kinds or REQUEST_KINDS)
+            ]
+        )
+
+    @api.model
+    def _preorder_open_request_domain(self, company):
+        """Request lines of open requests (taking orders, arrival today or later)."""
+        company = company.sudo()
+        return [
+            *self._preorder_taking_domain(),
+            ("company_id", "=", company.id),
+            ("date_planned", ">=", company._preorder_day_start_utc(company._preorder_today())),
+        ]
+
+    @api.model
+    def _preorder_products_on_request(self, products, company):
+        """Ids of ``products`` on an open request (any kind, ATP or not), one query."""
+        if not products:
+            return set()
+        groups = self.sudo()._read_group(
+            [("product_id", "in", products.ids), *self._preorder_open_request_domain(company)],
+            groupby=["product_id"],
+        )
+        return {product.id for (product,) in groups}
+
+    @api.model
+    def _preorder_restock_products(self, products, company):
+        """Ids of ``products`` whose pre-order supply lines all belong to restock
+        requests (shown as "Back-order"), in one grouped query."""
+        if not products:
+            return set()
+        today = company.sudo()._preorder_today()
+        groups = self.sudo()._read_group(
+            products._get_supply_domain(company, today, PREORDER_KINDS),
+            groupby=["product_id", "order_id"],
+        )
+        flags = {}
+        for product, order in groups:
+            flags.setdefault(product.id, set()).add(order.is_restock)
+        return {product_id for product_id, values in flags.items() if values == {True}}
+
+    @api.model
+    def _preorder_request_products(self, company, kinds=None):
+        """Products on requests of the company (of ``kinds``), in one grouped query."""
+        domain = [("company_id", "=", company.id), ("product_id", "!=", False)]
+        domain.append(
+            ("preorder_kind", "in", list(kinds)) if kinds else ("preorder_kind", "!=", False)
+        )
+        groups = self.sudo()._read_group(domain, groupby=["product_id"])
+        return self.env["product.product"].browse({product.id for (product,) in groups})
 
     def _preorder_lock(self):
         """Lock these supply rows until the transaction ends and re-read their ATP.

@@ -5,7 +5,15 @@ from odoo.tools import float_compare, formatLang
 
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
-from ..rules.supply import INTERNATIONAL, PRESALE, REQUEST_KINDS
+from ..rules.kinds import (
+    INTERNATIONAL,
+    NATIONAL,
+    NEXT_DAY,
+    PRESALE,
+    REQUEST_KINDS,
+    SALE_KINDS,
+    STOCK,
+)
 
 
 class SaleOrder(models.Model):
@@ -136,7 +144,7 @@ class SaleOrder(models.Model):
         """Kind, date and unit price of the lines not served from stock, for e-mails."""
         self.ensure_one()
         lines = self.order_line.filtered(
-            lambda line: not line.display_type and line.preorder_kind != cart_rules.STOCK
+            lambda line: not line.display_type and line.preorder_kind != STOCK
         )
         return [
             {
@@ -228,23 +236,23 @@ class SaleOrder(models.Model):
         lines = super()._cart_find_product_line(product_id, line_id=line_id, **kwargs)
         if line_id:
             return lines
-        kind = kwargs.get("preorder_kind") or cart_rules.STOCK
+        kind = kwargs.get("preorder_kind") or STOCK
         return lines.filtered(lambda line: line.preorder_kind == kind)
 
     def _prepare_order_line_values(self, product_id, quantity, **kwargs):
         values = super()._prepare_order_line_values(product_id, quantity, **kwargs)
-        values["preorder_kind"] = kwargs.get("preorder_kind") or cart_rules.STOCK
+        values["preorder_kind"] = kwargs.get("preorder_kind") or STOCK
         values["preorder_exclusivity"] = bool(kwargs.get("preorder_exclusivity"))
         return values
 
     def _get_common_product_lines(self, line=None, product=None):
         # only lines served from stock compete for free stock
         lines = super()._get_common_product_lines(line=line, product=product)
-        return lines.filtered(lambda sol: sol.preorder_kind in (cart_rules.STOCK, "next_day"))
+        return lines.filtered(lambda sol: sol.preorder_kind in (STOCK, NEXT_DAY))
 
     def _verify_updated_quantity(self, order_line, product_id, new_qty, **kwargs):
-        kind = order_line.preorder_kind if order_line else kwargs.get("preorder_kind") or "stock"
-        if kind == cart_rules.STOCK:
+        kind = order_line.preorder_kind if order_line else kwargs.get("preorder_kind") or STOCK
+        if kind == STOCK:
             return super()._verify_updated_quantity(order_line, product_id, new_qty, **kwargs)
         product = self.env["product.product"].browse(product_id)
         exclusivity = (
@@ -253,12 +261,59 @@ class SaleOrder(models.Model):
             else bool(kwargs.get("preorder_exclusivity"))
         )
         facts = self._preorder_cart_facts(product, kind, order_line, new_qty, exclusivity)
-        message = cart_rules.refusal(facts)
-        if message:
+        refusal = cart_rules.refusal(facts)
+        if refusal:
+            message = self._preorder_refusal_message(refusal)
             # also kept on the cart, for the "go to cart" flow (shown once there)
-            self.shop_warning = _(message)
-            return (order_line.product_uom_qty if order_line else 0), _(message)
+            self.shop_warning = message
+            return (order_line.product_uom_qty if order_line else 0), message
         return new_qty, ""
+
+    def _preorder_refusal_message(self, refusal):
+        """The shopper's message for a ``rules.cart.Refusal``."""
+        _ = self.env._
+        kind = {
+            STOCK: _("from stock"),
+            NATIONAL: _("pre-order"),
+            INTERNATIONAL: _("international pre-order"),
+            PRESALE: _("pre-sale"),
+            NEXT_DAY: _("next-day shipping"),
+        }.get(refusal.kind, refusal.kind)
+        params = {key: f"{value:g}" for key, value in refusal.params.items()}
+        messages = {
+            cart_rules.UNKNOWN_KIND: lambda: _("Unknown way to buy: %(kind)s.", kind=kind),
+            cart_rules.KIND_DISABLED: lambda: _(
+                "This product cannot be bought as %(kind)s at the moment.", kind=kind
+            ),
+            cart_rules.IN_STOCK: lambda: _(
+                "This product is in stock: it cannot be bought as %(kind)s at the moment.",
+                kind=kind,
+            ),
+            cart_rules.EXCLUDED_PRICELIST: lambda: _(
+                "Products cannot be bought as %(kind)s with your price list.", kind=kind
+            ),
+            cart_rules.BELOW_MINIMUM: lambda: _(
+                "An international pre-order of this product is at least %(min_qty)s.", **params
+            ),
+            cart_rules.OTHER_PRICELIST: lambda: _(
+                "Your cart holds items with another price list: check them out before "
+                "buying this one as %(kind)s.",
+                kind=kind,
+            ),
+            cart_rules.EXCLUSIVITY_MINIMUM: lambda: _(
+                "Exclusivity of this product requires at least %(min_qty)s.", **params
+            ),
+            cart_rules.NOT_NEXT_DAY: lambda: _(
+                "This product is not offered for next-day shipping."
+            ),
+            cart_rules.NEXT_DAY_PRICELIST: lambda: _(
+                "Next-day shipping is only sold on the Cash or Credit Next Day price list."
+            ),
+            cart_rules.NOT_ENOUGH: lambda: _(
+                "Only %(available)s available as %(kind)s.", kind=kind, **params
+            ),
+        }
+        return messages[refusal.code]()
 
     def _preorder_needed_pricelist(self, kind):
         company = self.company_id
@@ -278,22 +333,22 @@ class SaleOrder(models.Model):
         )
         product = product.with_company(company).sudo()
         on_request = in_stock_blocks = False
-        if kind == "next_day":
-            free = product._preorder_free_stock(company)[product.id]
+        if kind == NEXT_DAY:
+            free = self.env["stock.quant"]._preorder_free_qty(product, company)[product.id]
             stock_in_cart = sum(
-                same.filtered(lambda sol: sol.preorder_kind == cart_rules.STOCK).mapped(
-                    "product_uom_qty"
-                )
+                same.filtered(lambda sol: sol.preorder_kind == STOCK).mapped("product_uom_qty")
             )
             offered = free - stock_in_cart
-            on_request = product.id in product._preorder_on_request(company)
+            Supply = self.env["purchase.order.line"]
+            on_request = product.id in Supply._preorder_products_on_request(product, company)
             enabled = True
         elif kind in REQUEST_KINDS:
             availability = product._get_preorder_availability(company)[product.id]
             offered = availability.get(kind).qty
             enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
             if kind != PRESALE and company.preorder_only_out_of_stock:
-                in_stock_blocks = product._preorder_free_stock(company)[product.id] > 0
+                free = self.env["stock.quant"]._preorder_free_qty(product, company)[product.id]
+                in_stock_blocks = free > 0
         else:
             offered, enabled = 0.0, False
         return cart_rules.CartLine(
@@ -321,7 +376,7 @@ class SaleOrder(models.Model):
 
     def _cart_update(self, *args, **kwargs):
         kind = kwargs.get("preorder_kind")
-        if kind and kind not in cart_rules.SALE_KINDS:
+        if kind and kind not in SALE_KINDS:
             raise UserError(_("Unknown way to buy: %s", kind))
         for name in ("add_qty", "set_qty"):
             # Odoo turns a quantity it cannot read into 1: refuse it instead
@@ -329,7 +384,7 @@ class SaleOrder(models.Model):
                 raise UserError(_("The quantity must be a whole number."))
         if kwargs.get("linked_line_id"):
             # optional products and combo items are bought from stock
-            kwargs = dict(kwargs, preorder_kind=cart_rules.STOCK, preorder_exclusivity=False)
+            kwargs = dict(kwargs, preorder_kind=STOCK, preorder_exclusivity=False)
         elif kwargs.get("preorder_exclusivity") and kind != INTERNATIONAL:
             # exclusivity is offered with international pre-orders only
             kwargs = dict(kwargs, preorder_exclusivity=False)
@@ -463,7 +518,7 @@ class SaleOrder(models.Model):
         rules, and the cart's pricelists and prices against what the rules give
         now. A refusal changes nothing; the checkout pages then show the fixed cart."""
         messages = []
-        for line in self.order_line.filtered(lambda sol: sol.preorder_kind != cart_rules.STOCK):
+        for line in self.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
             facts = self._preorder_cart_facts(
                 line.product_id,
                 line.preorder_kind,
@@ -471,9 +526,15 @@ class SaleOrder(models.Model):
                 line.product_uom_qty,
                 line.preorder_exclusivity,
             )
-            message = cart_rules.refusal(facts)
-            if message:
-                messages.append(f"{line.product_id.display_name}: {_(message)}")
+            refusal = cart_rules.refusal(facts)
+            if refusal:
+                messages.append(
+                    self.env._(
+                        "%(product)s: %(reason)s",
+                        product=line.product_id.display_name,
+                        reason=self._preorder_refusal_message(refusal),
+                    )
+                )
         if self._preorder_is_managed_cart():
             messages += self._preorder_price_messages()
         if messages:

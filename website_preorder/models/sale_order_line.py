@@ -5,15 +5,15 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_date
 
 from ..rules import allocation as allocation_rules
-from ..rules import release as release_rules
-from ..rules.supply import NATIONAL, REQUEST_KINDS
+from ..rules import cart as cart_rules
+from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
 
-SALE_KINDS = [
-    ("stock", "From stock"),
-    ("national", "Pre-order"),
-    ("international", "International pre-order"),
-    ("presale", "Pre-sale"),
-    ("next_day", "Next-day shipping"),
+SALE_KIND_SELECTION = [
+    (STOCK, "From stock"),
+    (NATIONAL, "Pre-order"),
+    (INTERNATIONAL, "International pre-order"),
+    (PRESALE, "Pre-sale"),
+    (NEXT_DAY, "Next-day shipping"),
 ]
 PREORDER_STATES = [("parked", "Parked"), ("allocated", "Allocated"), ("released", "Released")]
 STAFF = "sales_team.group_sale_salesman,purchase.group_purchase_user,stock.group_stock_user"
@@ -23,8 +23,14 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     preorder_kind = fields.Selection(
-        SALE_KINDS, string="Kind", default="stock", required=True, index=True
+        SALE_KIND_SELECTION, string="Kind", default=STOCK, required=True, index=True
     )
+    preorder_is_restock = fields.Boolean(
+        "Back-order",
+        compute="_compute_preorder_is_restock",
+        help="A national pre-order of a restocked product: shown as Back-order.",
+    )
+
     preorder_allocation_ids = fields.One2many(
         "preorder.allocation", "sale_line_id", string="Allocations", groups=STAFF
     )
@@ -162,14 +168,22 @@ class SaleOrderLine(models.Model):
         return [*lines, label] if label else lines
 
     def _preorder_kind_description(self):
+        """The kind and its date, as cart, checkout, portal and e-mails show them.
+        National pre-orders of restocked products say "Back-order", as the
+        product page does."""
         self.ensure_one()
         kind = self.preorder_kind
-        if kind == "stock":
+        if kind == STOCK:
             return ""
-        label = dict(self._fields["preorder_kind"]._description_selection(self.env))[kind]
+        if kind == NATIONAL and self.preorder_is_restock:
+            label = self.env._("Back-order")
+        else:
+            label = dict(self._fields["preorder_kind"]._description_selection(self.env))[kind]
         date = self.preorder_expected_date
         if date:
-            return _("%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date))
+            return self.env._(
+                "%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date)
+            )
         return label
 
     def _preorder_to_product_qty(self, quantity):
@@ -237,93 +251,7 @@ class SaleOrderLine(models.Model):
         )
         if not lines:
             raise UserError(_("Select pre-order lines that are not released yet."))
-        return lines._preorder_release_now()
-
-    def _preorder_release_now(self, apply=True):
-        """Run (or, ``apply=False``, only plan) the release of these lines'
-        products, oldest orders first, and tell staff what happened to each line."""
-        result = self.env["preorder.allocation"]._release_products(self.product_id, apply=apply)
-        planned = {release.sale_line_id for release in result.planned}
-        # the open (or just served) pre-order lines of these products, read once
-        queue = self.search(
-            [
-                ("product_id", "in", self.product_id.ids),
-                ("preorder_kind", "in", list(REQUEST_KINDS)),
-                ("order_id.state", "=", "sale"),
-                "|",
-                ("preorder_state", "in", ["parked", "allocated"]),
-                ("id", "in", list(result.reserved)),
-            ]
-        )
-        messages, complete = [], True
-        for line in self:
-            name = f"{line.order_id.name} · {line.product_id.display_name}"
-            reserved = result.reserved.get(line.id, 0.0)
-            if reserved:
-                messages.append(
-                    _(
-                        "%(line)s: %(qty)s reserved for delivery.",
-                        line=name,
-                        qty=line._preorder_format_qty(reserved),
-                    )
-                )
-                complete = complete and line.preorder_state == "released"
-                continue
-            complete = False
-            if not apply and line.id in planned:
-                messages.append(
-                    _("%(line)s: can be released now (Release now, or the release job).", line=name)
-                )
-                continue
-            messages.append(line._preorder_blocked_message(result, name, queue))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if complete else "warning",
-                "title": _("Release"),
-                "message": "\n".join(messages),
-                "sticky": not complete,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
-    def _preorder_blocked_message(self, result, name, queue):
-        """Why release reserved nothing for this line (rules.release.blocked_reason);
-        ``queue``: the open pre-order lines of its product."""
-        self.ensure_one()
-        location = self._preorder_release_location()
-        allocations = self.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
-        today = result.today.get(self.company_id.id) or self.company_id._preorder_today()
-        due = bool(
-            self.preorder_parked_qty
-            or any(result.covered.get(a.id) for a in allocations)
-            or (self.promise_date and self.promise_date <= today)
-        )
-        mine = (self.order_id.date_order, self.id)
-        earlier = queue.filtered(
-            lambda other: other.product_id == self.product_id
-            and other._preorder_release_location() == location
-            and (other.order_id.date_order, other.id) < mine
-        )
-        reason, waiting = release_rules.blocked_reason(
-            self.id, self.product_id.id, location.id, result.free, earlier.ids, due
-        )
-        if reason == release_rules.NOT_DUE:
-            return _(
-                "%(line)s waits for its goods: they have not arrived for it and its promise "
-                "date (%(date)s) has not come.",
-                line=name,
-                date=format_date(self.env, self.promise_date) if self.promise_date else _("none"),
-            )
-        if reason == release_rules.NO_STOCK:
-            return _(
-                "%(line)s: no free stock in %(location)s.",
-                line=name,
-                location=location.display_name,
-            )
-        orders = ", ".join(sorted(set(self.browse(waiting).order_id.mapped("name"))))
-        return _("%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders)
+        return self.env["preorder.release"]._release_now(lines)
 
     # ------------------------------------------------------------------
     # Promise dates
@@ -541,3 +469,70 @@ class SaleOrderLine(models.Model):
                 ),
             )
             line.preorder_activity_scheduled = True
+
+    # ------------------------------------------------------------------
+    # Website cart: per-line pricelists, cart page limits, Back-order label
+    # ------------------------------------------------------------------
+
+    @api.depends("preorder_kind", "product_id", "company_id")
+    def _compute_preorder_is_restock(self):
+        """Allocated lines follow their requests; the others the product's open
+        requests, as the product page does. Read in sets: one query per company."""
+        lines = self.filtered(lambda line: line.preorder_kind == NATIONAL and line.product_id)
+        (self - lines).preorder_is_restock = False
+        flags = {}
+        waiting = self.browse()
+        for line in lines:
+            requests = line.sudo().preorder_allocation_ids.purchase_order_id
+            if requests:
+                flags[line.id] = all(requests.mapped("is_restock"))
+            else:
+                waiting |= line
+        for company, company_lines in waiting.grouped("company_id").items():
+            restock = self.env["purchase.order.line"]._preorder_restock_products(
+                company_lines.product_id, company
+            )
+            for line in company_lines:
+                flags[line.id] = line.product_id.id in restock
+        for line in lines:
+            line.preorder_is_restock = flags.get(line.id, False)
+
+    @api.depends("preorder_kind", "order_id.preorder_base_pricelist_id")
+    def _compute_pricelist_item_id(self):
+        """On a cart forced onto the pre-sale or international pricelist, the
+        other lines are priced by the shopper's pricelist (README, mixed carts)."""
+        super()._compute_pricelist_item_id()
+        for line in self:
+            order = line.order_id
+            base = order.preorder_base_pricelist_id
+            if (
+                not base
+                or not line.product_id
+                or line.display_type
+                or cart_rules.forced_line(
+                    line.preorder_kind,
+                    order._preorder_forced_pricelists(),
+                    order.pricelist_id.id,
+                )
+            ):
+                continue
+            line.pricelist_item_id = base._get_product_rule(
+                line.product_id,
+                quantity=line.product_uom_qty or 1.0,
+                uom=line.product_uom,
+                date=line._get_order_date(),
+            )
+
+    def _get_max_available_qty(self):
+        """Cart page "+": a non-stock line is capped by what its kind offers, not
+        by free stock."""
+        if self.preorder_kind == STOCK:
+            return super()._get_max_available_qty()
+        facts = self.order_id._preorder_cart_facts(
+            self.product_id,
+            self.preorder_kind,
+            self,
+            self.product_uom_qty,
+            self.preorder_exclusivity,
+        )
+        return max(facts.offered - facts.kind_total, 0.0)

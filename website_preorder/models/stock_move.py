@@ -1,6 +1,6 @@
 from odoo import models
 
-from ..rules.supply import REQUEST_KINDS
+from ..rules.kinds import REQUEST_KINDS
 
 
 class StockMove(models.Model):
@@ -71,5 +71,5 @@ class StockMove(models.Model):
         incoming = moves.filtered(
             lambda move: move.state == "done" and move.location_dest_id.usage == "internal"
         )
-        self.env["preorder.allocation"]._preorder_on_incoming_stock(incoming.product_id)
+        self.env["preorder.release"]._preorder_on_incoming_stock(incoming.product_id)
         return moves

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..rules.supply import REQUEST_KINDS
+from ..rules.kinds import REQUEST_KINDS
 
 
 class StockPicking(models.Model):
@@ -30,7 +30,7 @@ class StockPicking(models.Model):
         lines = lines.filtered(lambda line: line.preorder_state in ("parked", "allocated"))
         if not lines:
             raise UserError(_("This transfer has no pre-order line waiting for release."))
-        return lines._preorder_release_now()
+        return self.env["preorder.release"]._release_now(lines)
 
     def action_assign(self):
         """Check availability: a blocked pre-order delivery says what it waits for."""
@@ -41,5 +41,5 @@ class StockPicking(models.Model):
             .filtered(lambda line: line.preorder_state in ("parked", "allocated"))
         )
         if waiting and result is True:
-            return waiting._preorder_release_now(apply=False)
+            return self.env["preorder.release"]._release_now(waiting, apply=False)
         return result

@@ -1,9 +1,101 @@
 from odoo import models
 from odoo.http import request
+from odoo.tools import format_date, formatLang
+
+from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, STOCK
 
 
 class Website(models.Model):
+    """What the website shows of pre-orders (product page payload, prices as the
+    cart charges them) and its cart pricelist, next to website_sale_stock's own
+    stock helpers on ``website``."""
+
     _inherit = "website"
+
+    def _preorder_product_info(self, product):
+        """What the product page shows of a variant: quantities, dates and prices
+        only (never requests, costs or allocations)."""
+        self.ensure_one()
+        _ = self.env._
+        company = self.company_id.sudo()
+        product = product.with_company(company).sudo()
+        availability = product._get_preorder_availability(company)[product.id]
+        by_warehouse = self.env["stock.quant"]._preorder_free_qty_by_warehouse(product, company)
+        free = sum(by_warehouse.values())
+        Supply = self.env["purchase.order.line"]
+        on_request = product.id in Supply._preorder_products_on_request(product, company)
+        restock = product.id in Supply._preorder_restock_products(product, company)
+        currency = self.currency_id
+
+        def when(date):
+            return format_date(self.env, date) if date else ""
+
+        def price(pricelist):
+            amount = self._preorder_price(product, pricelist)
+            return formatLang(self.env, amount, currency_obj=currency)
+
+        presale_price = ""
+        if availability.presale.qty and company.presale_pricelist_id:
+            presale_price = price(company.presale_pricelist_id)
+        international_price = ""
+        if availability.international.qty and company.international_pricelist_id:
+            international_price = price(company.international_pricelist_id)
+        options = []
+        if free > 0:
+            options.append({"kind": STOCK, "label": _("From stock – standard delivery")})
+        # "Offer pre-orders only while out of stock" (README, Catalogue)
+        preorder_open = not (company.preorder_only_out_of_stock and free > 0)
+        if availability.national.qty > 0 and preorder_open:
+            label = _("As back-order") if restock else _("As pre-order")
+            options.append({"kind": NATIONAL, "label": label})
+        if availability.presale.qty > 0:
+            options.append({"kind": PRESALE, "label": _("As pre-sale")})
+        if availability.international.qty > 0 and preorder_open:
+            options.append({"kind": INTERNATIONAL, "label": _("As international pre-order")})
+        if product.next_day_shipping and free > 0 and not on_request:
+            options.append({"kind": NEXT_DAY, "label": _("As next-day shipping")})
+        return {
+            "sku": product.default_code or "",
+            "label": _("Back-order") if restock else _("Pre-order"),
+            "stock": [
+                {"warehouse": warehouse.name, "qty": qty}
+                for warehouse, qty in by_warehouse.items()
+                if qty > 0
+            ],
+            NATIONAL: {
+                "qty": availability.national.qty if preorder_open else 0.0,
+                "date": when(availability.national.date),
+            },
+            INTERNATIONAL: {
+                "qty": availability.international.qty if preorder_open else 0.0,
+                "date": when(availability.international.date),
+                "delivery_estimated_time": product.delivery_estimated_time or "",
+                "price": international_price,
+                "min_qty": product.preorder_min_qty,
+                "message": company.international_preorder_message or "",
+            },
+            PRESALE: {
+                "qty": availability.presale.qty,
+                "date": when(availability.presale.date),
+                "price": presale_price,
+                "message": company.presale_message or "",
+            },
+            "exclusivity_min_qty": product.exclusivity_min_qty,
+            "options": options,
+        }
+
+    def _preorder_price(self, product, pricelist):
+        """A kind's price as the cart will charge it: ``pricelist``'s price in the
+        website's currency, with or without taxes as the website shows prices
+        (its fiscal position applied)."""
+        self.ensure_one()
+        currency = self.currency_id
+        amount = pricelist._get_product_price(product, 1.0, currency=currency)
+        product_taxes = product.sudo().taxes_id._filter_taxes_by_company(self.company_id)
+        taxes = self.fiscal_position_id.sudo().map_tax(product_taxes)
+        return self.env["product.template"]._apply_taxes_to_price(
+            amount, currency, product_taxes, taxes, product, website=self
+        )
 
     def _preorder_shopper_cart_pricelist(self):
         """The shopper's pricelist kept on their last cart while a pre-sale or

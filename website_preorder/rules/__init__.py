@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     availability,
     cancellation,
     cart,
+    kinds,
     presale,
     promise_csv,
     release,

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 
 from . import presale as presale_rules
-from .supply import INTERNATIONAL, NATIONAL, PRESALE, is_taking
+from .kinds import PREORDER_KINDS, PRESALE
+from .supply import is_supply_line
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,16 @@ def aggregate(groups, product_ids, today, settings):
     result = {product_id: ProductAvailability() for product_id in product_ids}
     presale_rows = {}
     for group in groups:
-        if group.product_id not in result or group.atp <= 0:
+        if group.product_id not in result:
             continue
-        if group.arrival is None or group.arrival < today:
-            continue
-        if not is_taking(group.kind, group.state):
+        if not is_supply_line(group.kind, group.state, group.atp, group.arrival, today):
             continue
         availability = result[group.product_id]
         if group.kind == PRESALE:
             availability.presale_atp += group.atp
             presale_rows.setdefault(group.product_id, []).append((group.arrival, group.atp))
             continue
-        if not settings.preorder_enabled or group.kind not in (NATIONAL, INTERNATIONAL):
+        if not settings.preorder_enabled or group.kind not in PREORDER_KINDS:
             continue
         kind = availability.get(group.kind)
         kind.qty += group.atp

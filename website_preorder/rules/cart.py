@@ -1,25 +1,36 @@
 """Cart rules for pre-order, pre-sale and next-day lines (SPEC §6, §7).
 
-``refusal`` returns the message that tells the shopper why a cart change is
-refused, or None when it is allowed. The website's sale.order hooks gather the
-facts and call it; a refused change changes nothing.
+``refusal`` says why a cart change is refused (a ``Refusal``: a reason code and
+its numbers), or None when it is allowed. The website's sale.order hooks
+gather the facts, call it, and turn the code into a translated message; a
+refused change changes nothing.
 """
 
 import math
 from dataclasses import dataclass, field
 
-from .supply import INTERNATIONAL, NATIONAL, PRESALE
+from .kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, SALE_KINDS, STOCK
 
-STOCK = "stock"
-NEXT_DAY = "next_day"
-SALE_KINDS = (STOCK, NATIONAL, INTERNATIONAL, PRESALE, NEXT_DAY)
-KIND_LABELS = {
-    STOCK: "from stock",
-    NATIONAL: "pre-order",
-    INTERNATIONAL: "international pre-order",
-    PRESALE: "pre-sale",
-    NEXT_DAY: "next-day shipping",
-}
+#: reason codes of ``refusal``
+UNKNOWN_KIND = "unknown_kind"
+KIND_DISABLED = "kind_disabled"
+IN_STOCK = "in_stock"  # "Offer pre-orders only while out of stock"
+EXCLUDED_PRICELIST = "excluded_pricelist"
+BELOW_MINIMUM = "below_minimum"  # params: min_qty
+OTHER_PRICELIST = "other_pricelist"
+EXCLUSIVITY_MINIMUM = "exclusivity_minimum"  # params: min_qty
+NOT_NEXT_DAY = "not_next_day"
+NEXT_DAY_PRICELIST = "next_day_pricelist"
+NOT_ENOUGH = "not_enough"  # params: available
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a cart change is refused: a reason code, the kind, and numbers."""
+
+    code: str
+    kind: str
+    params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,37 +57,33 @@ class CartLine:
 
 
 def refusal(line):
-    """Why the change is refused, or None."""
-    label = KIND_LABELS.get(line.kind)
-    if label is None:
-        return f"Unknown way to buy: {line.kind!r}."
+    """Why the change is refused (a Refusal), or None."""
+    if line.kind not in SALE_KINDS:
+        return Refusal(UNKNOWN_KIND, line.kind)
     if line.quantity <= 0:
         return None  # removing is always allowed
     if not line.kind_enabled:
-        return f"This product cannot be bought as {label} at the moment."
+        return Refusal(KIND_DISABLED, line.kind)
     if line.kind in (NATIONAL, INTERNATIONAL) and line.in_stock_blocks_preorder:
-        return f"This product is in stock: it cannot be bought as {label} at the moment."
+        return Refusal(IN_STOCK, line.kind)
     if line.kind in (NATIONAL, INTERNATIONAL, PRESALE):
         if line.excluded_pricelist_id and line.pricelist_id == line.excluded_pricelist_id:
-            return f"Products cannot be bought as {label} with your price list."
+            return Refusal(EXCLUDED_PRICELIST, line.kind)
         if line.kind == INTERNATIONAL and line.quantity < line.min_qty:
-            return f"An international pre-order of this product is at least {line.min_qty:g}."
+            return Refusal(BELOW_MINIMUM, line.kind, {"min_qty": line.min_qty})
         other = line.other_needed_pricelist_ids - {line.needed_pricelist_id, 0}
         if line.needed_pricelist_id and other:
-            return (
-                f"Your cart holds items with another price list: check them out before "
-                f"buying this one as {label}."
-            )
+            return Refusal(OTHER_PRICELIST, line.kind)
     if line.exclusivity and line.quantity < line.exclusivity_min_qty:
-        return f"Exclusivity of this product requires at least {line.exclusivity_min_qty:g}."
+        return Refusal(EXCLUSIVITY_MINIMUM, line.kind, {"min_qty": line.exclusivity_min_qty})
     if line.kind == NEXT_DAY:
         if not line.next_day_product or line.on_request:
-            return "This product is not offered for next-day shipping."
+            return Refusal(NOT_NEXT_DAY, line.kind)
         if line.pricelist_id not in line.next_day_pricelist_ids:
-            return "Next-day shipping is only sold on the Cash or Credit Next Day price list."
+            return Refusal(NEXT_DAY_PRICELIST, line.kind)
     if line.kind != STOCK and line.kind_total > line.offered + 1e-9:
         available = max(line.offered - (line.kind_total - line.quantity), 0)
-        return f"Only {available:g} available as {label}."
+        return Refusal(NOT_ENOUGH, line.kind, {"available": available})
     return None
 
 

@@ -1,11 +1,13 @@
-"""What makes a request line a supply line (SPEC §3)."""
+"""What makes a request line a supply line (SPEC §3).
 
-NATIONAL = "national"
-INTERNATIONAL = "international"
-PRESALE = "presale"
-#: the request kinds, in the order the website lists them
-REQUEST_KINDS = (NATIONAL, INTERNATIONAL, PRESALE)
-PREORDER_KINDS = (NATIONAL, INTERNATIONAL)
+The one definition: ``is_supply_line`` says it for one line, and the models'
+grouped query (``product.product._get_supply_domain``) is built from the same
+``TAKING_STATES`` and filters on the same facts in SQL (arrival on or after
+today, ATP above zero); ``rules.availability.aggregate`` calls
+``is_supply_line`` on every group it is given.
+"""
+
+from .kinds import INTERNATIONAL, NATIONAL, PRESALE
 
 #: purchase order states in which a request of each kind takes pre-orders:
 #: pre-order requests while still drafts (RFQ, sent, waiting for approval) and
@@ -19,8 +21,6 @@ TAKING_STATES = {
     INTERNATIONAL: frozenset({"draft", "sent", "to approve"}) | _CONFIRMED,
     PRESALE: _CONFIRMED,
 }
-#: every state in which some kind takes orders (for one grouped query)
-ANY_TAKING_STATE = frozenset().union(*TAKING_STATES.values())
 #: states in which the kind of a request can no longer change
 CONFIRMED_STATES = _CONFIRMED
 
@@ -36,16 +36,13 @@ def starts_taking(kind, old_state, new_state):
     return is_taking(kind, new_state) and not is_taking(kind, old_state)
 
 
-def is_supply_line(kind, state, ordered, received, arrival_date, today, in_warehouses=True):
-    """True when a request line is a supply line.
+def is_supply_line(kind, state, atp, arrival_date, today):
+    """True when a request line (or a group of them) is a supply line.
 
-    ``ordered`` and ``received`` are in the same unit; ``arrival_date`` is the
-    line's Expected Arrival as a date (None when unset), ``today`` a date.
+    ``atp`` is its available to promise (``rules.atp.line_atp``: zero once fully
+    received or allocated), ``arrival_date`` its Expected Arrival as a date (None
+    when unset), ``today`` a date in the company's timezone.
     """
     return bool(
-        is_taking(kind, state)
-        and received < ordered
-        and arrival_date is not None
-        and arrival_date >= today
-        and in_warehouses
+        is_taking(kind, state) and atp > 0 and arrival_date is not None and arrival_date >= today
     )

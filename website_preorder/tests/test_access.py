@@ -516,7 +516,7 @@ class TestAccessMatrix(AccessCase):
         products = self.own_order.order_line.product_id | self.other_order.order_line.product_id
         self.assertTrue(all(products.mapped("preorder_release_pending")), "the job is triggered")
         # the scheduled action runs as the superuser, not as the stock user
-        self.env["preorder.allocation"]._cron_release_preorders()
+        self.env["preorder.release"]._cron_release_preorders()
         self.assertEqual(self.own_order.order_line.preorder_state, "released")
         self.assertEqual(self.other_order.order_line.preorder_state, "released")
 
@@ -631,7 +631,7 @@ class TestAccessHttp(HttpCase, AccessCase):
         for role in ("salesman_own", "stock_user", "purchase_user"):
             with self.subTest(role=role):
                 self._login(role)
-                for method in ("_release", "_cron_release_preorders"):
+                for method in ("_release_products", "_release_now", "_cron_release_preorders"):
                     with self.assertRaises(JsonRpcException, msg=method):
-                        self._call_kw("preorder.allocation", method, [])
+                        self._call_kw("preorder.release", method, [])
         self.assertEqual(self.own_order.order_line.preorder_state, "allocated")

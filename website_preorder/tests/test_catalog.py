@@ -11,7 +11,7 @@ from .common import PreorderCase
 @tagged("post_install", "-at_install")
 class TestCatalog(PreorderCase):
     def _refresh(self):
-        counts = self.env["product.product"]._cron_refresh_preorder_catalog()
+        counts = self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
         self.product.invalidate_recordset()
         self.product_b.invalidate_recordset()
         return counts
@@ -86,18 +86,18 @@ class TestCatalog(PreorderCase):
 
     def test_failing_record_is_isolated(self):
         self._create_request("national", [(self.product, 2, 10), (self.product_b, 2, 10)])
-        Product = type(self.env["product.product"])
-        original = Product._preorder_refresh_listing
+        Catalog = type(self.env["preorder.catalog"])
+        original = Catalog._refresh
         product_b_id = self.product_b.id
 
-        def flaky(records, company):
-            if product_b_id in records.ids:
+        def flaky(self, products, companies):
+            if product_b_id in products.ids:
                 raise ValueError("boom")
-            return original(records, company)
+            return original(self, products, companies)
 
         with (
-            patch.object(Product, "_preorder_refresh_listing", flaky),
-            self.assertLogs("odoo.addons.website_preorder.models.product_product", level="ERROR"),
+            patch.object(Catalog, "_refresh", flaky),
+            self.assertLogs("odoo.addons.website_preorder.models.preorder_catalog", level="ERROR"),
         ):
             counts = self._refresh()
         self.assertEqual(counts["failed"], 1)

@@ -56,7 +56,7 @@ class CheckoutCase(PreorderCase):
         cls._create_request("presale", [(cls.boots, 6, 10)], confirm=True)
         cls._create_request("international", [(cls.mug, 10, 20)])
         cls._create_request("national", [(cls.mug, 5, 10)])
-        cls.boots._update_presale_prices()
+        cls.env["product.pricelist"]._preorder_update_presale_prices(cls.boots)
         cls.shopper = new_test_user(
             cls.env, "checkout_shopper", groups="base.group_portal", name="Checkout Shopper"
         )
@@ -95,7 +95,7 @@ class CheckoutCase(PreorderCase):
 
 class TestCheckoutPricelists(CheckoutCase):
     def test_presale_price_is_the_product_page_price(self):
-        info = self.boots._preorder_website_info(self.website)
+        info = self.website._preorder_product_info(self.boots)
         self.assertIn("70.00", info["presale"]["price"])
         order = self._cart()
         self._add(order, self.boots, 1, "presale")
@@ -128,7 +128,7 @@ class TestCheckoutPricelists(CheckoutCase):
         self.assertEqual(set(self._prices(order).values()), {90.0})
 
     def test_international_cart(self):
-        info = self.mug._preorder_website_info(self.website)
+        info = self.website._preorder_product_info(self.mug)
         self.assertIn("120.00", info["international"]["price"], "the product page shows it")
         order = self._cart()
         self._add(order, self.boots, 1, "stock")
@@ -308,7 +308,7 @@ class TestCartPageAndConfigurator(CheckoutCase):
     def test_only_while_out_of_stock(self):
         """The setting applies to the product page options and the cart."""
         self.company.preorder_only_out_of_stock = True
-        info = self.mug._preorder_website_info(self.website)
+        info = self.website._preorder_product_info(self.mug)
         kinds = [option["kind"] for option in info["options"]]
         self.assertEqual(kinds, ["stock"], "mug is in stock: no pre-order options")
         self.assertEqual(info["national"]["qty"], 0.0)
@@ -431,9 +431,9 @@ class TestConsistentLines(CheckoutCase):
         )
         self.boots.taxes_id = tax
         self.website.show_line_subtotals_tax_selection = "tax_included"
-        self.assertIn("77.00", self.boots._preorder_website_info(self.website)["presale"]["price"])
+        self.assertIn("77.00", self.website._preorder_product_info(self.boots)["presale"]["price"])
         self.website.show_line_subtotals_tax_selection = "tax_excluded"
-        self.assertIn("70.00", self.boots._preorder_website_info(self.website)["presale"]["price"])
+        self.assertIn("70.00", self.website._preorder_product_info(self.boots)["presale"]["price"])
 
 
 class TestExclusivity(CheckoutCase):

@@ -43,7 +43,7 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         cls._set_stock(cls.bulb, 10)
         cls._create_request("presale", [(cls.boots, 6, 10)], confirm=True)
         cls._create_request("national", [(cls.clock, 5, 10), (cls.lamp, 5, 10)])
-        cls.boots._update_presale_prices()
+        cls.env["product.pricelist"]._preorder_update_presale_prices(cls.boots)
         delivery_product = cls.env["product.product"].create(
             {"name": "Tour Delivery", "type": "service", "taxes_id": [(6, 0, [])]}
         )

@@ -71,7 +71,7 @@ class TestPresalePrice(PreorderCase):
         )
         # product leaves pre-sale: its request line is fully received
         self._receive(self.request, {self.product: 10})
-        counts = self.env["product.product"]._cron_update_presale_prices()
+        counts = self.env["product.pricelist"]._cron_update_presale_prices()
         self.assertFalse(self._rules(self.product), "stale rule removed")
         self.assertFalse(self._rules(self.product_b), "ours goes beside a hand-written rule")
         self.assertTrue(manual.exists(), "hand-written rules are never touched")
@@ -81,9 +81,9 @@ class TestPresalePrice(PreorderCase):
         self.assertEqual(counts["failed_companies"], 0)
 
     def test_cron_creates_and_is_idempotent(self):
-        counts = self.env["product.product"]._cron_update_presale_prices()
+        counts = self.env["product.pricelist"]._cron_update_presale_prices()
         self.assertEqual((counts["created"], counts["updated"], counts["removed"]), (2, 0, 0))
-        counts = self.env["product.product"]._cron_update_presale_prices()
+        counts = self.env["product.pricelist"]._cron_update_presale_prices()
         self.assertEqual((counts["created"], counts["updated"], counts["removed"]), (0, 0, 0))
         cron = self.env.ref("website_preorder.ir_cron_presale_price_update")
         self.assertEqual(cron.code.strip(), "model._cron_update_presale_prices()")
@@ -91,7 +91,7 @@ class TestPresalePrice(PreorderCase):
     def test_presale_disabled_removes_rules(self):
         self.request.action_compute_presale_prices()
         self.company.presale_enabled = False
-        self.env["product.product"]._cron_update_presale_prices()
+        self.env["product.pricelist"]._cron_update_presale_prices()
         self.assertFalse(self._rules(), "nothing is on pre-sale any more")
 
     def test_without_pricelist_clear_message(self):
@@ -99,7 +99,7 @@ class TestPresalePrice(PreorderCase):
         with self.assertRaisesRegex(UserError, "Set a Pre-sale Pricelist"):
             self.request.action_compute_presale_prices()
         self.assertEqual(
-            self.env["product.product"]._cron_update_presale_prices()["created"],
+            self.env["product.pricelist"]._cron_update_presale_prices()["created"],
             0,
             "the cron skips companies without a pre-sale pricelist",
         )

@@ -37,7 +37,7 @@ class TestPurchaseSettings(PreorderCase):
 
     def _website_kinds(self, product=None):
         product = product or self.product
-        info = product._preorder_website_info(self.website)
+        info = self.website._preorder_product_info(product)
         return {option["kind"] for option in info["options"]}
 
     def _draft_as_buyer(self, kind, lines):
@@ -58,7 +58,7 @@ class TestPurchaseSettings(PreorderCase):
         self.assertEqual(order.order_line.preorder_state, "allocated")
         self.assertEqual(order.order_line.preorder_request_ids, request)
         self.assertEqual(self._offer(), (3.0, 0.0, 0.0))
-        self.env["product.product"]._cron_refresh_preorder_catalog()
+        self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
         self.product.invalidate_recordset()
         self.assertTrue(self.product.preorder_national_listed, "listed while locked")
 
@@ -95,9 +95,14 @@ class TestPurchaseSettings(PreorderCase):
         self.company.po_lock = "lock"
         request = self._draft_as_buyer("national", [(self.product, 5, 10)])
         request.button_confirm()
-        self.assertIn(self.product.id, self.product._preorder_on_request(self.company))
+        Supply = self.env["purchase.order.line"]
+        self.assertIn(
+            self.product.id, Supply._preorder_products_on_request(self.product, self.company)
+        )
         request.button_cancel()
-        self.assertNotIn(self.product.id, self.product._preorder_on_request(self.company))
+        self.assertNotIn(
+            self.product.id, Supply._preorder_products_on_request(self.product, self.company)
+        )
 
     def test_buttons_not_hidden_on_locked_requests(self):
         arch = self.env["purchase.order"].get_views([(False, "form")])["views"]["form"]["arch"]

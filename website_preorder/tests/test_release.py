@@ -196,14 +196,14 @@ class TestRelease(ReleaseCase):
     def test_release_failure_never_blocks_a_receipt(self):
         request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
         order = self._create_sale([(self.product, 2, "national")])
-        Allocation = type(self.env["preorder.allocation"])
-        with patch.object(Allocation, "_preorder_mark_pending", side_effect=RuntimeError("boom")):
+        Release = type(self.env["preorder.release"])
+        with patch.object(Release, "_preorder_mark_pending", side_effect=RuntimeError("boom")):
             picking = self._receive(request, {self.product: 2})
         self.assertEqual(picking.state, "done", "the receipt is validated all the same")
         self.assertEqual(request.order_line.qty_received, 2.0)
         self.product.preorder_release_pending = True
-        with patch.object(Allocation, "_release_products", side_effect=RuntimeError("boom")):
-            counts = self.env["preorder.allocation"]._cron_release_preorders()
+        with patch.object(Release, "_release_products", side_effect=RuntimeError("boom")):
+            counts = self.env["preorder.release"]._cron_release_preorders()
         self.assertEqual(counts["failed"], 1, "the poisoned product is logged and skipped")
         self.assertFalse(self.product.preorder_release_pending, "skipped until the next sweep")
         self.assertEqual(order.order_line.preorder_state, "allocated")
@@ -219,11 +219,11 @@ class TestRelease(ReleaseCase):
         products.preorder_release_pending = True
         cron = self.env.ref("website_preorder.ir_cron_release_preorders")
         cron, progress = cron._add_progress()
-        Allocation = self.env["preorder.allocation"].with_context(cron.env.context)
-        first = Allocation._cron_release_preorders(batch_size=1)
+        Release = self.env["preorder.release"].with_context(**cron.env.context)
+        first = Release._cron_release_preorders(batch_size=1)
         self.assertEqual((first["done"], first["remaining"]), (1, 1))
         self.assertEqual((progress.done, progress.remaining), (1, 1), "cron progress API")
-        second = Allocation._cron_release_preorders(batch_size=1)
+        second = Release._cron_release_preorders(batch_size=1)
         self.assertEqual(second["remaining"], 0)
         self.assertEqual(set(products.mapped("preorder_release_pending")), {False})
 
@@ -234,8 +234,8 @@ class TestRelease(ReleaseCase):
         }
         for product in orders:
             self._set_stock(product, 1)
-        Allocation = type(self.env["preorder.allocation"])
-        original = Allocation._release_products
+        Release = type(self.env["preorder.release"])
+        original = Release._release_products
         poisoned = self.product
 
         def release(self, products):
@@ -244,7 +244,7 @@ class TestRelease(ReleaseCase):
             return original(self, products)
 
         (self.product | self.product_b).preorder_release_pending = True
-        with patch.object(Allocation, "_release_products", release):
+        with patch.object(Release, "_release_products", release):
             counts = self._run_release()
         self.assertEqual(counts["failed"], 1)
         self.assertEqual(orders[self.product_b].order_line.preorder_state, "released")

@@ -158,7 +158,7 @@ class TestRequests(PreorderCase):
         cancelled = self._create_request("national", [(self.product, 5, 10)])
         cancelled.button_cancel()
         self._create_request("national", [(self.product, 5, -3)])  # arrival passed
-        self.assertEqual(self.product._preorder_website_info(website)["label"], "Back-order")
+        self.assertEqual(website._preorder_product_info(self.product)["label"], "Back-order")
 
     def test_large_quantities_never_in_scientific_notation(self):
         request = self._create_request("national", [(self.product, 1234567, 10)])

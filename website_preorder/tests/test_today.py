@@ -38,8 +38,8 @@ class TestOneToday(PreorderCase):
         with freeze_time(NOW):
             self.assertEqual(self.company._preorder_today(), COMPANY_TODAY)
             for tz in ("UTC", "Pacific/Pago_Pago", "Europe/Brussels"):
-                products = self._as(tz)["product.product"]
-                self.assertEqual(products._preorder_today(), COMPANY_TODAY, tz)
+                company = self._as(tz).company
+                self.assertEqual(company._preorder_today(), COMPANY_TODAY, tz)
 
     def test_availability_catalogue_and_feed_agree(self):
         with freeze_time(NOW):
@@ -51,7 +51,7 @@ class TestOneToday(PreorderCase):
                 self.assertEqual(
                     availability[self.product_b.id].national.qty, 0.0, f"{tz}: arrived yesterday"
                 )
-            self.env["product.product"]._cron_refresh_preorder_catalog()
+            self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
             (self.product | self.product_b).invalidate_recordset()
             self.assertTrue(self.product.preorder_national_listed)
             self.assertFalse(self.product_b.preorder_national_listed)

@@ -18,7 +18,7 @@ class TestWebsite(HttpCase, PreorderCase):
         cls.mug = cls._create_product("Tour Stock Mug", "TOUR-MUG", is_published=True)
         cls._set_stock(cls.mug, 10)
         cls._create_request("national", [(cls.gadget, 5, 10)], warehouse=cls.wh1)
-        cls.env["product.product"]._cron_refresh_preorder_catalog()
+        cls.env["preorder.catalog"]._cron_refresh_preorder_catalog()
 
     def _shop_names(self, query):
         html = self.url_open(f"/shop?{query}").text
@@ -73,10 +73,10 @@ class TestWebsite(HttpCase, PreorderCase):
         self.assertNotIn("preorder_national", json.dumps(missing))
 
     def _info_queries(self):
-        self.gadget._preorder_website_info(self.website)  # warm the ormcaches
+        self.website._preorder_product_info(self.gadget)  # warm the ormcaches
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
-        info = self.gadget._preorder_website_info(self.website)
+        info = self.website._preorder_product_info(self.gadget)
         return self.env.cr.sql_log_count - before, info
 
     def test_product_page_queries_do_not_grow_with_warehouses(self):
@@ -238,7 +238,7 @@ class TestWebsiteTours(HttpCase, PreorderCase):
         cls._set_stock(cls.blue, 6)
 
     def test_tour_table_follows_the_variant(self):
-        info = self.red._preorder_website_info(self.env["website"].get_current_website())
+        info = self.env["website"].get_current_website()._preorder_product_info(self.red)
         self.assertEqual(info["label"], "Back-order", "restock requests say Back-order")
         self.start_tour("/shop", "website_preorder_variant_table")
 
@@ -386,7 +386,7 @@ class TestMobileFilters(HttpCase, PreorderCase):
         cls.mug = cls._create_product("Tour Stock Mug", "TOUR-MUG", is_published=True)
         cls._set_stock(cls.mug, 10)
         cls._create_request("national", [(cls.gadget, 5, 10)])
-        cls.env["product.product"]._cron_refresh_preorder_catalog()
+        cls.env["preorder.catalog"]._cron_refresh_preorder_catalog()
 
     def test_tour_filters_at_phone_width(self):
         self.start_tour("/shop", "website_preorder_mobile_filters")

@@ -152,8 +152,8 @@ class TestWebsiteCart(PreorderCase):
     def test_multi_company_websites(self):
         other = self.env["res.company"].create({"name": "Other Shop Co"})
         other_website = self.env["website"].create({"name": "Other Shop", "company_id": other.id})
-        info_here = self.product._preorder_website_info(self.website)
-        info_there = self.product._preorder_website_info(other_website)
+        info_here = self.website._preorder_product_info(self.product)
+        info_there = other_website._preorder_product_info(self.product)
         self.assertEqual(info_here["national"]["qty"], 5.0)
         self.assertEqual(info_there["national"]["qty"], 0.0, "requests of another company")
         self.assertFalse(
@@ -162,6 +162,6 @@ class TestWebsiteCart(PreorderCase):
         other.preorder_enabled = True
         self.env.user.company_ids |= other
         self._create_request("national", [(self.product, 3, 10)], company_id=other.id)
-        info_there = self.product._preorder_website_info(other_website)
+        info_there = other_website._preorder_product_info(self.product)
         self.assertEqual(info_there["national"]["qty"], 3.0, "its own requests only")
-        self.assertEqual(self.product._preorder_website_info(self.website)["national"]["qty"], 5.0)
+        self.assertEqual(self.website._preorder_product_info(self.product)["national"]["qty"], 5.0)

@@ -5,7 +5,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..rules import promise_csv
-from ..rules.supply import REQUEST_KINDS
+from ..rules.kinds import REQUEST_KINDS
 
 
 class PreorderPromiseImport(models.TransientModel):

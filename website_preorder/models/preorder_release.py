@@ -1,0 +1,328 @@
+import logging
+
+from odoo import api, models
+from odoo.tools import format_date
+
+from ..rules import release as release_rules
+from ..rules.kinds import REQUEST_KINDS
+
+_logger = logging.getLogger(__name__)
+
+
+class PreorderRelease(models.AbstractModel):
+    """Release (SPEC §4): the ORM adapter of ``rules.release``.
+
+    One rule, three callers: the release job (cron, triggered by incoming
+    stock and swept daily), Release now on sale lines and deliveries, and the
+    explanation a delivery's Check Availability gives for pre-order lines.
+    """
+
+    _name = "preorder.release"
+    _description = "Pre-order Release"
+
+    @api.model
+    def _release_products(self, products, apply=True):
+        """Release what may be released now for ``products``, in every company.
+
+        Gathers the open allocations, parked lines, receipts and free stock in
+        sets, plans with ``rules.release.plan``, then (``apply``) reserves the
+        deliveries in plan order, each capped to what was planned for it, marks
+        released exactly what they reserved (a partly released allocation is
+        split) and e-mails each customer once. Returns a ReleaseResult.
+        """
+        result = release_rules.ReleaseResult()
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "in", products.ids),
+                    ("preorder_state", "in", ["parked", "allocated"]),
+                ],
+                order="id",
+            )
+        )
+        for company, company_lines in lines.grouped("company_id").items():
+            self.sudo().with_company(company)._release_plan(company, company_lines, result)
+        if apply and result.planned:
+            self.sudo()._release_apply(result)
+        return result
+
+    @api.model
+    def _release_plan(self, company, lines, result):
+        """Plan the release of ``lines`` (one company) into ``result``."""
+        today = company._preorder_today()
+        allocations = lines.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        supplies = allocations.purchase_line_id
+        used = dict(
+            self.env["preorder.allocation"]._read_group(
+                [("purchase_line_id", "in", supplies.ids), ("state", "=", "released")],
+                groupby=["purchase_line_id"],
+                aggregates=["quantity:sum"],
+            )
+        )
+        credit = {
+            supply.id: supply._preorder_ordered_and_received()[1] - used.get(supply, 0.0)
+            for supply in supplies
+        }
+        locations = {line.id: line._preorder_release_location() for line in lines}
+        free = self.env["stock.quant"]._preorder_free_by_location(
+            lines.product_id, self.env["stock.location"].union(*locations.values())
+        )
+        rows = [
+            release_rules.OpenAllocation(
+                allocation.id,
+                allocation.sale_line_id.id,
+                allocation.purchase_line_id.id,
+                allocation.product_id.id,
+                locations[allocation.sale_line_id.id].id,
+                allocation.quantity,
+                allocation.order_confirmed_at,
+                allocation.sale_line_id.promise_date or None,
+            )
+            for allocation in allocations
+        ]
+        parked = [
+            release_rules.ParkedLine(
+                line.id,
+                line.product_id.id,
+                locations[line.id].id,
+                line.preorder_parked_qty,
+                line.order_id.date_order,
+            )
+            for line in lines
+            if line.preorder_parked_qty > 0
+        ]
+        result.free.update(free)
+        result.covered.update(release_rules.receipt_coverage(rows, credit))
+        result.today[company.id] = today
+        result.planned.extend(release_rules.plan(rows, parked, credit, free, today))
+
+    @api.model
+    def _release_apply(self, result):
+        """Reserve the planned releases and record what was actually reserved."""
+        planned = {}
+        for release in result.planned:
+            planned.setdefault(release.sale_line_id, []).append(release)
+        Allocation = self.env["preorder.allocation"].sudo()
+        lines = self.env["sale.order.line"].sudo().browse(list(planned))
+        before = lines._preorder_taken_qty()
+        rank = {line_id: index for index, line_id in enumerate(planned)}
+        moves = (
+            lines._preorder_taking_moves()
+            .filtered(lambda move: move.state != "done")
+            .sorted(lambda move: (rank[move.sale_line_id.id], move.id))
+        )
+        extra = {line_id: sum(r.quantity for r in rows) for line_id, rows in planned.items()}
+        moves.with_context(preorder_release_extra=extra)._action_assign()
+        after = lines._preorder_taken_qty()
+        released_ids, splits = [], []
+        for line in lines:
+            reserved = after[line.id] - before[line.id]
+            if reserved <= line.product_id.uom_id.rounding / 2:
+                continue
+            result.reserved[line.id] = reserved
+            from_stock = 0.0
+            for release, quantity in release_rules.apportion(planned[line.id], reserved):
+                if release.allocation_id is None:
+                    from_stock += quantity
+                else:
+                    allocation = Allocation.browse(release.allocation_id)
+                    if quantity >= allocation.quantity - line.product_id.uom_id.rounding / 2:
+                        released_ids.append(allocation.id)
+                    else:
+                        splits.append((allocation, quantity))
+            line.preorder_stock_released_qty += from_stock
+            line.preorder_release_notify_qty += reserved
+        Allocation.browse(released_ids).write({"state": "released"})
+        Split = Allocation.with_context(preorder_split=True)
+        for allocation, quantity in splits:
+            allocation.with_context(preorder_split=True).quantity -= quantity
+        Split.create(
+            [
+                {
+                    "sale_line_id": allocation.sale_line_id.id,
+                    "purchase_line_id": allocation.purchase_line_id.id,
+                    "product_id": allocation.product_id.id,
+                    "quantity": quantity,
+                    "state": "released",
+                }
+                for allocation, quantity in splits
+            ]
+        )
+        lines.filtered(lambda line: line.id in result.reserved).order_id._preorder_notify_release()
+
+    @api.model
+    def _cron_release_preorders(self, batch_size=200):
+        """Release job (SPEC §4): one committed batch of pending products per call.
+
+        Incoming stock marks products pending and triggers this job; once a day
+        (company timezone) every product with open pre-order lines is swept in.
+        Each call releases one batch and reports through the cron progress API,
+        so Odoo's cron runner commits it and calls again for the rest. A failing
+        product is logged and skipped (until the next trigger or sweep), the
+        others are released. Returns counts.
+        """
+        self._preorder_release_sweep()
+        Product = self.env["product.product"].sudo().with_context(active_test=False)
+        domain = [("preorder_release_pending", "=", True)]
+        batch = Product.search(domain, order="id", limit=batch_size)
+        remaining = Product.search_count(domain) - len(batch)
+        counts = {"released": 0, "failed": 0}
+        try:
+            with self.env.cr.savepoint():
+                counts["released"] += len(self._release_products(batch).reserved)
+        except Exception:
+            _logger.exception("Pre-order release failed for a batch; retrying product by product")
+            for product in batch:
+                try:
+                    with self.env.cr.savepoint():
+                        counts["released"] += len(self._release_products(product).reserved)
+                except Exception:
+                    _logger.exception(
+                        "Pre-order release failed for product %s: skipped", product.id
+                    )
+                    counts["failed"] += 1
+        batch.preorder_release_pending = False
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        return {**counts, "done": len(batch), "remaining": remaining}
+
+    @api.model
+    def _preorder_release_sweep(self):
+        """Once a day per company: every product with open pre-order lines is pending."""
+        for company in self.env["res.company"].sudo().search([]):
+            today = company._preorder_today()
+            if company.preorder_release_swept_on == today:
+                continue
+            self._preorder_mark_pending([("company_id", "=", company.id)])
+            company.preorder_release_swept_on = today
+
+    @api.model
+    def _preorder_mark_pending(self, domain):
+        """Mark pending the products of the open pre-order lines in ``domain``."""
+        groups = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [*domain, ("preorder_state", "in", ["parked", "allocated"])],
+                groupby=["product_id"],
+            )
+        )
+        products = self.env["product.product"].union(*(product for (product,) in groups))
+        waiting = products.sudo().filtered(lambda product: not product.preorder_release_pending)
+        waiting.preorder_release_pending = True
+        return products
+
+    @api.model
+    def _preorder_on_incoming_stock(self, products):
+        """Stock came in (receipt, put-away, return, adjustment): products with
+        open pre-order lines become pending and the release job is triggered.
+
+        Never raises: a release problem must not block the stock operation.
+        """
+        if not products:
+            return
+        try:
+            with self.env.cr.savepoint():
+                if self._preorder_mark_pending([("product_id", "in", products.ids)]):
+                    cron = self.env.ref(
+                        "website_preorder.ir_cron_release_preorders", raise_if_not_found=False
+                    )
+                    if cron:
+                        cron.sudo()._trigger()
+        except Exception:
+            _logger.exception("Could not trigger the pre-order release for %s", products.ids)
+
+    @api.model
+    def _release_now(self, lines, apply=True):
+        """Release now (staff): run (or, ``apply=False``, only plan) the release of
+        ``lines``' products, oldest orders first, and tell staff what happened to
+        each line. Callers check access; ``lines`` are sudo."""
+        _ = self.env._
+        result = self._release_products(lines.product_id, apply=apply)
+        planned = {release.sale_line_id for release in result.planned}
+        # the open (or just served) pre-order lines of these products, read once
+        queue = lines.search(
+            [
+                ("product_id", "in", lines.product_id.ids),
+                ("preorder_kind", "in", list(REQUEST_KINDS)),
+                ("order_id.state", "=", "sale"),
+                "|",
+                ("preorder_state", "in", ["parked", "allocated"]),
+                ("id", "in", list(result.reserved)),
+            ]
+        )
+        messages, complete = [], True
+        for line in lines:
+            name = _(
+                "%(order)s · %(product)s",
+                order=line.order_id.name,
+                product=line.product_id.display_name,
+            )
+            reserved = result.reserved.get(line.id, 0.0)
+            if reserved:
+                messages.append(
+                    _(
+                        "%(line)s: %(qty)s reserved for delivery.",
+                        line=name,
+                        qty=line._preorder_format_qty(reserved),
+                    )
+                )
+                complete = complete and line.preorder_state == "released"
+                continue
+            complete = False
+            if not apply and line.id in planned:
+                messages.append(
+                    _("%(line)s: can be released now (Release now, or the release job).", line=name)
+                )
+                continue
+            messages.append(self._blocked_message(line, result, name, queue))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if complete else "warning",
+                "title": _("Release"),
+                "message": "\n".join(messages),
+                "sticky": not complete,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _blocked_message(self, line, result, name, queue):
+        """Why release reserved nothing for ``line`` (rules.release.blocked_reason);
+        ``queue``: the open pre-order lines of its product."""
+        _ = self.env._
+        location = line._preorder_release_location()
+        allocations = line.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        today = result.today.get(line.company_id.id) or line.company_id._preorder_today()
+        due = bool(
+            line.preorder_parked_qty
+            or any(result.covered.get(a.id) for a in allocations)
+            or (line.promise_date and line.promise_date <= today)
+        )
+        mine = (line.order_id.date_order, line.id)
+        earlier = queue.filtered(
+            lambda other: other.product_id == line.product_id
+            and other._preorder_release_location() == location
+            and (other.order_id.date_order, other.id) < mine
+        )
+        reason, waiting = release_rules.blocked_reason(
+            line.id, line.product_id.id, location.id, result.free, earlier.ids, due
+        )
+        if reason == release_rules.NOT_DUE:
+            return _(
+                "%(line)s waits for its goods: they have not arrived for it and its promise "
+                "date (%(date)s) has not come.",
+                line=name,
+                date=format_date(self.env, line.promise_date) if line.promise_date else _("none"),
+            )
+        if reason == release_rules.NO_STOCK:
+            return _(
+                "%(line)s: no free stock in %(location)s.",
+                line=name,
+                location=location.display_name,
+            )
+        orders = ", ".join(sorted(set(line.browse(waiting).order_id.mapped("name"))))
+        return _("%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders)
