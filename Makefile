@@ -14,7 +14,9 @@ unit:
 	.venv/bin/python -m pytest -p no:odoo -q unit_tests
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . \
+		&& .venv/bin/pylint --rcfile=.pylintrc website_preorder \
+		&& .venv/bin/python tools/addon_readme.py --check
 
 bench:
 	bash tools/bench.sh

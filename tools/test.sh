@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Command 2: the whole test suite. ruff, the pure-Python unit tests of the rules
+# Command 2: the whole test suite. ruff and pylint-odoo (OCA's lint, .pylintrc),
+# the pure-Python unit tests of the rules
 # (no Odoo), then a fresh database with website_preorder installed (no demo)
 # and the Odoo tests (TransactionCase and HttpCase tours in headless Chromium)
 # through pytest-odoo. Exits non-zero on any failure; ends on pytest's summary.
 #   REUSE_DB=1  keep an existing test database instead of rebuilding it
 #   PYTEST_ARGS extra arguments for the Odoo pytest run (e.g. -k allocation)
-#   ODOO_ONLY=1 skip ruff and the unit tests (iterating on the Odoo suite)
+#   ODOO_ONLY=1 skip the lints and the unit tests (iterating on the Odoo suite)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tools/env.sh"
@@ -18,6 +19,10 @@ if [ "${ODOO_ONLY:-0}" != 1 ]; then
     echo "== ruff"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
+
+    echo "== pylint-odoo"
+    "$VENV/bin/pylint" --rcfile=.pylintrc website_preorder
+    "$VENV/bin/python" tools/addon_readme.py --check
 
     echo "== unit tests (pure rules, no Odoo)"
     "$VENV/bin/python" -m pytest -p no:odoo -p no:cacheprovider -q unit_tests

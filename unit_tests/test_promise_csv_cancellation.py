@@ -37,33 +37,36 @@ def test_every_bad_row_reason():
         "S00002,SKU-1,2020-01-01\n"  # past
         ",SKU-1,2026-12-01\n"  # no order
     )
-    errors = dict(check(text))
-    assert "unknown order" in errors[2]
-    assert "unknown product" in errors[3]
-    assert "not a pre-order line" in errors[4]
-    assert "bad date" in errors[5]
-    assert "in the past" in errors[6]
-    assert "no order reference" in errors[7]
+    errors = {row: [problem.code for problem in problems] for row, problems in check(text)}
+    assert errors == {
+        2: [promise_csv.UNKNOWN_ORDER],
+        3: [promise_csv.UNKNOWN_PRODUCT],
+        4: [promise_csv.NOT_ON_ORDER],
+        5: [promise_csv.BAD_DATE],
+        6: [promise_csv.PAST_DATE],
+        7: [promise_csv.NO_ORDER],
+    }
 
 
 def test_duplicate_rows():
     text = "order,product,date\nS00001,SKU-1,2026-12-01\nS00001,4006381333931,2026-12-03\n"
-    assert check(text) == [(3, "same order and product as row 2")]
+    assert check(text) == [(3, [promise_csv.Problem(promise_csv.DUPLICATE, {"row": 2})])]
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "code"),
     [
-        (b"", "empty"),
-        (b"  \n", "empty"),
-        (b"order,product,date\n", "no rows"),
-        (b"foo,bar\nS00001,SKU-1\n", "Wrong columns"),
-        ("order,product,date\nS00001,SKU-1,2026-12-01\n".encode("utf-16"), "not UTF-8"),
+        (b"", promise_csv.EMPTY),
+        (b"  \n", promise_csv.EMPTY),
+        (b"order,product,date\n", promise_csv.NO_ROWS),
+        (b"foo,bar\nS00001,SKU-1\n", promise_csv.WRONG_COLUMNS),
+        ("order,product,date\nS00001,SKU-1,2026-12-01\n".encode("utf-16"), promise_csv.NOT_UTF8),
     ],
 )
-def test_unreadable_files(content, message):
-    with pytest.raises(promise_csv.CsvError, match=message):
+def test_unreadable_files(content, code):
+    with pytest.raises(promise_csv.CsvError) as raised:
         promise_csv.parse(content)
+    assert raised.value.code == code
 
 
 def test_ambiguous_cancelled_and_unconfirmed_orders():
@@ -80,9 +83,10 @@ def test_ambiguous_cancelled_and_unconfirmed_orders():
     errors = dict(
         promise_csv.validate(rows, orders, PRODUCTS, {4: {10}}, TODAY, order_states=states)
     )
-    assert "ambiguous order 'S00001'" in errors[2]
-    assert "order S00002 is cancelled" in errors[3]
-    assert "order S00003 is not confirmed" in errors[4]
+    P = promise_csv.Problem
+    assert errors[2] == [P(promise_csv.AMBIGUOUS_ORDER, {"order": "S00001", "count": 2})]
+    assert errors[3] == [P(promise_csv.ORDER_CANCELLED, {"order": "S00002"})]
+    assert errors[4] == [P(promise_csv.ORDER_NOT_CONFIRMED, {"order": "S00003"})]
     assert 5 not in errors
 
 
@@ -90,7 +94,8 @@ def test_ambiguous_products():
     text = "order,product,date\nS00001,SKU-1,2026-12-01\n"
     rows = promise_csv.parse(text.encode())
     errors = promise_csv.validate(rows, ORDERS, {"SKU-1": [10, 11]}, ORDER_PRODUCTS, TODAY)
-    assert errors == [(2, "ambiguous product 'SKU-1' (the SKU or barcode of 2 products)")]
+    problem = promise_csv.Problem(promise_csv.AMBIGUOUS_PRODUCT, {"product": "SKU-1", "count": 2})
+    assert errors == [(2, [problem])]
 
 
 def test_today_per_order():
@@ -98,30 +103,28 @@ def test_today_per_order():
     rows = promise_csv.parse(text.encode())
     today = {1: TODAY, 2: date(2026, 11, 23)}  # the second company is already tomorrow
     errors = promise_csv.validate(rows, ORDERS, PRODUCTS, ORDER_PRODUCTS, today)
-    assert errors == [(3, "date 2026-11-22 is in the past")]
+    past = promise_csv.Problem(promise_csv.PAST_DATE, {"date": date(2026, 11, 22)})
+    assert errors == [(3, [past])]
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "code", "row"),
     [
-        (b'order,product,date\nS00001,"SKU-1,2026-12-01\n', "Row 2: malformed CSV"),
-        (b'order,product,date\nS00001,"SKU"-1,2026-12-01\n', "Row 2: malformed CSV"),
+        (b'order,product,date\nS00001,"SKU-1,2026-12-01\n', promise_csv.MALFORMED, 2),
+        (b'order,product,date\nS00001,"SKU"-1,2026-12-01\n', promise_csv.MALFORMED, 2),
         ("order,product,date\nS00001,SKU-1,2026-12-01\nS\u00e9,x,y\n".encode("latin-1"),
-         "Row 3: not UTF-8"),
+         promise_csv.NOT_UTF8, 3),
     ],
 )  # fmt: skip
-def test_malformed_rows_named(content, message):
-    with pytest.raises(promise_csv.CsvError, match=message):
+def test_malformed_rows_named(content, code, row):
+    with pytest.raises(promise_csv.CsvError) as raised:
         promise_csv.parse(content)
+    assert (raised.value.code, raised.value.params["row"]) == (code, row)
 
 
 def test_old_mac_line_endings():
     rows = promise_csv.parse(b"order,product,date\rS00001,SKU-1,2026-12-01\r")
     assert [row.order for row in rows] == ["S00001"]
-
-
-def test_format_errors():
-    assert promise_csv.format_errors([(2, "x"), (5, "y")]) == "Row 2: x\nRow 5: y"
 
 
 def test_cancellation_window():

@@ -34,6 +34,4 @@
     "demo": [
         "data/demo.xml",
     ],
-    "installable": True,
-    "application": False,
 }

@@ -3,7 +3,7 @@ import math
 
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare, formatLang
 
@@ -97,18 +97,30 @@ class PreorderAllocation(models.Model):
                     100.0 * share / allocation.quantity if allocation.quantity else 0.0
                 )
 
+    @api.depends("sale_order_id.name", "purchase_order_id.name", "product_id", "quantity")
+    def _compute_display_name(self):
+        # staff who see an allocation see both its order and its request
+        for allocation, record in zip(self, self.sudo(), strict=True):
+            allocation.display_name = self.env._(
+                "%(order)s → %(request)s: %(qty)s %(product)s",
+                order=record.sale_order_id.name,
+                request=record.purchase_order_id.name,
+                qty=self._preorder_format_qty(record.quantity, record.product_id.uom_id),
+                product=record.product_id.display_name,
+            )
+
     @api.constrains("sale_line_id", "purchase_line_id", "product_id")
     def _check_matches(self):
         for allocation in self:
             sale_line, purchase_line = allocation.sale_line_id, allocation.purchase_line_id
             if not (sale_line.product_id == purchase_line.product_id == allocation.product_id):
-                raise ValidationError(_("An allocation joins lines of the same product."))
+                raise ValidationError(self.env._("An allocation joins lines of the same product."))
             if sale_line.preorder_kind != purchase_line.preorder_kind:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "A %(sale)s line cannot be allocated to a %(request)s request.",
                         sale=sale_line.preorder_kind,
-                        request=purchase_line.preorder_kind or _("ordinary purchase"),
+                        request=purchase_line.preorder_kind or self.env._("ordinary purchase"),
                     )
                 )
 
@@ -121,7 +133,7 @@ class PreorderAllocation(models.Model):
             if float_compare(allocated, ordered, precision_rounding=rounding) > 0:
                 uom = line.product_id.uom_id
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(line)s: %(allocated)s allocated is more than the %(ordered)s ordered.",
                         line=line.display_name,
                         allocated=self._preorder_format_qty(allocated, uom),
@@ -138,7 +150,7 @@ class PreorderAllocation(models.Model):
 
     def write(self, vals):
         if "purchase_line_id" in vals or "sale_line_id" in vals:
-            raise ValidationError(_("Remove the allocation and allocate again instead."))
+            raise ValidationError(self.env._("Remove the allocation and allocate again instead."))
         if "quantity" in vals:
             self._check_atp_for(
                 [
@@ -175,7 +187,7 @@ class PreorderAllocation(models.Model):
             except atp_rules.NotEnoughAtp as error:
                 uom = line.product_id.uom_id
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(request)s: Only %(available)s can still be promised from this "
                         "line; %(asked)s asked.",
                         request=line.order_id.name,
@@ -183,9 +195,12 @@ class PreorderAllocation(models.Model):
                         asked=self._preorder_format_qty(error.asked, uom),
                     )
                 ) from error
-            except ValueError as error:
+            except atp_rules.NegativeQuantity as error:
                 raise ValidationError(
-                    _("%(line)s: %(reason)s", line=line.order_id.name, reason=error)
+                    self.env._(
+                        "%(request)s: an allocation quantity cannot be negative.",
+                        request=line.order_id.name,
+                    )
                 ) from error
 
     @api.model
@@ -290,13 +305,33 @@ class PreorderAllocation(models.Model):
         except allocation_rules.ReleasedQuantity as error:
             uom = self[:1].product_id.uom_id
             raise UserError(
-                _(
+                self.env._(
                     "%(what)s: %(released)s is already released (reserved for delivery) "
                     "and cannot be taken back. Cancel or return the delivery first.",
                     what=what,
                     released=self._preorder_format_qty(error.released, uom),
                 )
             ) from error
+
+    def _preorder_free_changed_product(self, reason):
+        """After a sale or request line changed product: its allocations of the
+        old product go, and what they held is offered to parked lines. A line
+        whose goods are already released cannot change product."""
+        stale = self.filtered(
+            lambda a: a.product_id != a.sale_line_id.product_id
+            or a.product_id != a.purchase_line_id.product_id
+        )
+        released = stale.filtered(lambda a: a.state == "released")
+        if released:
+            raise UserError(
+                self.env._(
+                    "%(order)s (%(request)s): goods are already released for this line; its "
+                    "product cannot change.",
+                    order=released[:1].sale_order_id.name,
+                    request=released[:1].purchase_order_id.name,
+                )
+            )
+        return stale._preorder_free_all(reason)
 
     def _preorder_free_all(self, reason):
         """Remove every allocation of ``self`` that is not released (see _preorder_free)."""
@@ -319,7 +354,7 @@ class PreorderAllocation(models.Model):
         if not allocations:
             return SaleLine
         if allocations.filtered(lambda a: a.state == "released"):
-            raise UserError(_("Released allocations cannot be taken back."))
+            raise UserError(self.env._("Released allocations cannot be taken back."))
         freed = {a: a.quantity - max(changes[a.id], 0.0) for a in allocations}
         allocations._preorder_log_freed(freed, reason)
         products = allocations.product_id
@@ -344,7 +379,7 @@ class PreorderAllocation(models.Model):
             qty = self._preorder_format_qty(quantity, allocation.product_id.uom_id)
             product = allocation.product_id.display_name
             by_request.setdefault(allocation.purchase_order_id, []).append(
-                _(
+                self.env._(
                     "%(order)s: %(qty)s of %(product)s parked again",
                     order=allocation.sale_order_id.name,
                     qty=qty,
@@ -352,7 +387,7 @@ class PreorderAllocation(models.Model):
                 )
             )
             by_order.setdefault(allocation.sale_order_id, []).append(
-                _(
+                self.env._(
                     "%(product)s: %(qty)s no longer allocated from %(request)s",
                     product=product,
                     qty=qty,
@@ -392,15 +427,15 @@ class PreorderAllocation(models.Model):
         Allocate Sales Orders takes them again).
         """
         self.env["res.users"]._preorder_check_action(
-            self, "allocation_write", _("remove allocations")
+            self, "allocation_write", self.env._("remove allocations")
         )
         open_ = self.filtered(lambda a: a.state == "allocated")
         if not open_:
-            raise ValidationError(_("Select allocations that are not released yet."))
+            raise ValidationError(self.env._("Select allocations that are not released yet."))
         # checked above; the sale lines and requests are the allocator's work
         open_.sudo()._preorder_free(
             dict.fromkeys(open_.ids, 0.0),
-            _("Allocations removed by %s.", self.env.user.name),
+            self.env._("Allocations removed by %s.", self.env.user.name),
             exclude=open_.sudo().sale_line_id,
         )
         return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -190,7 +190,9 @@ class PreorderRelease(models.AbstractModel):
     @api.model
     def _preorder_release_sweep(self):
         """Once a day per company: every product with open pre-order lines is pending."""
-        for company in self.env["res.company"].sudo().search([]):
+        # every company (a handful of records): each has its own "today"
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        for company in companies:
             today = company._preorder_today()
             if company.preorder_release_swept_on == today:
                 continue
@@ -238,7 +240,6 @@ class PreorderRelease(models.AbstractModel):
         """Release now (staff): run (or, ``apply=False``, only plan) the release of
         ``lines``' products, oldest orders first, and tell staff what happened to
         each line. Callers check access; ``lines`` are sudo."""
-        _ = self.env._
         result = self._release_products(lines.product_id, apply=apply)
         planned = {release.sale_line_id for release in result.planned}
         # the open (or just served) pre-order lines of these products, read once
@@ -254,7 +255,7 @@ class PreorderRelease(models.AbstractModel):
         )
         messages, complete = [], True
         for line in lines:
-            name = _(
+            name = self.env._(
                 "%(order)s · %(product)s",
                 order=line.order_id.name,
                 product=line.product_id.display_name,
@@ -262,7 +263,7 @@ class PreorderRelease(models.AbstractModel):
             reserved = result.reserved.get(line.id, 0.0)
             if reserved:
                 messages.append(
-                    _(
+                    self.env._(
                         "%(line)s: %(qty)s reserved for delivery.",
                         line=name,
                         qty=line._preorder_format_qty(reserved),
@@ -273,7 +274,10 @@ class PreorderRelease(models.AbstractModel):
             complete = False
             if not apply and line.id in planned:
                 messages.append(
-                    _("%(line)s: can be released now (Release now, or the release job).", line=name)
+                    self.env._(
+                        "%(line)s: can be released now (Release now, or the release job).",
+                        line=name,
+                    )
                 )
                 continue
             messages.append(self._blocked_message(line, result, name, queue))
@@ -282,7 +286,7 @@ class PreorderRelease(models.AbstractModel):
             "tag": "display_notification",
             "params": {
                 "type": "success" if complete else "warning",
-                "title": _("Release"),
+                "title": self.env._("Release"),
                 "message": "\n".join(messages),
                 "sticky": not complete,
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
@@ -293,7 +297,6 @@ class PreorderRelease(models.AbstractModel):
     def _blocked_message(self, line, result, name, queue):
         """Why release reserved nothing for ``line`` (rules.release.blocked_reason);
         ``queue``: the open pre-order lines of its product."""
-        _ = self.env._
         location = line._preorder_release_location()
         allocations = line.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
         today = result.today.get(line.company_id.id) or line.company_id._preorder_today()
@@ -312,17 +315,21 @@ class PreorderRelease(models.AbstractModel):
             line.id, line.product_id.id, location.id, result.free, earlier.ids, due
         )
         if reason == release_rules.NOT_DUE:
-            return _(
+            return self.env._(
                 "%(line)s waits for its goods: they have not arrived for it and its promise "
                 "date (%(date)s) has not come.",
                 line=name,
-                date=format_date(self.env, line.promise_date) if line.promise_date else _("none"),
+                date=format_date(self.env, line.promise_date)
+                if line.promise_date
+                else self.env._("none"),
             )
         if reason == release_rules.NO_STOCK:
-            return _(
+            return self.env._(
                 "%(line)s: no free stock in %(location)s.",
                 line=name,
                 location=location.display_name,
             )
         orders = ", ".join(sorted(set(line.browse(waiting).order_id.mapped("name"))))
-        return _("%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders)
+        return self.env._(
+            "%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders
+        )

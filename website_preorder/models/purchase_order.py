@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
@@ -46,7 +46,7 @@ class PurchaseOrder(models.Model):
         for vals in vals_list:
             kind = vals.get("preorder_kind", self.env.context.get("default_preorder_kind"))
             if kind and kind not in REQUEST_KINDS:
-                raise UserError(_("Unknown request kind: %s", kind))
+                raise UserError(self.env._("Unknown request kind: %s", kind))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -57,7 +57,7 @@ class PurchaseOrder(models.Model):
             )
             if locked:
                 raise UserError(
-                    _(
+                    self.env._(
                         "The kind of a confirmed request cannot change: %s",
                         ", ".join(locked.mapped("name")),
                     )
@@ -69,7 +69,7 @@ class PurchaseOrder(models.Model):
             stale = self.preorder_allocation_ids.filtered(
                 lambda a: a.kind != a.purchase_line_id.preorder_kind
             )
-            stale._preorder_free_all(_("The kind of the request changed."))
+            stale._preorder_free_all(self.env._("The kind of the request changed."))
             self.filtered("preorder_kind")._preorder_allocate_parked()
         if old_states:
             # approved (two-step), confirmed, back to draft...: starts taking orders
@@ -91,7 +91,9 @@ class PurchaseOrder(models.Model):
         result = super().button_cancel()
         # released allocations stay: their goods are reserved for the customer
         cancelled = self.filtered(lambda order: order.state == "cancel")
-        cancelled.preorder_allocation_ids._preorder_free_all(_("The request was cancelled."))
+        cancelled.preorder_allocation_ids._preorder_free_all(
+            self.env._("The request was cancelled.")
+        )
         return result
 
     def _preorder_allocate_parked(self):
@@ -105,21 +107,25 @@ class PurchaseOrder(models.Model):
 
     def action_allocate_sales_orders(self):
         """Allocate Sales Orders for every line of these requests."""
-        self.env["res.users"]._preorder_check_action(self, "purchase", _("allocate sales orders"))
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", self.env._("allocate sales orders")
+        )
         allocations = self._preorder_allocate_parked()
         return self._preorder_notification(
-            _("%s sale line(s) allocated.", len(allocations.sale_line_id))
+            self.env._("%s sale line(s) allocated.", len(allocations.sale_line_id))
         )
 
     def action_sync_promise_dates(self):
         """Sync Date with SO for every line of these requests."""
-        self.env["res.users"]._preorder_check_action(self, "purchase", _("sync promise dates"))
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", self.env._("sync promise dates")
+        )
         return self.order_line.action_preorder_sync_promise_dates()
 
     def action_view_preorder_allocations(self):
         """Review allocations of every line of these requests."""
         self.env["res.users"]._preorder_check_action(
-            self, "review", _("review allocations"), "read"
+            self, "review", self.env._("review allocations"), "read"
         )
         return self.order_line.action_preorder_review_allocations()
 
@@ -128,18 +134,22 @@ class PurchaseOrder(models.Model):
         (released allocations stay)."""
         # checked here: the allocations below are the superuser's, whose own
         # check passes
-        self.env["res.users"]._preorder_check_action(self, "purchase", _("remove allocations"))
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", self.env._("remove allocations")
+        )
         allocations = self.sudo().preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
         if not allocations:
-            raise UserError(_("These requests have no allocation that is not released."))
+            raise UserError(self.env._("These requests have no allocation that is not released."))
         sale_lines = allocations.sale_line_id
         allocations.action_remove_allocations()
-        return self._preorder_notification(_("%s sale line(s) parked again.", len(sale_lines)))
+        return self._preorder_notification(
+            self.env._("%s sale line(s) parked again.", len(sale_lines))
+        )
 
     def action_view_preorder_sale_orders(self):
         """The sale orders allocated to these requests."""
         self.env["res.users"]._preorder_check_action(
-            self, "review", _("open the pre-ordering sale orders"), "read"
+            self, "review", self.env._("open the pre-ordering sale orders"), "read"
         )
         orders = self.sudo().preorder_allocation_ids.sale_order_id
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
@@ -147,7 +157,7 @@ class PurchaseOrder(models.Model):
             {
                 "domain": [("id", "in", orders.ids)],
                 "context": {"create": False},
-                "name": _("Pre-order Sale Orders"),
+                "name": self.env._("Pre-order Sale Orders"),
             }
         )
         if len(orders) == 1:
@@ -176,11 +186,11 @@ class PurchaseOrder(models.Model):
     def action_compute_presale_prices(self):
         """Presale Price Calculation: the pre-sale prices of this request's products."""
         self.env["res.users"]._preorder_check_action(
-            self, "purchase", _("calculate pre-sale prices")
+            self, "purchase", self.env._("calculate pre-sale prices")
         )
         requests = self.filtered(lambda order: order.preorder_kind == PRESALE)
         if not requests:
-            raise UserError(_("Pre-sale prices are calculated on pre-sale requests only."))
+            raise UserError(self.env._("Pre-sale prices are calculated on pre-sale requests only."))
         counts = {"created": 0, "updated": 0, "removed": 0}
         for company, orders in requests.grouped("company_id").items():
             products = orders.order_line.product_id.with_company(company)
@@ -192,8 +202,8 @@ class PurchaseOrder(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "title": _("Pre-sale prices"),
-                "message": _(
+                "title": self.env._("Pre-sale prices"),
+                "message": self.env._(
                     "%(created)s created, %(updated)s updated, %(removed)s removed.", **counts
                 ),
                 "next": {"type": "ir.actions.act_window_close"},

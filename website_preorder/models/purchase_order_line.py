@@ -1,5 +1,4 @@
-from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -156,9 +155,11 @@ class PurchaseOrderLine(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "product_id" in vals:
-            self._preorder_free_other_products()
+            self.preorder_allocation_ids._preorder_free_changed_product(
+                self.env._("The product of a request line changed.")
+            )
         if {"product_qty", "product_uom"} & set(vals):
-            self._preorder_park_excess(_("The request line quantity was lowered."))
+            self._preorder_park_excess(self.env._("The request line quantity was lowered."))
         if {"product_id", "product_qty", "date_planned", "product_uom"} & set(vals):
             requests = self.order_id.filtered("preorder_kind")
             requests._preorder_allocate_parked()
@@ -176,28 +177,14 @@ class PurchaseOrderLine(models.Model):
             return super().unlink()
         products, kinds = allocations.product_id, set(allocations.mapped("kind"))
         allocations._preorder_free(
-            dict.fromkeys(allocations.ids, 0.0), _("A request line was deleted."), reoffer=False
+            dict.fromkeys(allocations.ids, 0.0),
+            self.env._("A request line was deleted."),
+            reoffer=False,
         )
         result = super().unlink()
         # offered once the line is gone, so nothing lands on it again
         self.env["preorder.allocation"]._allocate_parked(products, kinds)
         return result
-
-    def _preorder_free_other_products(self):
-        """After a product change: allocations of the old product go (released
-        ones cannot: the change is refused)."""
-        stale = self.preorder_allocation_ids.filtered(
-            lambda a: a.product_id != a.purchase_line_id.product_id
-        )
-        if stale.filtered(lambda a: a.state == "released"):
-            raise UserError(
-                _(
-                    "%(request)s: this line's goods are already released to customers; "
-                    "its product cannot change.",
-                    request=stale.purchase_order_id[:1].name,
-                )
-            )
-        stale._preorder_free_all(_("The product of a request line changed."))
 
     def _preorder_park_excess(self, message):
         """Free what is allocated beyond the ordered quantity, latest orders first
@@ -225,27 +212,31 @@ class PurchaseOrderLine(models.Model):
 
     def action_preorder_allocate(self):
         """Allocate Sales Orders: parked lines of this product and kind, oldest first."""
-        self.env["res.users"]._preorder_check_action(self, "purchase", _("allocate sales orders"))
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", self.env._("allocate sales orders")
+        )
         allocations = self.env["preorder.allocation"]._allocate_parked(
             self.product_id, set(self.mapped("preorder_kind")), supply_lines=self
         )
         return self.order_id._preorder_notification(
-            _("%s sale line(s) allocated.", len(allocations.sale_line_id))
+            self.env._("%s sale line(s) allocated.", len(allocations.sale_line_id))
         )
 
     def action_preorder_sync_promise_dates(self):
         """Sync Date with SO: push Expected Arrival to the allocated sale lines."""
-        self.env["res.users"]._preorder_check_action(self, "purchase", _("sync promise dates"))
+        self.env["res.users"]._preorder_check_action(
+            self, "purchase", self.env._("sync promise dates")
+        )
         # checked above; purchase users may not read the sale lines themselves
         lines = self.sudo().preorder_allocation_ids.sale_line_id
         changed = lines._preorder_update_promise_dates(sync=True)
         return self.order_id._preorder_notification(
-            _("%s sale line promise date(s) updated.", len(changed))
+            self.env._("%s sale line promise date(s) updated.", len(changed))
         )
 
     def action_preorder_review_allocations(self):
         self.env["res.users"]._preorder_check_action(
-            self, "review", _("review allocations"), "read"
+            self, "review", self.env._("review allocations"), "read"
         )
         self.env["preorder.allocation"].check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -253,5 +244,5 @@ class PurchaseOrderLine(models.Model):
         )
         action["domain"] = [("purchase_line_id", "in", self.ids)]
         action["context"] = {"search_default_state_allocated": 1}
-        action["name"] = _("Allocations of %s", self[:1].product_id.display_name)
+        action["name"] = self.env._("Allocations of %s", self[:1].product_id.display_name)
         return action

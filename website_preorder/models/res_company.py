@@ -2,7 +2,7 @@ from datetime import datetime, time
 
 import pytz
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..rules.availability import Settings as AvailabilitySettings
@@ -88,15 +88,21 @@ class ResCompany(models.Model):
     def _check_preorder_numbers(self):
         for company in self:
             if company.presale_qty_multiplier < 0:
-                raise ValidationError(_("The Available Quantity Multiplier cannot be negative."))
+                raise ValidationError(
+                    self.env._("The Available Quantity Multiplier cannot be negative.")
+                )
             if company.presale_days < 0:
-                raise ValidationError(_("The Days for Calculation cannot be negative."))
+                raise ValidationError(self.env._("The Days for Calculation cannot be negative."))
             if not 0 <= company.presale_cash_payment_percent <= 100:
-                raise ValidationError(_("The Cash Payment % must be between 0 and 100."))
+                raise ValidationError(self.env._("The Cash Payment % must be between 0 and 100."))
             if company.preorder_cancel_hours < 0:
-                raise ValidationError(_("The time limit to cancel orders cannot be negative."))
+                raise ValidationError(
+                    self.env._("The time limit to cancel orders cannot be negative.")
+                )
             if company.presale_min_qty < 0 or company.preorder_config_qty < 0:
-                raise ValidationError(_("Quantities in the pre-order settings cannot be negative."))
+                raise ValidationError(
+                    self.env._("Quantities in the pre-order settings cannot be negative.")
+                )
 
     @api.constrains("preorder_warehouse_mode", "preorder_warehouse_id", "preorder_warehouse_ids")
     def _check_preorder_warehouses(self):
@@ -104,11 +110,13 @@ class ResCompany(models.Model):
             mode = company.preorder_warehouse_mode
             if mode == "specific" and not company.preorder_warehouse_id:
                 raise ValidationError(
-                    _("Choose the warehouse of the Specific stock warehouse mode.")
+                    self.env._("Choose the warehouse of the Specific stock warehouse mode.")
                 )
             if mode == "several" and not company.preorder_warehouse_ids:
                 raise ValidationError(
-                    _("Choose at least one warehouse for the Several stock warehouse mode.")
+                    self.env._(
+                        "Choose at least one warehouse for the Several stock warehouse mode."
+                    )
                 )
 
     @api.constrains("presale_pricelist_id", "preorder_excluded_pricelist_id")
@@ -117,7 +125,7 @@ class ResCompany(models.Model):
             excluded = company.preorder_excluded_pricelist_id
             if excluded and excluded == company.presale_pricelist_id:
                 raise ValidationError(
-                    _("The Excluded Pricelist cannot also be the Pre-sale Pricelist.")
+                    self.env._("The Excluded Pricelist cannot also be the Pre-sale Pricelist.")
                 )
 
     def _get_preorder_warehouses(self):

@@ -1,4 +1,7 @@
-from odoo import _, api, fields, models
+import contextlib
+import math
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.tools import float_compare, formatLang
@@ -46,7 +49,7 @@ class SaleOrder(models.Model):
     def action_view_preorder_requests(self):
         """The requests this order's lines are allocated to (smart button)."""
         self.env["res.users"]._preorder_check_action(
-            self, "purchase", _("open the pre-order requests"), "read"
+            self, "purchase", self.env._("open the pre-order requests"), "read"
         )
         requests = self.sudo().order_line.preorder_allocation_ids.purchase_order_id
         action = self.env["ir.actions.act_window"]._for_xml_id("purchase.purchase_rfq")
@@ -54,7 +57,7 @@ class SaleOrder(models.Model):
             {
                 "domain": [("id", "in", requests.ids)],
                 "context": {"create": False},
-                "name": _("Pre-order Requests"),
+                "name": self.env._("Pre-order Requests"),
             }
         )
         if len(requests) == 1:
@@ -91,7 +94,7 @@ class SaleOrder(models.Model):
         if not self.preorder_can_cancel:
             return False
         self.sudo()._action_cancel()
-        self.sudo()._message_log(body=_("Cancelled by the customer from the portal."))
+        self.sudo()._message_log(body=self.env._("Cancelled by the customer from the portal."))
         return True
 
     def _action_confirm(self):
@@ -107,7 +110,7 @@ class SaleOrder(models.Model):
         products = allocations.product_id
         result = super()._action_cancel()
         if allocations:
-            allocations._deallocate(_("The sale order was cancelled."))
+            allocations._deallocate(self.env._("The sale order was cancelled."))
             # what they held may serve parked lines of other orders
             self.env["preorder.allocation"]._allocate_parked(products)
         return result
@@ -179,23 +182,25 @@ class SaleOrder(models.Model):
     def action_preorder_notify_promise_dates(self):
         """Notify customers: one e-mail per order listing its changed promise dates."""
         self.env["res.users"]._preorder_check_action(
-            self, "sales", _("notify customers of promise dates")
+            self, "sales", self.env._("notify customers of promise dates")
         )
         orders = self.filtered(lambda order: order.preorder_promise_changed_lines())
         if not orders:
             # nothing to tell is news for staff, not an error (an import goes on)
             return self._preorder_notify_result(
-                "warning", _("No promise date changed since the customers were last told.")
+                "warning", self.env._("No promise date changed since the customers were last told.")
             )
         orders._preorder_send(
             "website_preorder.mail_template_promise_date_changed",
-            _("Promise date change e-mailed to the customer."),
+            self.env._("Promise date change e-mailed to the customer."),
         )
         lines = self.env["sale.order.line"].concat(
             *(order.preorder_promise_changed_lines() for order in orders)
         )
         lines._preorder_mark_notified()
-        return self._preorder_notify_result("success", _("%s customer(s) notified.", len(orders)))
+        return self._preorder_notify_result(
+            "success", self.env._("%s customer(s) notified.", len(orders))
+        )
 
     def _preorder_notify_result(self, kind, message):
         return {
@@ -213,7 +218,7 @@ class SaleOrder(models.Model):
         orders = self.filtered(lambda order: order.preorder_release_lines())
         orders._preorder_send(
             "website_preorder.mail_template_preorder_released",
-            _("Release e-mail sent: pre-ordered goods are reserved for delivery."),
+            self.env._("Release e-mail sent: pre-ordered goods are reserved for delivery."),
         )
         orders.order_line.sudo().filtered(
             "preorder_release_notify_qty"
@@ -267,49 +272,58 @@ class SaleOrder(models.Model):
             # also kept on the cart, for the "go to cart" flow (shown once there)
             self.shop_warning = message
             return (order_line.product_uom_qty if order_line else 0), message
-        return new_qty, ""
+        # the kind's own limit is checked: the other hooks still run, without
+        # website_sale_stock's free-stock cap (pre-orders sell what is not in stock)
+        return super(SaleOrder, self.with_context(preorder_uncapped=True))._verify_updated_quantity(
+            order_line, product_id, new_qty, **kwargs
+        )
+
+    def _get_cart_and_free_qty(self, product, line=None):
+        cart_qty, free_qty = super()._get_cart_and_free_qty(product, line=line)
+        if self.env.context.get("preorder_uncapped"):
+            return cart_qty, math.inf
+        return cart_qty, free_qty
 
     def _preorder_refusal_message(self, refusal):
         """The shopper's message for a ``rules.cart.Refusal``."""
-        _ = self.env._
         kind = {
-            STOCK: _("from stock"),
-            NATIONAL: _("pre-order"),
-            INTERNATIONAL: _("international pre-order"),
-            PRESALE: _("pre-sale"),
-            NEXT_DAY: _("next-day shipping"),
+            STOCK: self.env._("from stock"),
+            NATIONAL: self.env._("pre-order"),
+            INTERNATIONAL: self.env._("international pre-order"),
+            PRESALE: self.env._("pre-sale"),
+            NEXT_DAY: self.env._("next-day shipping"),
         }.get(refusal.kind, refusal.kind)
         params = {key: f"{value:g}" for key, value in refusal.params.items()}
         messages = {
-            cart_rules.UNKNOWN_KIND: lambda: _("Unknown way to buy: %(kind)s.", kind=kind),
-            cart_rules.KIND_DISABLED: lambda: _(
+            cart_rules.UNKNOWN_KIND: lambda: self.env._("Unknown way to buy: %(kind)s.", kind=kind),
+            cart_rules.KIND_DISABLED: lambda: self.env._(
                 "This product cannot be bought as %(kind)s at the moment.", kind=kind
             ),
-            cart_rules.IN_STOCK: lambda: _(
+            cart_rules.IN_STOCK: lambda: self.env._(
                 "This product is in stock: it cannot be bought as %(kind)s at the moment.",
                 kind=kind,
             ),
-            cart_rules.EXCLUDED_PRICELIST: lambda: _(
+            cart_rules.EXCLUDED_PRICELIST: lambda: self.env._(
                 "Products cannot be bought as %(kind)s with your price list.", kind=kind
             ),
-            cart_rules.BELOW_MINIMUM: lambda: _(
+            cart_rules.BELOW_MINIMUM: lambda: self.env._(
                 "An international pre-order of this product is at least %(min_qty)s.", **params
             ),
-            cart_rules.OTHER_PRICELIST: lambda: _(
+            cart_rules.OTHER_PRICELIST: lambda: self.env._(
                 "Your cart holds items with another price list: check them out before "
                 "buying this one as %(kind)s.",
                 kind=kind,
             ),
-            cart_rules.EXCLUSIVITY_MINIMUM: lambda: _(
+            cart_rules.EXCLUSIVITY_MINIMUM: lambda: self.env._(
                 "Exclusivity of this product requires at least %(min_qty)s.", **params
             ),
-            cart_rules.NOT_NEXT_DAY: lambda: _(
+            cart_rules.NOT_NEXT_DAY: lambda: self.env._(
                 "This product is not offered for next-day shipping."
             ),
-            cart_rules.NEXT_DAY_PRICELIST: lambda: _(
+            cart_rules.NEXT_DAY_PRICELIST: lambda: self.env._(
                 "Next-day shipping is only sold on the Cash or Credit Next Day price list."
             ),
-            cart_rules.NOT_ENOUGH: lambda: _(
+            cart_rules.NOT_ENOUGH: lambda: self.env._(
                 "Only %(available)s available as %(kind)s.", kind=kind, **params
             ),
         }
@@ -377,11 +391,11 @@ class SaleOrder(models.Model):
     def _cart_update(self, *args, **kwargs):
         kind = kwargs.get("preorder_kind")
         if kind and kind not in SALE_KINDS:
-            raise UserError(_("Unknown way to buy: %s", kind))
+            raise UserError(self.env._("Unknown way to buy: %s", kind))
         for name in ("add_qty", "set_qty"):
             # Odoo turns a quantity it cannot read into 1: refuse it instead
             if not cart_rules.is_valid_quantity(kwargs.get(name)):
-                raise UserError(_("The quantity must be a whole number."))
+                raise UserError(self.env._("The quantity must be a whole number."))
         if kwargs.get("linked_line_id"):
             # optional products and combo items are bought from stock
             kwargs = dict(kwargs, preorder_kind=STOCK, preorder_exclusivity=False)
@@ -493,24 +507,21 @@ class SaleOrder(models.Model):
         lines = self._get_update_prices_lines()
         before = {line.id: (line.price_unit, line.discount) for line in lines}
         pricelists_before = (self.pricelist_id, self.preorder_base_pricelist_id)
-        try:
-            with self.env.cr.savepoint():
-                self._preorder_fix_pricelist()
-                report["pricelist"] = (
-                    self.pricelist_id,
-                    self.preorder_base_pricelist_id,
-                ) != pricelists_before
-                super()._recompute_prices()
-                digits = self.env["decimal.precision"].precision_get("Product Price")
-                report["lines"] = [
-                    (line.id, line.price_unit)
-                    for line in lines
-                    if float_compare(line.price_unit, before[line.id][0], precision_digits=digits)
-                    or float_compare(line.discount, before[line.id][1], precision_digits=2)
-                ]
-                raise _Rollback
-        except _Rollback:
-            pass
+        with contextlib.suppress(_Rollback), self.env.cr.savepoint():
+            # repriced the way the cart would be (pricelists fixed first)
+            self._recompute_prices()
+            report["pricelist"] = (
+                self.pricelist_id,
+                self.preorder_base_pricelist_id,
+            ) != pricelists_before
+            digits = self.env["decimal.precision"].precision_get("Product Price")
+            report["lines"] = [
+                (line.id, line.price_unit)
+                for line in lines
+                if float_compare(line.price_unit, before[line.id][0], precision_digits=digits)
+                or float_compare(line.discount, before[line.id][1], precision_digits=2)
+            ]
+            raise _Rollback
         return report
 
     def _check_cart_is_ready_to_be_paid(self):
@@ -545,7 +556,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         if self._preorder_pricelist_plan().conflict:
             return [
-                _(
+                self.env._(
                     "Your cart holds pre-sale and international pre-order items: check "
                     "them out in separate orders."
                 )
@@ -553,13 +564,13 @@ class SaleOrder(models.Model):
         report = self._preorder_price_changes()
         messages = []
         if report["pricelist"]:
-            messages.append(_("The price list of your cart no longer matches its items."))
+            messages.append(self.env._("The price list of your cart no longer matches its items."))
         if report["lines"]:
             lines = self.env["sale.order.line"].browse(
                 [line_id for line_id, _price in report["lines"]]
             )
             messages.append(
-                _(
+                self.env._(
                     "The price of %(products)s changed: please review your cart.",
                     products=", ".join(lines.product_id.mapped("display_name")),
                 )

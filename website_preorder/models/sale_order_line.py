@@ -1,6 +1,6 @@
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_date
 
@@ -250,7 +250,7 @@ class SaleOrderLine(models.Model):
             and line.preorder_state in ("parked", "allocated")
         )
         if not lines:
-            raise UserError(_("Select pre-order lines that are not released yet."))
+            raise UserError(self.env._("Select pre-order lines that are not released yet."))
         return self.env["preorder.release"]._release_now(lines)
 
     # ------------------------------------------------------------------
@@ -286,7 +286,7 @@ class SaleOrderLine(models.Model):
             changed |= date_lines
         if sync:
             lines.filtered("promise_date_manual").write({"promise_date_manual": False})
-            changed._preorder_log_promise_dates(old, _("Synced with the request"))
+            changed._preorder_log_promise_dates(old, self.env._("Synced with the request"))
         return self.browse(changed.ids)
 
     def _preorder_qty_label(self):
@@ -320,7 +320,7 @@ class SaleOrderLine(models.Model):
                 and line.preorder_kind != vals["preorder_kind"]
             )
             if locked:
-                raise UserError(_("The kind of a confirmed order line cannot change."))
+                raise UserError(self.env._("The kind of a confirmed order line cannot change."))
         if {"product_uom_qty", "product_uom"} & set(vals):
             self._preorder_check_released_quantity(vals)
         old_dates = {}
@@ -333,7 +333,9 @@ class SaleOrderLine(models.Model):
             self._preorder_log_promise_dates(old_dates)
         preorder_lines = self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if "product_id" in vals:
-            preorder_lines._preorder_free_other_products()
+            preorder_lines.sudo().preorder_allocation_ids._preorder_free_changed_product(
+                self.env._("The product of a sale line changed.")
+            )
         if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
             preorder_lines._preorder_replan()
         return result
@@ -352,7 +354,7 @@ class SaleOrderLine(models.Model):
             if float_compare(quantity, released, precision_rounding=product_uom.rounding) < 0:
                 Allocation = self.env["preorder.allocation"]
                 raise UserError(
-                    _(
+                    self.env._(
                         "%(order)s: %(released)s of %(product)s is already released "
                         "(reserved for delivery); the quantity cannot go below it. Cancel "
                         "or return the delivery first.",
@@ -374,13 +376,15 @@ class SaleOrderLine(models.Model):
     def _preorder_log_promise_dates(self, old_dates, reason=None):
         for order, lines in self.grouped("order_id").items():
             changes = [
-                _(
+                self.env._(
                     "%(product)s: promise date %(old)s → %(new)s",
                     product=line.product_id.display_name,
-                    old=format_date(self.env, old_dates[line]) if old_dates[line] else _("none"),
+                    old=format_date(self.env, old_dates[line])
+                    if old_dates[line]
+                    else self.env._("none"),
                     new=format_date(self.env, line.promise_date)
                     if line.promise_date
-                    else _("none"),
+                    else self.env._("none"),
                 )
                 for line in lines
                 if old_dates[line] != line.promise_date
@@ -389,21 +393,6 @@ class SaleOrderLine(models.Model):
                 if reason:
                     changes.insert(0, reason)
                 order._message_log(body=Markup("<br/>").join(changes))
-
-    def _preorder_free_other_products(self):
-        """After a product change: allocations of the old product go (a line
-        with released goods cannot change product)."""
-        allocations = self.sudo().preorder_allocation_ids
-        stale = allocations.filtered(lambda a: a.product_id != a.sale_line_id.product_id)
-        if stale.filtered(lambda a: a.state == "released"):
-            raise UserError(
-                _(
-                    "%(order)s: goods are already released for this line; its product "
-                    "cannot change.",
-                    order=stale.sale_order_id[:1].name,
-                )
-            )
-        stale._preorder_free_all(_("The product of a sale line changed."))
 
     def _preorder_replan(self):
         """After a quantity change: free the excess through the one deallocation
@@ -431,7 +420,7 @@ class SaleOrderLine(models.Model):
             )
         if changes:
             Allocation.browse(list(changes))._preorder_free(
-                changes, _("The ordered quantity was lowered."), reoffer=False
+                changes, self.env._("The ordered quantity was lowered."), reoffer=False
             )
         if lines:
             Allocation._allocate_parked(lines.product_id, set(lines.mapped("preorder_kind")))
@@ -459,8 +448,8 @@ class SaleOrderLine(models.Model):
             target.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=user.id,
-                summary=_("Large national pre-order"),
-                note=_(
+                summary=self.env._("Large national pre-order"),
+                note=self.env._(
                     "%(order)s pre-orders %(qty)s of %(product)s (more than %(limit)s).",
                     order=line.order_id.name,
                     qty=Allocation._preorder_format_qty(line.product_uom_qty, line.product_uom),
@@ -501,7 +490,7 @@ class SaleOrderLine(models.Model):
     def _compute_pricelist_item_id(self):
         """On a cart forced onto the pre-sale or international pricelist, the
         other lines are priced by the shopper's pricelist (README, mixed carts)."""
-        super()._compute_pricelist_item_id()
+        result = super()._compute_pricelist_item_id()
         for line in self:
             order = line.order_id
             base = order.preorder_base_pricelist_id
@@ -522,6 +511,7 @@ class SaleOrderLine(models.Model):
                 uom=line.product_uom,
                 date=line._get_order_date(),
             )
+        return result
 
     def _get_max_available_qty(self):
         """Cart page "+": a non-stock line is capped by what its kind offers, not

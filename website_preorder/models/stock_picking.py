@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..rules.kinds import REQUEST_KINDS
@@ -29,7 +29,7 @@ class StockPicking(models.Model):
         lines = self._preorder_lines().sudo()
         lines = lines.filtered(lambda line: line.preorder_state in ("parked", "allocated"))
         if not lines:
-            raise UserError(_("This transfer has no pre-order line waiting for release."))
+            raise UserError(self.env._("This transfer has no pre-order line waiting for release."))
         return self.env["preorder.release"]._release_now(lines)
 
     def action_assign(self):

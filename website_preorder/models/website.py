@@ -16,7 +16,6 @@ class Website(models.Model):
         """What the product page shows of a variant: quantities, dates and prices
         only (never requests, costs or allocations)."""
         self.ensure_one()
-        _ = self.env._
         company = self.company_id.sudo()
         product = product.with_company(company).sudo()
         availability = product._get_preorder_availability(company)[product.id]
@@ -42,45 +41,83 @@ class Website(models.Model):
             international_price = price(company.international_pricelist_id)
         options = []
         if free > 0:
-            options.append({"kind": STOCK, "label": _("From stock – standard delivery")})
+            options.append({"kind": STOCK, "label": self.env._("From stock – standard delivery")})
         # "Offer pre-orders only while out of stock" (README, Catalogue)
         preorder_open = not (company.preorder_only_out_of_stock and free > 0)
         if availability.national.qty > 0 and preorder_open:
-            label = _("As back-order") if restock else _("As pre-order")
+            label = self.env._("As back-order") if restock else self.env._("As pre-order")
             options.append({"kind": NATIONAL, "label": label})
         if availability.presale.qty > 0:
-            options.append({"kind": PRESALE, "label": _("As pre-sale")})
+            options.append({"kind": PRESALE, "label": self.env._("As pre-sale")})
         if availability.international.qty > 0 and preorder_open:
-            options.append({"kind": INTERNATIONAL, "label": _("As international pre-order")})
+            options.append(
+                {"kind": INTERNATIONAL, "label": self.env._("As international pre-order")}
+            )
         if product.next_day_shipping and free > 0 and not on_request:
-            options.append({"kind": NEXT_DAY, "label": _("As next-day shipping")})
+            options.append({"kind": NEXT_DAY, "label": self.env._("As next-day shipping")})
+        label = self.env._("Back-order") if restock else self.env._("Pre-order")
+        national_date = when(availability.national.date)
         return {
             "sku": product.default_code or "",
-            "label": _("Back-order") if restock else _("Pre-order"),
+            "label": label,
             "stock": [
-                {"warehouse": warehouse.name, "qty": qty}
+                {
+                    "warehouse": warehouse.name,
+                    "qty": qty,
+                    "text": self.env._("In stock — %(warehouse)s", warehouse=warehouse.name),
+                }
                 for warehouse, qty in by_warehouse.items()
                 if qty > 0
             ],
             NATIONAL: {
                 "qty": availability.national.qty if preorder_open else 0.0,
-                "date": when(availability.national.date),
+                "date": national_date,
+                "text": self.env._("%(kind)s, expected %(date)s", kind=label, date=national_date),
+                "message": (
+                    self.env._(
+                        "This product is available as back-order: expected arrival %(date)s.",
+                        date=national_date,
+                    )
+                    if restock
+                    else self.env._(
+                        "This product is available as pre-order: expected arrival %(date)s.",
+                        date=national_date,
+                    )
+                ),
             },
             INTERNATIONAL: {
                 "qty": availability.international.qty if preorder_open else 0.0,
                 "date": when(availability.international.date),
                 "delivery_estimated_time": product.delivery_estimated_time or "",
+                "text": (
+                    self.env._(
+                        "International pre-order, delivery in %(time)s",
+                        time=product.delivery_estimated_time,
+                    )
+                    if product.delivery_estimated_time
+                    else self.env._("International pre-order")
+                ),
                 "price": international_price,
                 "min_qty": product.preorder_min_qty,
+                "min_qty_text": self.env._(
+                    "Minimum quantity: %(qty)s", qty=f"{product.preorder_min_qty:g}"
+                ),
                 "message": company.international_preorder_message or "",
             },
             PRESALE: {
                 "qty": availability.presale.qty,
                 "date": when(availability.presale.date),
+                "text": self.env._(
+                    "Pre-sale, expected %(date)s", date=when(availability.presale.date)
+                ),
                 "price": presale_price,
                 "message": company.presale_message or "",
             },
             "exclusivity_min_qty": product.exclusivity_min_qty,
+            "exclusivity_text": self.env._(
+                "I want the exclusivity of this product (at least %(qty)s)",
+                qty=f"{product.exclusivity_min_qty:g}",
+            ),
             "options": options,
         }
 

@@ -29,19 +29,20 @@ class NotEnoughAtp(ValueError):
     """An allocation asks more than the supply line can still promise."""
 
     def __init__(self, available, asked):
-        super().__init__(
-            f"Only {plain_qty(available)} can still be promised from this line; "
-            f"{plain_qty(asked)} asked."
-        )
+        super().__init__(available, asked)
         self.available = available
         self.asked = asked
 
 
+class NegativeQuantity(ValueError):
+    """An allocation quantity below zero."""
+
+
 def check_allocation(ordered, allocated, received, new_quantity, rounding=0.0):
-    """Raise ValueError (NotEnoughAtp when short) when allocating ``new_quantity``
+    """Raise NegativeQuantity, or NotEnoughAtp when allocating ``new_quantity``
     more would make ATP negative."""
     if new_quantity < 0:
-        raise ValueError("An allocation quantity cannot be negative.")
+        raise NegativeQuantity(new_quantity)
     available = line_atp(ordered, allocated, received, rounding)
     if round_qty(new_quantity - available, rounding) > 0:
         raise NotEnoughAtp(available, new_quantity)

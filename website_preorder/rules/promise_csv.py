@@ -1,8 +1,12 @@
-"""Validation of the bulk promise date import (CSV: order, product, date)."""
+"""Validation of the bulk promise date import (CSV: order, product, date).
+
+Problems are reason codes with their values (``Problem``); the import wizard
+turns them into translated messages.
+"""
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 COLUMNS = ("order", "product", "date")
@@ -23,8 +27,40 @@ class Row:
     raw_date: str
 
 
+#: the file cannot be read
+EMPTY = "empty"
+NOT_UTF8 = "not_utf8"  # row
+MALFORMED = "malformed"  # row, detail
+WRONG_COLUMNS = "wrong_columns"  # got
+NO_ROWS = "no_rows"
+#: a row is refused
+NO_ORDER = "no_order"
+UNKNOWN_ORDER = "unknown_order"  # order
+AMBIGUOUS_ORDER = "ambiguous_order"  # order, count
+ORDER_CANCELLED = "order_cancelled"  # order
+ORDER_NOT_CONFIRMED = "order_not_confirmed"  # order
+NO_PRODUCT = "no_product"
+UNKNOWN_PRODUCT = "unknown_product"  # product
+AMBIGUOUS_PRODUCT = "ambiguous_product"  # product, count
+NOT_ON_ORDER = "not_on_order"  # product, order
+DUPLICATE = "duplicate"  # row (the first row with that order and product)
+BAD_DATE = "bad_date"  # value
+PAST_DATE = "past_date"  # date
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    params: dict = field(default_factory=dict)
+
+
 class CsvError(ValueError):
-    """The file as a whole cannot be read."""
+    """The file as a whole cannot be read: a reason code and its values."""
+
+    def __init__(self, code, **params):
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 def _decode(content):
@@ -32,9 +68,7 @@ def _decode(content):
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         row = content[: error.start].count(b"\n") + 1
-        raise CsvError(
-            f"Row {row}: not UTF-8 text (save the file as CSV UTF-8 and try again)."
-        ) from error
+        raise CsvError(NOT_UTF8, row=row) from error
 
 
 def _read(text, delimiter):
@@ -47,16 +81,16 @@ def _read(text, delimiter):
         except StopIteration:
             return rows
         except csv.Error as error:
-            raise CsvError(f"Row {max(reader.line_num, 1)}: malformed CSV ({error}).") from error
+            raise CsvError(MALFORMED, row=max(reader.line_num, 1), detail=str(error)) from error
 
 
 def parse(content):
     """Rows of a CSV given as bytes. Raises CsvError for an unreadable file."""
     if not content:
-        raise CsvError("The file is empty.")
+        raise CsvError(EMPTY)
     text = _decode(content)
     if not text.strip():
-        raise CsvError("The file is empty.")
+        raise CsvError(EMPTY)
     try:
         delimiter = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t").delimiter
     except csv.Error:
@@ -67,10 +101,7 @@ def parse(content):
     for column in COLUMNS:
         matches = [i for i, name in enumerate(header) if name in HEADER_ALIASES[column]]
         if len(matches) != 1:
-            raise CsvError(
-                "Wrong columns: expected a header with order reference, product SKU or "
-                f"barcode, and new date (got: {', '.join(rows[0]) or 'nothing'})."
-            )
+            raise CsvError(WRONG_COLUMNS, got=", ".join(rows[0]))
         positions[column] = matches[0]
     result = []
     for number, cells in enumerate(rows[1:], start=2):
@@ -90,7 +121,7 @@ def parse(content):
             )
         )
     if not result:
-        raise CsvError("The file has no rows to import.")
+        raise CsvError(NO_ROWS)
     return result
 
 
@@ -123,7 +154,7 @@ def validate(rows, orders, products, order_products, today, order_states=None):
     - ``order_states``: {order id: sale order state}; only confirmed orders
       ("sale") take promise dates.
     A reference or code naming more than one record is refused as ambiguous.
-    Returns ``[(row number, reason), ...]``.
+    Returns ``[(row number, [Problem, ...]), ...]``.
     """
     errors = []
     seen = {}
@@ -134,33 +165,32 @@ def validate(rows, orders, products, order_products, today, order_states=None):
         product_ids = _ids(products.get(row.product))
         order_id = product_id = None
         if not row.order:
-            reasons.append("no order reference")
+            reasons.append(Problem(NO_ORDER))
         elif order_ids is None:
-            reasons.append(f"unknown order {row.order!r}")
+            reasons.append(Problem(UNKNOWN_ORDER, {"order": row.order}))
         elif len(order_ids) > 1:
-            reasons.append(f"ambiguous order {row.order!r} ({len(order_ids)} orders bear it)")
+            reasons.append(Problem(AMBIGUOUS_ORDER, {"order": row.order, "count": len(order_ids)}))
         elif order_states.get(order_ids[0], "sale") == "cancel":
-            reasons.append(f"order {row.order} is cancelled")
+            reasons.append(Problem(ORDER_CANCELLED, {"order": row.order}))
         elif order_states.get(order_ids[0], "sale") != "sale":
-            reasons.append(f"order {row.order} is not confirmed")
+            reasons.append(Problem(ORDER_NOT_CONFIRMED, {"order": row.order}))
         else:
             order_id = order_ids[0]
         if not row.product:
-            reasons.append("no product")
+            reasons.append(Problem(NO_PRODUCT))
         elif product_ids is None:
-            reasons.append(f"unknown product {row.product!r}")
+            reasons.append(Problem(UNKNOWN_PRODUCT, {"product": row.product}))
         elif len(product_ids) > 1:
             reasons.append(
-                f"ambiguous product {row.product!r} "
-                f"(the SKU or barcode of {len(product_ids)} products)"
+                Problem(AMBIGUOUS_PRODUCT, {"product": row.product, "count": len(product_ids)})
             )
         else:
             product_id = product_ids[0]
         if order_id is not None and product_id is not None:
             if product_id not in order_products.get(order_id, ()):
-                reasons.append(f"product {row.product!r} is not a pre-order line of {row.order}")
+                reasons.append(Problem(NOT_ON_ORDER, {"product": row.product, "order": row.order}))
             elif (order_id, product_id) in seen:
-                reasons.append(f"same order and product as row {seen[(order_id, product_id)]}")
+                reasons.append(Problem(DUPLICATE, {"row": seen[(order_id, product_id)]}))
             else:
                 seen[(order_id, product_id)] = row.number
         row_today = (
@@ -169,13 +199,9 @@ def validate(rows, orders, products, order_products, today, order_states=None):
             else today
         )
         if row.date is None:
-            reasons.append(f"bad date {row.raw_date!r} (use YYYY-MM-DD)")
+            reasons.append(Problem(BAD_DATE, {"value": row.raw_date}))
         elif row_today is not None and row.date < row_today:
-            reasons.append(f"date {row.date.isoformat()} is in the past")
+            reasons.append(Problem(PAST_DATE, {"date": row.date}))
         if reasons:
-            errors.append((row.number, "; ".join(reasons)))
+            errors.append((row.number, reasons))
     return errors
-
-
-def format_errors(errors):
-    return "\n".join(f"Row {number}: {reason}" for number, reason in errors)

@@ -114,7 +114,7 @@ class PreorderCase(TransactionCase):
             left[move.product_id] = left.get(move.product_id, 0.0) - move.quantity
         result = picking.with_context(cancel_backorder=False).button_validate()
         if isinstance(result, dict) and result.get("res_model"):
-            wizard = self.env[result["res_model"]].with_context(result["context"]).create({})
+            wizard = self.env[result["res_model"]].with_context(**result["context"]).create({})
             wizard.process()
         return picking
 

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PreorderCase
 
@@ -34,6 +34,17 @@ class TestAllocation(PreorderCase):
         self.assertEqual(line.preorder_state, "allocated")
         self.assertEqual(line.promise_date, self.today + timedelta(days=20))
         self.assertEqual(line.preorder_request_ids, line.preorder_allocation_ids.purchase_order_id)
+
+    def test_allocation_display_name(self):
+        request = self._create_request("national", [(self.product, 5, 10)])
+        order = self._create_sale([(self.product, 3, "national")])
+        allocation = order.order_line.sudo().preorder_allocation_ids
+        buyer = new_test_user(self.env, "alloc_buyer", groups="purchase.group_purchase_user")
+        name = allocation.with_user(buyer).display_name
+        self.assertIn(order.name, name)
+        self.assertIn(request.name, name)
+        self.assertIn(self.product.display_name, name)
+        self.assertIn("3", name)
 
     def test_kinds_never_mix_and_stock_lines_untouched(self):
         self._create_request("international", [(self.product, 5, 10)])

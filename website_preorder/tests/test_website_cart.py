@@ -1,7 +1,10 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.website.tools import MockRequest
+from odoo.addons.website_sale.models.sale_order import SaleOrder as WebsiteSaleOrder
 
 from .common import PreorderCase
 
@@ -62,6 +65,23 @@ class TestWebsiteCart(PreorderCase):
         self._add(order, self.product, 1, "national")
         national = order.order_line.filtered(lambda line: line.preorder_kind == "national")
         self.assertEqual(national.product_uom_qty, 4, "same kind adds to its own line")
+
+    def test_other_addons_quantity_hooks_run_for_every_kind(self):
+        """_verify_updated_quantity calls super() for pre-order kinds too (without
+        website_sale_stock's free-stock cap): a hook of another addon still runs."""
+        calls = []
+        original = WebsiteSaleOrder._verify_updated_quantity
+
+        def hook(order, order_line, product_id, new_qty, **kwargs):
+            calls.append((product_id, new_qty))
+            return original(order, order_line, product_id, new_qty, **kwargs)
+
+        order = self._cart()
+        with patch.object(WebsiteSaleOrder, "_verify_updated_quantity", hook):
+            result = self._add(order, self.product, 3, "national")
+        self.assertFalse(result["warning"], "not capped by free stock (none here)")
+        self.assertEqual(order.order_line.product_uom_qty, 3)
+        self.assertEqual(calls, [(self.product.id, 3)])
 
     def test_refused_beyond_offer_changes_nothing(self):
         order = self._cart()

@@ -1,39 +1,9 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { buyAs } from "@website_preorder/../tests/tours/tour_utils";
 import * as tourUtils from "@website_sale/js/tours/tour_utils";
 import configuratorTourUtils from "@sale/js/tours/product_configurator_tour_utils";
-
-/** Open a product from the shop's search and add it to the cart as `kind`. */
-function buyAs(productName, kind, quantityInCart) {
-    return [
-        {
-            content: `Search ${productName}`,
-            trigger: "body",
-            run: () => {
-                window.location.href = `/shop?search=${encodeURIComponent(productName)}`;
-            },
-            expectUnloadPage: true,
-        },
-        {
-            trigger: `.oe_product_cart a:contains('${productName}')`,
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: `Buy it as ${kind}`,
-            trigger: `#preorder_availability input[value='${kind}']`,
-            run: "click",
-        },
-        {
-            trigger: "#add_to_cart",
-            run: "click",
-        },
-        {
-            trigger: `.my_cart_quantity:contains(/^${quantityInCart}$/)`,
-        },
-    ];
-}
 
 function goToCart() {
     return {

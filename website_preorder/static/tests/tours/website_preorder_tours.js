@@ -1,6 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
+import { buyAs } from "@website_preorder/../tests/tours/tour_utils";
 import * as tourUtils from "@website_sale/js/tours/tour_utils";
 
 registry.category("web_tour.tours").add("website_preorder_shop_filters", {
@@ -198,36 +199,6 @@ registry.category("web_tour.tours").add("website_preorder_portal_no_cancel", {
         },
     ],
 });
-
-function buyAs(productName, kind, quantityInCart) {
-    return [
-        {
-            content: `Search ${productName}`,
-            trigger: "a[href='/shop']:not(.dropdown-item), a[href^='/shop']",
-            run: () => {
-                window.location.href = `/shop?search=${encodeURIComponent(productName)}`;
-            },
-            expectUnloadPage: true,
-        },
-        {
-            trigger: `.oe_product_cart a:contains('${productName}')`,
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: `Buy it as ${kind}`,
-            trigger: `#preorder_availability input[value='${kind}']`,
-            run: "click",
-        },
-        {
-            trigger: "#add_to_cart",
-            run: "click",
-        },
-        {
-            trigger: `.my_cart_quantity:contains('${quantityInCart}')`,
-        },
-    ];
-}
 
 registry.category("web_tour.tours").add("website_preorder_buy_each_kind", {
     url: "/shop",

@@ -1,0 +1,98 @@
+"""The customer portal: pre-order lines, promise dates, cancellation."""
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import PreorderCase
+
+
+@tagged("post_install", "-at_install")
+class TestPortalCancel(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
+        cls.portal = new_test_user(
+            cls.env, "cancel_portal", password="cancel_portal_pw", groups="base.group_portal"
+        )
+        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.order = cls._create_sale([(cls.product, 2, "national")], partner=cls.portal.partner_id)
+        cls.other = cls._create_sale([(cls.product, 1, "national")])
+
+    def _cancel(self, order):
+        page = self.url_open(f"/my/orders/{order.id}")
+        csrf = (
+            page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            if ('name="csrf_token"' in page.text)
+            else ""
+        )
+        return self.url_open(
+            f"/my/orders/{order.id}/preorder_cancel",
+            data={"csrf_token": csrf, "access_token": ""},
+        )
+
+    def test_order_page_shows_kind_and_promise_date(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        html = self.url_open(f"/my/orders/{self.order.id}").text
+        self.assertIn("preorder_line_kind", html)
+        self.assertIn("Pre-order — expected", html)
+        self.assertIn("preorder_cancel_button", html)
+
+    def test_cancel_inside_the_window(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "cancel")
+        self.assertFalse(self.order.order_line.preorder_allocation_ids, "allocations freed")
+
+    def test_refused_after_the_window_or_for_others_or_when_off(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self._cancel(self.other)
+        self.assertEqual(self.other.state, "sale", "someone else's order")
+        self.order.date_order = self.order.date_order.replace(year=2020)
+        html = self.url_open(f"/my/orders/{self.order.id}").text
+        self.assertNotIn("preorder_cancel_button", html, "the button is gone")
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "sale", "after the time limit")
+        self.order.date_order = self.other.date_order
+        self.company.preorder_cancel_enabled = False
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "sale", "setting off")
+
+    def test_refused_once_delivered(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self.order.order_line.qty_delivered_method = "manual"
+        self.order.order_line.qty_delivered = 1
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "sale", "something was delivered")
+
+    def test_post_without_csrf_is_refused(self):
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        response = self.url_open(
+            f"/my/orders/{self.order.id}/preorder_cancel", data={"access_token": ""}
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.order.state, "sale")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTours(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
+        cls.portal = new_test_user(
+            cls.env, "tour_portal", password="tour_portal", groups="base.group_portal"
+        )
+        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.order = cls._create_sale([(cls.product, 2, "national")], partner=cls.portal.partner_id)
+
+    def test_tour_cancel_inside_the_window(self):
+        self.start_tour("/my/orders", "website_preorder_portal_cancel",
+                        login="tour_portal")  # fmt: skip
+        self.assertEqual(self.order.state, "cancel")
+        self.assertFalse(self.order.order_line.preorder_allocation_ids)
+
+    def test_tour_no_cancel_after_the_window(self):
+        self.order.date_order = self.order.date_order.replace(year=2020)
+        self.start_tour("/my/orders", "website_preorder_portal_no_cancel",
+                        login="tour_portal")  # fmt: skip
+        self.assertEqual(self.order.state, "sale")
