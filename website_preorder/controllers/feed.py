@@ -95,7 +95,7 @@ class PreorderFeed(http.Controller):
     def _feed_products(self, Product, company):
         """Active, website-published products that are or were on requests of
         ``company`` and belong to it or to no company: never another company's."""
-        on_requests = Product._preorder_request_products(company)
+        on_requests = Product.env["purchase.order.line"]._preorder_request_products(company)
         return Product.search(
             [
                 ("id", "in", on_requests.ids),
