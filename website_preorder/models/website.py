@@ -57,6 +57,10 @@ class Website(models.Model):
             options.append({"kind": NEXT_DAY, "label": self.env._("As next-day shipping")})
         label = self.env._("Back-order") if restock else self.env._("Pre-order")
         national_date = when(availability.national.date)
+        # plain numbers, formatted here: an f-string inside a translated call
+        # would break the extraction of the terms
+        min_qty = "%g" % product.preorder_min_qty
+        exclusivity_qty = "%g" % product.exclusivity_min_qty
         return {
             "sku": product.default_code or "",
             "label": label,
@@ -99,9 +103,7 @@ class Website(models.Model):
                 ),
                 "price": international_price,
                 "min_qty": product.preorder_min_qty,
-                "min_qty_text": self.env._(
-                    "Minimum quantity: %(qty)s", qty=f"{product.preorder_min_qty:g}"
-                ),
+                "min_qty_text": self.env._("Minimum quantity: %(qty)s", qty=min_qty),
                 "message": company.international_preorder_message or "",
             },
             PRESALE: {
@@ -115,8 +117,7 @@ class Website(models.Model):
             },
             "exclusivity_min_qty": product.exclusivity_min_qty,
             "exclusivity_text": self.env._(
-                "I want the exclusivity of this product (at least %(qty)s)",
-                qty=f"{product.exclusivity_min_qty:g}",
+                "I want the exclusivity of this product (at least %(qty)s)", qty=exclusivity_qty
             ),
             "options": options,
         }

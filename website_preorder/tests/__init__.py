@@ -8,6 +8,7 @@ from . import (
     test_checkout_tours,
     test_edits,
     test_feed,
+    test_i18n,
     test_portal,
     test_presale_price,
     test_product_page,
