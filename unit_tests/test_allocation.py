@@ -1,9 +1,11 @@
+import random
 from datetime import date, datetime
 
 import pytest
 
 from rules.allocation import (
     LATEST_ARRIVALS,
+    Allocation,
     Demand,
     Existing,
     ReleasedQuantity,
@@ -13,9 +15,14 @@ from rules.allocation import (
     plan_deallocation,
     promise_date,
 )
+from rules.atp import round_qty
 
 D = lambda day: date(2026, 12, day)  # noqa: E731
 T = lambda hour: datetime(2026, 11, 22, hour)  # noqa: E731
+
+
+KINDS = ("national", "international")
+ATPS = (0, 0.5, 1, 2, 3.3, 5)
 
 
 def test_fifo_over_supplies_and_demands():
@@ -114,3 +121,54 @@ def test_promise_date_is_latest_arrival():
     assert promise_date([D(3), D(9), D(1)]) == D(9)
     assert promise_date([]) is None
     assert promise_date([None]) is None
+
+
+def _reference_plan(demands, supplies):
+    """The plan written the slow, obvious way: every demand scans its whole queue."""
+    remaining = {s.id: s.atp for s in supplies if s.atp > 0}
+    ordered = sorted((s for s in supplies if s.atp > 0), key=lambda s: (s.arrival, s.id))
+    result = []
+    for demand in sorted(demands, key=lambda d: (d.confirmed_at, d.id)):
+        wanted = demand.quantity
+        for supply in ordered:
+            if (supply.product_id, supply.kind) != (demand.product_id, demand.kind):
+                continue
+            if round_qty(wanted, demand.rounding) <= 0:
+                break
+            quantity = round_qty(min(wanted, remaining[supply.id]), demand.rounding)
+            if remaining[supply.id] <= 0 or quantity <= 0:
+                continue
+            result.append(Allocation(demand.id, supply.id, quantity))
+            remaining[supply.id] = round_qty(remaining[supply.id] - quantity, demand.rounding)
+            wanted -= quantity
+    return result
+
+
+def test_plan_matches_the_obvious_plan():
+    rng = random.Random(7)
+    for _case in range(2000):
+        supplies = [
+            Supply(i, rng.randint(1, 3), rng.choice(KINDS), rng.randint(1, 5), rng.choice(ATPS))
+            for i in range(rng.randint(0, 8))
+        ]
+        demands = [
+            Demand(
+                100 + i,
+                rng.randint(1, 3),
+                rng.choice(KINDS),
+                rng.randint(1, 5),
+                rng.choice((0.5, 1, 2, 3, 4.7)),
+                rng.choice((0, 0.01, 1)),
+            )
+            for i in range(rng.randint(0, 8))
+        ]
+        assert plan(demands, supplies) == _reference_plan(demands, supplies), (demands, supplies)
+
+
+def test_plan_walks_long_queues_in_order():
+    supplies = [Supply(i, 1, "national", i, 1) for i in range(3000)]
+    demands = [Demand(10000 + i, 1, "national", i, 1) for i in range(3000)]
+    result = plan(demands, supplies)
+    assert [(row.demand_id - 10000, row.supply_id) for row in result] == [
+        (i, i) for i in range(3000)
+    ]

@@ -111,6 +111,8 @@ class PreorderAllocation(models.Model):
 
     @api.constrains("sale_line_id", "purchase_line_id", "product_id")
     def _check_matches(self):
+        if self.env.context.get("preorder_planned"):
+            return  # rules.allocation.plan only pairs lines of one product and kind
         for allocation in self:
             sale_line, purchase_line = allocation.sale_line_id, allocation.purchase_line_id
             if not (sale_line.product_id == purchase_line.product_id == allocation.product_id):
@@ -126,6 +128,8 @@ class PreorderAllocation(models.Model):
 
     @api.constrains("quantity", "sale_line_id")
     def _check_sale_line_quantity(self):
+        if self.env.context.get("preorder_planned"):
+            return  # rules.allocation.plan never gives a line more than it waits for
         for line in self.sale_line_id:
             allocated = sum(line.preorder_allocation_ids.mapped("quantity"))
             ordered = line._preorder_to_product_qty(line.product_uom_qty)
@@ -141,9 +145,16 @@ class PreorderAllocation(models.Model):
                     )
                 )
 
+    def _check_company(self, fnames=None):
+        if self.env.context.get("preorder_planned"):
+            return None  # the allocator searches supply lines in the sale lines' company
+        return super()._check_company(fnames=fnames)
+
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("preorder_split"):
+        if not self.env.context.get("preorder_split") and not self.env.context.get(
+            "preorder_planned"
+        ):
             # a released part split off an allocation moves quantity, adds none
             self._check_atp_for(vals_list)
         return super().create(vals_list)
@@ -250,14 +261,17 @@ class PreorderAllocation(models.Model):
             )
             if planned:
                 lines_by_id = {line.id: line for line in lines}
-                created |= self.sudo().create(
+                supplies_by_id = {supply.id: supply for supply in supplies}
+                # rules.allocation.plan pairs lines of one product, kind and
+                # company within the ATP read under the lock: the checks of a
+                # hand-made allocation are not repeated, the related values
+                # are given rather than read back one record at a time
+                Planned = self.sudo().with_context(preorder_planned=True)
+                created |= Planned.create(
                     [
-                        {
-                            "sale_line_id": row.demand_id,
-                            "purchase_line_id": row.supply_id,
-                            "product_id": lines_by_id[row.demand_id].product_id.id,
-                            "quantity": row.quantity,
-                        }
+                        lines_by_id[row.demand_id]._preorder_allocation_values(
+                            supplies_by_id[row.supply_id], row.quantity
+                        )
                         for row in planned
                     ]
                 )

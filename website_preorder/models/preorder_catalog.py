@@ -59,15 +59,16 @@ class PreorderCatalog(models.AbstractModel):
 
     @api.model
     def _owners(self):
-        """{(company ids): product ids}: the companies whose requests decide each
-        variant's flags. A variant listed now that is on no request is unlisted
-        by the first company. Grouped queries only, one per company."""
+        """{(company ids): product ids}: the companies whose open requests decide
+        each variant's flags. A variant listed now that is on no open request is
+        unlisted by the first company; the others are unlisted already, so the
+        job's cost follows open supply, not history. Grouped queries only."""
         # every company: a handful of records, each read with grouped queries
         companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
         Supply = self.env["purchase.order.line"]
         owners = {}
         for company in companies:
-            for product_id in Supply._preorder_request_products(company).ids:
+            for product_id in Supply._preorder_request_products(company, open_only=True).ids:
                 owners.setdefault(product_id, []).append(company.id)
         listed = (
             self.env["product.product"]

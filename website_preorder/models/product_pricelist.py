@@ -117,7 +117,8 @@ class ProductPricelist(models.Model):
 
     @api.model
     def _preorder_presale_candidates(self, company):
-        """Variants of pre-sale requests, plus those holding a rule the addon wrote."""
+        """Variants of open pre-sale requests, plus those holding a rule the addon
+        wrote (whose rule may have to go)."""
         items = (
             self.env["product.pricelist.item"]
             .sudo()
@@ -131,4 +132,4 @@ class ProductPricelist(models.Model):
         )
         managed = self.env["product.product"].browse({product.id for (product,) in items})
         Supply = self.env["purchase.order.line"]
-        return Supply._preorder_request_products(company, [PRESALE]) | managed
+        return Supply._preorder_request_products(company, [PRESALE], open_only=True) | managed

@@ -80,28 +80,26 @@ class ProductTemplate(models.Model):
             return [("product_variant_ids", "any", [(LISTING_FLAGS[availability], "=", True)])]
         if availability not in ("in_stock", NEXT_DAY):
             return []
-        in_stock = Product._search(
-            [
-                (
-                    "stock_quant_ids",
-                    "any",
-                    [
-                        ("location_id.usage", "=", "internal"),
-                        ("location_id.warehouse_id", "in", company._get_preorder_warehouses().ids),
-                        ("quantity", ">", 0),
-                    ],
-                )
-            ]
-        )
-        if availability == "in_stock":
-            return [("product_variant_ids", "in", in_stock)]
-        open_requests = self.env["purchase.order.line"]._preorder_open_request_domain(company)
-        on_request = Product._search([("preorder_purchase_line_ids", "any", open_requests)])
-        return [
-            ("next_day_shipping", "=", True),
-            ("product_variant_ids", "in", in_stock),
-            ("product_variant_ids", "not in", on_request),
+        in_stock = [
+            (
+                "stock_quant_ids",
+                "any",
+                [
+                    ("location_id.usage", "=", "internal"),
+                    ("location_id.warehouse_id", "in", company._get_preorder_warehouses().ids),
+                    ("quantity", ">", 0),
+                ],
+            )
         ]
+        if availability == "in_stock":
+            return [("product_variant_ids", "in", Product._search(in_stock))]
+        # a variant in stock and on no open request (NOT EXISTS: an anti-join,
+        # where NOT IN over a sub-select could not be one)
+        open_requests = self.env["purchase.order.line"]._preorder_open_request_domain(company)
+        next_day = Product._search(
+            [*in_stock, ("preorder_purchase_line_ids", "not any", open_requests)]
+        )
+        return [("next_day_shipping", "=", True), ("product_variant_ids", "in", next_day)]
 
     def _preorder_shop_badges(self, website):
         """{template id: [(kind, label)]} for the shop's product cards, from the

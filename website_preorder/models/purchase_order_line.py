@@ -123,12 +123,15 @@ class PurchaseOrderLine(models.Model):
         return {product_id for product_id, values in flags.items() if values == {True}}
 
     @api.model
-    def _preorder_request_products(self, company, kinds=None):
-        """Products on requests of the company (of ``kinds``), in one grouped query."""
+    def _preorder_request_products(self, company, kinds=None, open_only=False):
+        """Products on requests of the company (of ``kinds``; with ``open_only``,
+        on open requests only), in one grouped query."""
         domain = [("company_id", "=", company.id), ("product_id", "!=", False)]
         domain.append(
             ("preorder_kind", "in", list(kinds)) if kinds else ("preorder_kind", "!=", False)
         )
+        if open_only:
+            domain += self._preorder_open_request_domain(company)
         groups = self.sudo()._read_group(domain, groupby=["product_id"])
         return self.env["product.product"].browse({product.id for (product,) in groups})
 

@@ -206,6 +206,22 @@ class SaleOrderLine(models.Model):
             self.product_id.uom_id.rounding,
         )
 
+    def _preorder_allocation_values(self, supply, quantity):
+        """Create values of an allocation of ``quantity`` of this line from the
+        request line ``supply``, with the values of its stored related fields."""
+        self.ensure_one()
+        return {
+            "sale_line_id": self.id,
+            "purchase_line_id": supply.id,
+            "product_id": self.product_id.id,
+            "quantity": quantity,
+            "kind": self.preorder_kind,
+            "company_id": self.company_id.id,
+            "sale_order_id": self.order_id.id,
+            "order_confirmed_at": self.order_id.date_order,
+            "purchase_order_id": supply.order_id.id,
+        }
+
     def _preorder_release_location(self):
         """The delivery source location release counts stock in (SPEC §4): the
         stock location of the order's warehouse (children included)."""

@@ -49,6 +49,9 @@ def plan(demands, supplies):
 
     Returns a list of Allocation; what a demand does not receive stays parked.
     Never promises more than a supply's ATP nor more than a demand's quantity.
+    Each queue of supplies (one per product and kind) is walked once: a
+    supply used up is never looked at again, so the cost grows with demands
+    plus supplies, not with their product.
     """
     remaining = {}
     queues = {}
@@ -56,21 +59,28 @@ def plan(demands, supplies):
         if supply.atp > 0:
             queues.setdefault((supply.product_id, supply.kind), []).append(supply)
             remaining[supply.id] = supply.atp
+    heads = dict.fromkeys(queues, 0)  # index of the first supply not used up
     result = []
     for demand in sorted(demands, key=_demand_order):
+        key = (demand.product_id, demand.kind)
+        queue = queues.get(key, ())
+        position = heads.get(key, 0)
+        while position < len(queue) and remaining[queue[position].id] <= 0:
+            position += 1
+        if queue:
+            heads[key] = position
         wanted = demand.quantity
-        for supply in queues.get((demand.product_id, demand.kind), ()):
-            if round_qty(wanted, demand.rounding) <= 0:
-                break
+        while position < len(queue) and round_qty(wanted, demand.rounding) > 0:
+            supply = queue[position]
             available = remaining[supply.id]
-            if available <= 0:
-                continue
             quantity = round_qty(min(wanted, available), demand.rounding)
-            if quantity <= 0:
-                continue
-            result.append(Allocation(demand.id, supply.id, quantity))
-            remaining[supply.id] = round_qty(available - quantity, demand.rounding)
-            wanted -= quantity
+            if quantity > 0:
+                result.append(Allocation(demand.id, supply.id, quantity))
+                remaining[supply.id] = round_qty(available - quantity, demand.rounding)
+                wanted -= quantity
+            if remaining[supply.id] <= 0 or quantity <= 0:
+                # used up, or what is left rounds to nothing for this demand
+                position += 1
     return result
 
 
