@@ -327,6 +327,25 @@ class PreorderAllocation(models.Model):
                 )
             ) from error
 
+    @api.model
+    def _preorder_free_excess(self, excesses, latest, reason, reoffer=True):
+        """Free what each sale or request line holds beyond its quantity.
+
+        ``excesses``: {line: quantity to free}; ``latest``: which allocations pay
+        (rules.allocation.LATEST_ORDERS when supply shrank, LATEST_ARRIVALS when
+        demand did). Released quantity is never taken back. Returns the sale
+        lines that lost quantity.
+        """
+        changes = {}
+        for line, excess in excesses.items():
+            if excess > 0:
+                changes.update(
+                    line.preorder_allocation_ids._preorder_plan_free(
+                        excess, latest, line.product_id.uom_id.rounding, line.order_id.name
+                    )
+                )
+        return self.browse(list(changes))._preorder_free(changes, reason, reoffer=reoffer)
+
     def _preorder_free_changed_product(self, reason):
         """After a sale or request line changed product: its allocations of the
         old product go, and what they held is offered to parked lines. A line

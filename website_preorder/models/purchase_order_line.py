@@ -19,6 +19,7 @@ class PurchaseOrderLine(models.Model):
         store=True,
         index=True,
     )
+    preorder_is_restock = fields.Boolean(related="order_id.is_restock")
     preorder_allocation_ids = fields.One2many(
         "preorder.allocation", "purchase_line_id", string="Allocations"
     )
@@ -115,11 +116,11 @@ class PurchaseOrderLine(models.Model):
         today = company.sudo()._preorder_today()
         groups = self.sudo()._read_group(
             products._get_supply_domain(company, today, PREORDER_KINDS),
-            groupby=["product_id", "order_id"],
+            groupby=["product_id", "preorder_is_restock"],
         )
         flags = {}
-        for product, order in groups:
-            flags.setdefault(product.id, set()).add(order.is_restock)
+        for product, is_restock in groups:
+            flags.setdefault(product.id, set()).add(is_restock)
         return {product_id for product_id, values in flags.items() if values == {True}}
 
     @api.model
@@ -190,24 +191,17 @@ class PurchaseOrderLine(models.Model):
         return result
 
     def _preorder_park_excess(self, message):
-        """Free what is allocated beyond the ordered quantity, latest orders first
-        (rules.allocation.plan_deallocation); released allocations are never shrunk."""
-        Allocation = self.env["preorder.allocation"]
-        changes = {}
-        for line in self.filtered("preorder_allocation_ids"):
-            ordered, _received = line._preorder_ordered_and_received()
-            excess = line.preorder_allocated_qty - ordered
-            if excess <= 0:
-                continue
-            changes.update(
-                line.preorder_allocation_ids._preorder_plan_free(
-                    excess,
-                    allocation_rules.LATEST_ORDERS,
-                    line.product_id.uom_id.rounding,
-                    line.order_id.name,
-                )
-            )
-        return Allocation.browse(list(changes))._preorder_free(changes, message)
+        """Free what is allocated beyond the ordered quantity, latest orders first;
+        released allocations are never shrunk."""
+        lines = self.filtered("preorder_allocation_ids")
+        return self.env["preorder.allocation"]._preorder_free_excess(
+            {
+                line: line.preorder_allocated_qty - line._preorder_ordered_and_received()[0]
+                for line in lines
+            },
+            allocation_rules.LATEST_ORDERS,
+            message,
+        )
 
     # ------------------------------------------------------------------
     # Buttons per supply line

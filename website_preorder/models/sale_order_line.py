@@ -416,28 +416,18 @@ class SaleOrderLine(models.Model):
         is on order to the parked lines, oldest order first."""
         lines = self.sudo().filtered(lambda line: line.order_id.state == "sale")
         Allocation = self.env["preorder.allocation"]
-        changes = {}
-        for line in lines:
-            # what is released from stock without an allocation stays the line's
-            excess = (
-                line.preorder_allocated_qty
+        # what is released from stock without an allocation stays the line's
+        Allocation._preorder_free_excess(
+            {
+                line: line.preorder_allocated_qty
                 + line.preorder_stock_released_qty
                 - line._preorder_to_product_qty(line.product_uom_qty)
-            )
-            if excess <= 0:
-                continue
-            changes.update(
-                line.preorder_allocation_ids._preorder_plan_free(
-                    excess,
-                    allocation_rules.LATEST_ARRIVALS,
-                    line.product_id.uom_id.rounding,
-                    line.order_id.name,
-                )
-            )
-        if changes:
-            Allocation.browse(list(changes))._preorder_free(
-                changes, self.env._("The ordered quantity was lowered."), reoffer=False
-            )
+                for line in lines
+            },
+            allocation_rules.LATEST_ARRIVALS,
+            self.env._("The ordered quantity was lowered."),
+            reoffer=False,
+        )
         if lines:
             Allocation._allocate_parked(lines.product_id, set(lines.mapped("preorder_kind")))
 

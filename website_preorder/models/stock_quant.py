@@ -9,12 +9,14 @@ class StockQuant(models.Model):
     _inherit = "stock.quant"
 
     @api.model
-    def _preorder_quant_domain(self, products, company):
+    def _preorder_quant_domain(self, products, company, warehouses=None):
         """Quants of ``products`` in the company's pre-order warehouses."""
+        if warehouses is None:
+            warehouses = company._get_preorder_warehouses()
         return [
             ("product_id", "in", products.ids),
             ("location_id.usage", "=", "internal"),
-            ("location_id.warehouse_id", "in", company._get_preorder_warehouses().ids),
+            ("location_id.warehouse_id", "in", warehouses.ids),
             ("company_id", "=", company.id),
         ]
 
@@ -36,14 +38,14 @@ class StockQuant(models.Model):
     @api.model
     def _preorder_free_qty_by_warehouse(self, product, company):
         """{warehouse: free quantity} of one product in the pre-order warehouses."""
-        result = dict.fromkeys(company._get_preorder_warehouses(), 0.0)
+        warehouses = company._get_preorder_warehouses()
+        result = dict.fromkeys(warehouses, 0.0)
         groups = self.sudo()._read_group(
-            self._preorder_quant_domain(product, company),
-            groupby=["location_id"],
+            self._preorder_quant_domain(product, company, warehouses),
+            groupby=["warehouse_id"],
             aggregates=["quantity:sum", "reserved_quantity:sum"],
         )
-        for location, quantity, reserved in groups:
-            warehouse = location.warehouse_id
+        for warehouse, quantity, reserved in groups:
             if warehouse in result:
                 result[warehouse] += quantity - reserved
         return result
