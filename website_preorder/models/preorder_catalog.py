@@ -7,6 +7,8 @@ from .product_template import LISTING_FLAGS
 
 _logger = logging.getLogger(__name__)
 
+#: where an interrupted pass of the catalogue job resumes (last product id done)
+CATALOG_CURSOR = "website_preorder.catalog_cursor"
 #: the flags in the order of the tuples below: (national, international, pre-sale)
 FLAG_FIELDS = tuple(LISTING_FLAGS[kind] for kind in (NATIONAL, INTERNATIONAL, PRESALE))
 
@@ -23,43 +25,68 @@ class PreorderCatalog(models.AbstractModel):
     _description = "Pre-order Catalogue Job"
 
     @api.model
-    def _cron_refresh_preorder_catalog(self, batch_size=1000):
+    def _cron_refresh_preorder_catalog(self, batch_size=2000):
         """List and unlist products for each kind (every 15 minutes).
 
         The flags are global per variant: a variant shared between companies is
         listed for a kind when any company with requests for it offers that
         kind, so the result does not depend on the order companies are visited.
-        Works in batches; a failing batch is retried product by product so one
-        bad record is logged and skipped instead of rolling back the run.
-        Returns counts.
+
+        One batch of candidates per call, in product id order after the cursor
+        kept in ``ir.config_parameter``; the cron progress API makes Odoo's
+        runner commit each batch and call again for the rest. A run killed in
+        the middle loses only its uncommitted batch (a batch is written whole or
+        not at all) and the next run resumes after the last committed one. A
+        failing batch is retried product by product, so one bad record is
+        logged and skipped. Returns counts, with ``remaining`` for this pass.
         """
         counts = {"checked": 0, "changed": 0, "failed": 0}
+        owners = self._owners()
+        Param = self.env["ir.config_parameter"].sudo()
+        cursor = int(Param.get_param(CATALOG_CURSOR, "0") or 0)
+        pending = sorted(product_id for product_id in owners if product_id > cursor)
+        batch_ids, rest = pending[:batch_size], pending[batch_size:]
         Product = self.env["product.product"].sudo().with_context(active_test=False)
-        for company_ids, product_ids in self._owners().items():
+        by_owners = {}
+        for product_id in batch_ids:
+            by_owners.setdefault(owners[product_id], []).append(product_id)
+        for company_ids, product_ids in by_owners.items():
             companies = self.env["res.company"].sudo().browse(company_ids)
-            candidates = Product.browse(sorted(product_ids))
-            for start in range(0, len(candidates), batch_size):
-                batch = candidates[start : start + batch_size]
-                try:
-                    with self.env.cr.savepoint():
-                        counts["changed"] += self._refresh(batch, companies)
-                    counts["checked"] += len(batch)
-                except Exception:
-                    _logger.exception("Catalogue batch failed, retrying product by product")
-                    for product in batch:
-                        try:
-                            with self.env.cr.savepoint():
-                                counts["changed"] += self._refresh(product, companies)
-                            counts["checked"] += 1
-                        except Exception:
-                            _logger.exception("Catalogue refresh failed for %s", product.id)
-                            counts["failed"] += 1
-                batch.invalidate_recordset()
-        return counts
+            batch = Product.browse(product_ids)
+            try:
+                with self.env.cr.savepoint():
+                    counts["changed"] += self._refresh(batch, companies)
+                counts["checked"] += len(batch)
+            except Exception:
+                _logger.exception("Catalogue batch failed, retrying product by product")
+                for product in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            counts["changed"] += self._refresh(product, companies)
+                        counts["checked"] += 1
+                    except Exception:
+                        _logger.exception("Catalogue refresh failed for %s", product.id)
+                        counts["failed"] += 1
+            batch.invalidate_recordset()
+        Param.set_param(CATALOG_CURSOR, str(batch_ids[-1]) if rest else "0")
+        self.env["ir.cron"]._notify_progress(done=len(batch_ids), remaining=len(rest))
+        return {**counts, "remaining": len(rest)}
+
+    @api.model
+    def _refresh_all(self, batch_size=2000):
+        """Run the catalogue job to the end of its pass in this transaction (demo
+        data, benchmarks, set-up scripts): the cron runner's loop, without it."""
+        totals = {"checked": 0, "changed": 0, "failed": 0}
+        while True:
+            counts = self._cron_refresh_preorder_catalog(batch_size=batch_size)
+            for key in totals:
+                totals[key] += counts[key]
+            if not counts["remaining"]:
+                return totals
 
     @api.model
     def _owners(self):
-        """{(company ids): product ids}: the companies whose open requests decide
+        """{product id: (company ids)}: the companies whose open requests decide
         each variant's flags. A variant listed now that is on no open request is
         unlisted by the first company; the others are unlisted already, so the
         job's cost follows open supply, not history. Grouped queries only."""
@@ -78,10 +105,7 @@ class PreorderCatalog(models.AbstractModel):
         )
         for product_id in listed:
             owners.setdefault(product_id, companies[:1].ids)
-        by_owners = {}
-        for product_id, company_ids in owners.items():
-            by_owners.setdefault(tuple(company_ids), []).append(product_id)
-        return by_owners
+        return {product_id: tuple(company_ids) for product_id, company_ids in owners.items()}
 
     @api.model
     def _refresh(self, products, companies):

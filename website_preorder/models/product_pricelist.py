@@ -8,6 +8,9 @@ from ..rules.kinds import PRESALE
 
 _logger = logging.getLogger(__name__)
 
+#: where an interrupted pass of the pre-sale price job resumes: "company id:product id"
+PRESALE_CURSOR = "website_preorder.presale_price_cursor"
+
 
 class ProductPricelist(models.Model):
     """The pre-sale price job (SPEC §6): fixed-price rules the addon writes in
@@ -92,28 +95,49 @@ class ProductPricelist(models.Model):
         return {"created": len(create), "updated": len(update), "removed": len(delete)}
 
     @api.model
-    def _cron_update_presale_prices(self):
+    def _cron_update_presale_prices(self, batch_size=2000):
         """Presale Price Update: every company with a Pre-sale Pricelist.
 
-        Considers the variants of pre-sale request lines and those holding a rule
-        the addon wrote. A failing company is logged and skipped, not the run.
-        Returns the summed counts.
+        Considers the variants of open pre-sale requests and those holding a
+        rule the addon wrote. One batch of (company, variant) pairs per call,
+        after the cursor kept in ``ir.config_parameter``; the cron progress API
+        makes Odoo's runner commit each batch and call again for the rest, so a
+        run killed in the middle resumes after the last committed batch. A
+        failing company is logged and skipped, not the run. Returns the summed
+        counts, with ``remaining`` for this pass.
         """
         totals = {"created": 0, "updated": 0, "removed": 0, "failed_companies": 0}
-        companies = self.env["res.company"].search([("presale_pricelist_id", "!=", False)])
-        for company in companies:
-            env = self.with_company(company).env
+        companies = self.env["res.company"].search(
+            [("presale_pricelist_id", "!=", False)], order="id"
+        )
+        pairs = sorted(
+            (company.id, product_id)
+            for company in companies
+            for product_id in self._preorder_presale_candidates(company).ids
+        )
+        Param = self.env["ir.config_parameter"].sudo()
+        cursor = tuple(int(part) for part in (Param.get_param(PRESALE_CURSOR) or "0:0").split(":"))
+        pending = [pair for pair in pairs if pair > cursor]
+        batch, rest = pending[:batch_size], pending[batch_size:]
+        by_company = {}
+        for company_id, product_id in batch:
+            by_company.setdefault(company_id, []).append(product_id)
+        for company_id, product_ids in by_company.items():
+            company = companies.browse(company_id)
+            Pricelist = self.with_company(company)
             try:
-                with env.cr.savepoint():
-                    variants = self._preorder_presale_candidates(company)
-                    counts = self.with_company(company)._preorder_update_presale_prices(variants)
+                with self.env.cr.savepoint():
+                    variants = self.env["product.product"].browse(product_ids)
+                    counts = Pricelist._preorder_update_presale_prices(variants)
             except Exception:
                 _logger.exception("Pre-sale price update failed for company %s", company.name)
                 totals["failed_companies"] += 1
                 continue
             for key, value in counts.items():
                 totals[key] += value
-        return totals
+        Param.set_param(PRESALE_CURSOR, "%s:%s" % batch[-1] if rest else "0:0")
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(rest))
+        return {**totals, "remaining": len(rest)}
 
     @api.model
     def _preorder_presale_candidates(self, company):

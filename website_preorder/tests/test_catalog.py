@@ -104,6 +104,36 @@ class TestCatalog(PreorderCase):
         self.assertTrue(self.product.preorder_national_listed, "the others are refreshed")
         self.assertFalse(self.product_b.preorder_national_listed)
 
+    def test_pass_in_committed_batches_resumes_after_an_interruption(self):
+        products = self.product | self.product_b
+        for product in products:
+            self._create_request("national", [(product, 5, 10)])
+        Catalog = self.env["preorder.catalog"]
+        cron = self.env.ref("website_preorder.ir_cron_refresh_catalog")
+        cron, progress = cron._add_progress()
+        first = Catalog.with_context(**cron.env.context)._cron_refresh_preorder_catalog(
+            batch_size=1
+        )
+        self.assertEqual((first["checked"], first["remaining"]), (1, 1))
+        self.assertEqual((progress.done, progress.remaining), (1, 1), "cron progress API")
+        self.assertTrue(self.product.preorder_national_listed, "first batch, lowest id")
+        self.assertFalse(self.product_b.preorder_national_listed, "not reached yet")
+        # the next batch fails as if the worker were killed: nothing of it is written
+        with (
+            patch.object(type(Catalog), "_refresh", side_effect=KeyboardInterrupt),
+            self.assertRaises(KeyboardInterrupt),
+            self.env.cr.savepoint(),
+        ):
+            Catalog._cron_refresh_preorder_catalog(batch_size=1)
+        self.assertFalse(self.product_b.preorder_national_listed)
+        # the next run resumes after the last committed batch, then starts over
+        second = Catalog._cron_refresh_preorder_catalog(batch_size=1)
+        self.assertEqual((second["checked"], second["remaining"]), (1, 0))
+        self.product_b.invalidate_recordset()
+        self.assertTrue(self.product_b.preorder_national_listed)
+        third = Catalog._cron_refresh_preorder_catalog(batch_size=1)
+        self.assertEqual((third["checked"], third["changed"]), (1, 0), "a new pass, from the start")
+
     def test_cron_record(self):
         cron = self.env.ref("website_preorder.ir_cron_refresh_catalog")
         self.assertEqual((cron.interval_number, cron.interval_type), (15, "minutes"))

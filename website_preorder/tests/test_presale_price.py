@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -87,6 +89,27 @@ class TestPresalePrice(PreorderCase):
         self.assertEqual((counts["created"], counts["updated"], counts["removed"]), (0, 0, 0))
         cron = self.env.ref("website_preorder.ir_cron_presale_price_update")
         self.assertEqual(cron.code.strip(), "model._cron_update_presale_prices()")
+
+    def test_cron_in_committed_batches_resumes_where_it_stopped(self):
+        Pricelist = self.env["product.pricelist"]
+        cron = self.env.ref("website_preorder.ir_cron_presale_price_update")
+        cron, progress = cron._add_progress()
+        first = Pricelist.with_context(**cron.env.context)._cron_update_presale_prices(batch_size=1)
+        self.assertEqual((first["created"], first["remaining"]), (1, 1))
+        self.assertEqual((progress.done, progress.remaining), (1, 1), "cron progress API")
+        with (
+            patch.object(
+                type(Pricelist), "_preorder_update_presale_prices", side_effect=SystemExit
+            ),
+            self.assertRaises(SystemExit),
+            self.env.cr.savepoint(),
+        ):
+            Pricelist._cron_update_presale_prices(batch_size=1)  # killed: nothing written
+        second = Pricelist._cron_update_presale_prices(batch_size=1)
+        self.assertEqual((second["created"], second["remaining"]), (1, 0), "resumed, not redone")
+        self.assertTrue(self._rules(self.product) and self._rules(self.product_b))
+        again = Pricelist._cron_update_presale_prices(batch_size=5)
+        self.assertEqual((again["created"], again["updated"], again["remaining"]), (0, 0, 0))
 
     def test_presale_disabled_removes_rules(self):
         self.request.action_compute_presale_prices()
