@@ -1,7 +1,7 @@
 import logging
 
 from odoo import api, models
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..rules import release as release_rules
 from ..rules.kinds import REQUEST_KINDS
@@ -161,13 +161,14 @@ class PreorderRelease(models.AbstractModel):
         Each call releases one batch and reports through the cron progress API,
         so Odoo's cron runner commits it and calls again for the rest. A failing
         product is logged and skipped (until the next trigger or sweep), the
-        others are released. Returns counts.
+        others are released. Workers on several hosts share the work: each
+        takes pending products no other transaction holds (``SKIP LOCKED``).
+        Returns counts.
         """
         self._preorder_release_sweep()
         Product = self.env["product.product"].sudo().with_context(active_test=False)
-        domain = [("preorder_release_pending", "=", True)]
-        batch = Product.search(domain, order="id", limit=batch_size)
-        remaining = Product.search_count(domain) - len(batch)
+        batch = Product.browse(self._preorder_take_pending(batch_size))
+        remaining = Product.search_count([("preorder_release_pending", "=", True)]) - len(batch)
         counts = {"released": 0, "failed": 0}
         try:
             with self.env.cr.savepoint():
@@ -186,6 +187,20 @@ class PreorderRelease(models.AbstractModel):
         batch.preorder_release_pending = False
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return {**counts, "done": len(batch), "remaining": remaining}
+
+    @api.model
+    def _preorder_take_pending(self, limit):
+        """Ids of up to ``limit`` pending products, locked for this transaction;
+        products another worker is releasing right now are skipped, not waited for."""
+        self.env["product.product"].flush_model(["preorder_release_pending"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM product_product WHERE preorder_release_pending"
+                " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                limit,
+            )
+        )
+        return [product_id for (product_id,) in self.env.cr.fetchall()]
 
     @api.model
     def _preorder_release_sweep(self):

@@ -110,3 +110,55 @@ class TestRace(BaseCase):
             request = env["purchase.order"].browse(self.ids["request"])
             self.assertEqual(request.order_line.preorder_allocated_qty, 1.0)
             self.assertEqual(request.order_line.preorder_atp, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestReleaseWorkers(BaseCase):
+    """Release jobs on two workers (two hosts) share the pending products: a
+    product another transaction holds is skipped, not waited for nor released
+    twice. Committed data and cursors of its own, cleaned up afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+            products = env["product.product"].create(
+                [
+                    {"name": f"Worker Product {i}", "type": "consu", "is_storable": True}
+                    for i in range(2)
+                ]
+            )
+            products.preorder_release_pending = True
+            self.product_ids = products.ids
+            companies = env["res.company"].search([])  # pylint: disable=no-search-all
+            self.swept = {company.id: company.preorder_release_swept_on for company in companies}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env["product.product"].browse(self.product_ids).unlink()
+            for company_id, swept in self.swept.items():
+                env["res.company"].browse(company_id).preorder_release_swept_on = swept
+
+    def _pending(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            products = env["product.product"].browse(self.product_ids)
+            return {product.id for product in products if product.preorder_release_pending}
+
+    def test_busy_products_are_skipped_then_released(self):
+        busy, free = self.product_ids
+        with self.registry.cursor() as holder:
+            # another worker is releasing `busy` right now
+            holder.execute("SELECT id FROM product_product WHERE id = %s FOR UPDATE", [busy])
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+                env["preorder.release"]._cron_release_preorders(batch_size=10)
+            self.assertEqual(self._pending(), {busy}, "the free product done, the busy one left")
+        self.assertNotIn(free, self._pending())
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+            env["preorder.release"]._cron_release_preorders(batch_size=10)
+        self.assertEqual(self._pending(), set(), "released by the next run")
