@@ -215,14 +215,15 @@ class SaleOrder(models.Model):
 
     def _preorder_notify_release(self):
         """One e-mail per order with the quantities released since the last one."""
-        orders = self.filtered(lambda order: order.preorder_release_lines())
+        released = self.order_line.sudo().filtered(
+            lambda line: line.preorder_release_notify_qty > 0
+        )
+        orders = self & released.order_id
         orders._preorder_send(
             "website_preorder.mail_template_preorder_released",
             self.env._("Release e-mail sent: pre-ordered goods are reserved for delivery."),
         )
-        orders.order_line.sudo().filtered(
-            "preorder_release_notify_qty"
-        ).preorder_release_notify_qty = 0
+        released.preorder_release_notify_qty = 0
 
     def _preorder_send(self, template_xmlid, log):
         """One e-mail per order, rendered and queued in one batch (sent by the
