@@ -1,5 +1,5 @@
 # The project's commands; each does its own set-up (tools/setup.sh) first.
-.PHONY: setup run test unit lint bench
+.PHONY: setup run test unit lint bench kill-resume
 
 setup:
 	bash tools/setup.sh
@@ -20,3 +20,6 @@ lint:
 
 bench:
 	bash tools/bench.sh
+
+kill-resume:
+	bash tools/kill_resume.sh
