@@ -76,3 +76,21 @@ def test_presale_settings_apply():
 def test_fractional_quantities_do_not_drift():
     groups = [g(1, "national", "draft", 1, 0.1) for _ in range(3)]
     assert aggregate(groups, [1], TODAY, Settings())[1].national.qty == 0.3
+
+
+def test_restock_when_every_preorder_supply_line_is_a_restock():
+    def r(product, kind, days, restock, state="purchase", atp=1):
+        return SupplyGroup(product, kind, state, IN(days), atp, restock)
+
+    groups = [
+        r(1, "national", 5, True),
+        r(1, "international", 9, True),
+        r(2, "national", 5, True),
+        r(2, "national", 7, False),  # one ordinary pre-order request: not a restock
+        r(3, "national", -1, False),  # past arrival: not supply, does not count
+        r(3, "national", 5, True),
+        r(4, "presale", 5, True),  # pre-sale requests do not make a back-order
+        r(5, "national", 5, True, atp=0),  # no ATP: not supply
+    ]
+    result = aggregate(groups, [1, 2, 3, 4, 5], TODAY, Settings())
+    assert [result[p].restock for p in (1, 2, 3, 4, 5)] == [True, False, True, False, False]

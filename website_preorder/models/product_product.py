@@ -95,7 +95,8 @@ class ProductProduct(models.Model):
         return domain
 
     def _get_preorder_supply_groups(self, company, today):
-        """SupplyGroup rows of these products: ATP summed per kind, state and arrival day."""
+        """SupplyGroup rows of these products: ATP summed per kind, state, arrival
+        day and restock flag of the request."""
         if not self.ids:
             return []
         # arrival days are counted in the company's timezone
@@ -106,15 +107,21 @@ class ProductProduct(models.Model):
             .with_context(tz=tz)
             ._read_group(
                 self._get_supply_domain(company, today),
-                groupby=["product_id", "preorder_kind", "state", "date_planned:day"],
+                groupby=[
+                    "product_id",
+                    "preorder_kind",
+                    "state",
+                    "date_planned:day",
+                    "preorder_is_restock",
+                ],
                 aggregates=["preorder_atp:sum"],
             )
         )
         return [
             availability_rules.SupplyGroup(
-                product.id, kind, state, arrival.date() if arrival else None, atp
+                product.id, kind, state, arrival.date() if arrival else None, atp, restock
             )
-            for product, kind, state, arrival, atp in groups
+            for product, kind, state, arrival, restock, atp in groups
         ]
 
     def _get_preorder_availability(self, company=None, today=None):

@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
-from ..rules.kinds import PREORDER_KINDS, REQUEST_KINDS
+from ..rules.kinds import REQUEST_KINDS
 from ..rules.supply import TAKING_STATES
 
 
@@ -110,18 +110,11 @@ class PurchaseOrderLine(models.Model):
     @api.model
     def _preorder_restock_products(self, products, company):
         """Ids of ``products`` whose pre-order supply lines all belong to restock
-        requests (shown as "Back-order"), in one grouped query."""
+        requests (shown as "Back-order"): rules.availability decides."""
         if not products:
             return set()
-        today = company.sudo()._preorder_today()
-        groups = self.sudo()._read_group(
-            products._get_supply_domain(company, today, PREORDER_KINDS),
-            groupby=["product_id", "preorder_is_restock"],
-        )
-        flags = {}
-        for product, is_restock in groups:
-            flags.setdefault(product.id, set()).add(is_restock)
-        return {product_id for product_id, values in flags.items() if values == {True}}
+        availability = products.with_company(company)._get_preorder_availability(company)
+        return {product_id for product_id, values in availability.items() if values.restock}
 
     @api.model
     def _preorder_request_products(self, company, kinds=None, open_only=False):

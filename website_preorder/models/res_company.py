@@ -135,7 +135,8 @@ class ResCompany(models.Model):
             return self.preorder_warehouse_id
         if self.preorder_warehouse_mode == "several":
             return self.preorder_warehouse_ids
-        return self.env["stock.warehouse"].search([("company_id", "=", self.id)])
+        # the names come with the search: the product page shows them
+        return self.env["stock.warehouse"].search_fetch([("company_id", "=", self.id)], ["name"])
 
     # ------------------------------------------------------------------
     # One "today" (SPEC §4): the company's timezone date, whoever asks

@@ -23,7 +23,7 @@ class Website(models.Model):
         free = sum(by_warehouse.values())
         Supply = self.env["purchase.order.line"]
         on_request = product.id in Supply._preorder_products_on_request(product, company)
-        restock = product.id in Supply._preorder_restock_products(product, company)
+        restock = availability.restock
         currency = self.currency_id
 
         def when(date):

@@ -16,6 +16,7 @@ class SupplyGroup:
     state: str
     arrival: object  # datetime.date
     atp: float
+    restock: bool = False  # the lines belong to a restock request
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class ProductAvailability:
     presale: KindAvailability = field(default_factory=KindAvailability)
     #: raw pre-sale ATP (before multiplier, horizon and minimum)
     presale_atp: float = 0.0
+    #: every pre-order supply line belongs to a restock request ("Back-order")
+    restock: bool = False
 
     def get(self, kind):
         return getattr(self, kind)
@@ -52,14 +55,19 @@ def aggregate(groups, product_ids, today, settings):
 
     ``groups`` are SupplyGroup rows as a grouped query returns them; rows that
     are not supply (not a taking state, arrival before today, no ATP) are ignored.
+    A product is a restock ("Back-order") when every pre-order supply line it
+    has belongs to a restock request.
     """
     result = {product_id: ProductAvailability() for product_id in product_ids}
     presale_rows = {}
+    restock_flags = {}
     for group in groups:
         if group.product_id not in result:
             continue
         if not is_supply_line(group.kind, group.state, group.atp, group.arrival, today):
             continue
+        if group.kind in PREORDER_KINDS:
+            restock_flags.setdefault(group.product_id, set()).add(bool(group.restock))
         availability = result[group.product_id]
         if group.kind == PRESALE:
             availability.presale_atp += group.atp
@@ -71,9 +79,10 @@ def aggregate(groups, product_ids, today, settings):
         kind.qty += group.atp
         if kind.date is None or group.arrival < kind.date:
             kind.date = group.arrival
-    for availability in result.values():
+    for product_id, availability in result.items():
         for kind in (availability.national, availability.international):
             kind.qty = round(kind.qty, 6)
+        availability.restock = restock_flags.get(product_id) == {True}
     if settings.presale_enabled:
         for product_id, rows in presale_rows.items():
             qty, date = presale_rules.calculated_qty(
