@@ -7,6 +7,7 @@
 #   SCALES="1000 10000 50000"  product variants per run (default "1000 10000")
 #   HTTP_SCALES="1000 10000"    scales whose pages are measured (default: SCALES)
 #   BENCH_REQUESTS=200          measured requests per page (after 20 warm-up)
+#   BENCH_REUSE=1               keep generated databases that exist (jobs roll back)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tools/env.sh"
@@ -71,6 +72,10 @@ for scale in $SCALES; do
     for pair in "$addon_db:preorder_bench_base" "$plain_db:preorder_plain_base"; do
         db=${pair%%:*}; template=${pair##*:}
         if [ "$db" = "$plain_db" ] && [[ " $HTTP_SCALES " != *" $scale "* ]]; then continue; fi
+        if [ "${BENCH_REUSE:-0}" = 1 ] && psql "${pg[@]}" -d "$db" -c "select 1" >/dev/null 2>&1; then
+            echo "[bench] reusing $db"
+            continue
+        fi
         dropdb "${pg[@]}" --if-exists "$db"
         createdb "${pg[@]}" -T "$template" "$db"
         echo "[bench] generating $scale variants in $db"
