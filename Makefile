@@ -1,5 +1,5 @@
 # The project's commands; each does its own set-up (tools/setup.sh) first.
-.PHONY: setup run test unit lint bench
+.PHONY: setup run test unit lint bench soak
 
 setup:
 	bash tools/setup.sh
@@ -18,3 +18,6 @@ lint:
 
 bench:
 	bash tools/bench.sh
+
+soak:
+	bash tools/soak.sh
