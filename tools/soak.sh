@@ -37,6 +37,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
+# Order confirmation e-mails attach the quotation PDF: Odoo needs wkhtmltopdf.
+if ! command -v wkhtmltopdf >/dev/null; then
+    echo "[soak] installing wkhtmltopdf from Debian (Odoo's PDF reports)"
+    [ -f /var/lib/apt/.website_preorder_updated ] || { apt-get update -qq \
+        && touch /var/lib/apt/.website_preorder_updated; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wkhtmltopdf \
+        >/dev/null
+fi
+
 conf=$(odoo_conf)
 out="$here/var/soak"
 mkdir -p "$out"

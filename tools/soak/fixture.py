@@ -17,8 +17,14 @@ env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=Tru
 company = env.company
 website = env["website"].search([("company_id", "=", company.id)], limit=1)
 
-# Outgoing mail: queued, never sent (no SMTP server on a loopback-only soak).
+# Loopback only: links and wkhtmltopdf (the confirmation e-mail's PDF fetches
+# its assets over HTTP) go to the soak's own server, never to port 8069.
 params = env["ir.config_parameter"].sudo()
+base_url = f"http://127.0.0.1:{os.environ.get('SOAK_PORT', '8169')}"
+params.set_param("web.base.url", base_url)
+params.set_param("web.base.url.freeze", True)
+params.set_param("report.url", base_url)
+# Outgoing mail: queued, never sent (no SMTP server on a loopback-only soak).
 params.set_param("mail.mail.force.send.limit", 0)
 mail_queue = env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
 if mail_queue:
