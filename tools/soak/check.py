@@ -483,6 +483,11 @@ def report(out, target):
             f"`-u {os.environ.get('SOAK_USERS', '40')} -r {os.environ.get('SOAK_SPAWN_RATE', '10')}"
             f" --run-time {os.environ.get('SOAK_RUN_TIME', '60s')}`"
         )
+        emails = (
+            "sent in the request (SOAK_SYNC_EMAILS=1)"
+            if fixture.get("sync_emails")
+            else "sent by Odoo's cron (`sale.async_emails`)"
+        )
         doc = [
             "# Soak",
             "",
@@ -491,7 +496,9 @@ def report(out, target):
             "",
             f"**Result: {'PASSED' if ok else 'FAILED'}** — {box['date']}, run `{fixture['run']}`, "
             f"Locust {settings}, Odoo `--workers 4 --max-cron-threads 2` on 127.0.0.1, "
-            f"database `{DB}`. Wall time: {os.environ.get('SOAK_TIMINGS', '?')} (seconds).",
+            f"database `{DB}`, order confirmation e-mails "
+            f"{emails}"
+            f". Wall time: {os.environ.get('SOAK_TIMINGS', '?')} (seconds).",
             "",
             "## Machine",
             "",

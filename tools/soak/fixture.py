@@ -24,6 +24,14 @@ base_url = f"http://127.0.0.1:{os.environ.get('SOAK_PORT', '8169')}"
 params.set_param("web.base.url", base_url)
 params.set_param("web.base.url.freeze", True)
 params.set_param("report.url", base_url)
+# Order confirmation e-mails from a cron (Odoo's sale_async_emails switch), as a
+# prefork deployment needs: sent inside the payment's request, each renders the
+# quotation PDF with wkhtmltopdf, which fetches its assets from the same
+# server's workers, while the confirmation holds the supply lines' row locks;
+# with as many paid carts as workers, every worker waits (see SOAK.md).
+# SOAK_SYNC_EMAILS=1 keeps Odoo's default (synchronous) to reproduce it.
+sync_emails = os.environ.get("SOAK_SYNC_EMAILS") == "1"
+env["ir.config_parameter"].sudo().set_param("sale.async_emails", not sync_emails)
 # Outgoing mail: queued, never sent (no SMTP server on a loopback-only soak).
 params.set_param("mail.mail.force.send.limit", 0)
 mail_queue = env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
@@ -206,5 +214,6 @@ fixture = {
     "provider_id": provider.id,
     "payment_method_id": method.id,
     "country_id": country.id,
+    "sync_emails": sync_emails,
 }
 print("SOAK_FIXTURE " + json.dumps(fixture), flush=True)
