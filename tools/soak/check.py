@@ -296,6 +296,17 @@ def server_log(out):
         record = "\n".join(lines[start:end])
         if "SerializationFailure" in record and "raise Exception('retry')" in record:
             retries.add(i)
+        elif (
+            record.rstrip().endswith(
+                "psycopg2.errors.SerializationFailure: could not serialize access due to "
+                "concurrent update"
+            )
+            and "odoo.addons.base.models.ir_cron: Job" in lines[start]
+        ):
+            # a scheduled action that met a concurrent update: ir_cron rolls it
+            # back and the job runs again (Odoo's sale_async_emails commits per
+            # e-mail, so only the e-mail being sent waits for the next run)
+            retries.add(i)
     tracebacks = [i for i in tracebacks if i not in retries]
     errors = [
         line for line in lines if (m := level.match(line)) and m.group(1) in ("ERROR", "CRITICAL")
@@ -419,7 +430,8 @@ def report(out, target):
             f"{log['tracebacks']} tracebacks, {log['error_count']} ERROR/CRITICAL lines "
             f"(besides {log['client_timeouts']} client socket timeouts, "
             f"{log['serialization_failures']} serialization failures retried, "
-            f"{log['poll_retries']} of them in the payment poll's retry); "
+            f"{log['poll_retries']} of them logged with a traceback by the payment poll's "
+            f"retry or a scheduled action run again); "
             f"log levels {log['levels']}",
         )
     )

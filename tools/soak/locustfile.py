@@ -268,7 +268,7 @@ class Shopper(HttpUser):
 
 
 # -- the staff user: jobs and restocks ---------------------------------
-def staff_loop(environment):
+def staff_loop(environment, job):
     client = HttpSession(
         base_url=environment.host, request_event=environment.events.request, user=None
     )
@@ -295,10 +295,10 @@ def staff_loop(environment):
         return
     crons = FIXTURE["crons"]
     rng = random.Random(14)
+    gevent.sleep(random.random() * 3)
     for cycle in itertools.count():
         if environment.runner is None or environment.runner.state in ("stopping", "stopped"):
             return
-        job = ("catalogue", "release", "presale_price")[cycle % 3]
         if cycle % 2:
             # the cron workers run it (nextcall now; ODOO_NOTIFY_CRON_CHANGES wakes them)
             now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
@@ -308,7 +308,7 @@ def staff_loop(environment):
             _, error = execute("ir.cron", "method_direct_trigger", [crons[job]],
                                name=f"jobs: cron {job} (HTTP worker)")  # fmt: skip
         record("job_busy" if error else "job_triggered", job=job)
-        if cycle % 5 == 4:
+        if job == "release" and cycle % 3 == 2:
             product_id = rng.choice(FIXTURE["restock_products"])
             kind = rng.choice(("national", "international", "presale"))
             day = datetime.now(timezone.utc).date().toordinal() + rng.randint(5, 30)
@@ -335,7 +335,9 @@ _staff = []
 
 @events.test_start.add_listener
 def _start_staff(environment, **_kwargs):
-    _staff.append(gevent.spawn(staff_loop, environment))
+    # one staff greenlet per job, so each job is triggered again and again
+    for job in ("catalogue", "release", "presale_price"):
+        _staff.append(gevent.spawn(staff_loop, environment, job))
 
 
 @events.test_stop.add_listener
