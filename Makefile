@@ -1,5 +1,5 @@
 # The project's commands; each does its own set-up (tools/setup.sh) first.
-.PHONY: setup run test unit lint bench kill-resume
+.PHONY: setup run test unit lint bench soak kill-resume
 
 setup:
 	bash tools/setup.sh
@@ -20,6 +20,9 @@ lint:
 
 bench:
 	bash tools/bench.sh
+
+soak:
+	bash tools/soak.sh
 
 kill-resume:
 	bash tools/kill_resume.sh

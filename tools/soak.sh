@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# make soak (not part of the tests): a bounded load run against Odoo in prefork
+# mode on loopback. Installs (or updates) the throw-away database $SOAK_DB with
+# website_preorder and Odoo's demo payment provider, builds this run's fixtures,
+# serves it with --workers 4 --max-cron-threads 2 on 127.0.0.1:$SOAK_PORT,
+# drives $SOAK_USERS Locust shoppers (headless) through cart, checkout and
+# payment while a staff user triggers the catalogue, release and pre-sale price
+# jobs and restocks, then checks the invariants in the database, the Locust
+# stats and the server log. Writes SOAK.md; exits non-zero when an invariant breaks.
+#   SOAK_USERS=40 SOAK_SPAWN_RATE=10 SOAK_RUN_TIME=60s  Locust's -u, -r, --run-time
+#   RESET_DB=1   rebuild $SOAK_DB instead of updating it
+#   SOAK_REPORT=SOAK.md  where the results go ("" to write none)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tools/env.sh"
+source "$here/tools/odoo_conf.sh"
+: "${SOAK_DB:=preorder_soak}"
+: "${SOAK_PORT:=8169}"
+: "${SOAK_GEVENT_PORT:=8172}"
+: "${SOAK_USERS:=40}"
+: "${SOAK_SPAWN_RATE:=10}"
+: "${SOAK_RUN_TIME:=60s}"
+: "${SOAK_REPORT=$here/SOAK.md}"
+export SOAK_DB SOAK_PORT SOAK_GEVENT_PORT SOAK_USERS SOAK_SPAWN_RATE SOAK_RUN_TIME
+started=$(date +%s)
+bash "$here/tools/setup.sh"
+
+# Locust and its Flask, constrained by what Odoo pins (see the file's comments).
+stamp="$VENV/.website_preorder_soak_stamp"
+want=$(cat "$here/tools/requirements-soak.txt" | sha1sum | cut -c1-12)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "[soak] installing Locust into $VENV"
+    echo "setuptools<81" > "$VENV/soak-constraints.txt"
+    PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install -q \
+        -r "$here/tools/requirements-soak.txt" -c "$VENV/odoo-requirements.txt" \
+        -c "$here/tools/requirements-dev.txt" -c "$VENV/soak-constraints.txt"
+    echo "$want" > "$stamp"
+fi
+
+# Order confirmation e-mails attach the quotation PDF: Odoo needs wkhtmltopdf.
+if ! command -v wkhtmltopdf >/dev/null; then
+    echo "[soak] installing wkhtmltopdf from Debian (Odoo's PDF reports)"
+    [ -f /var/lib/apt/.website_preorder_updated ] || { apt-get update -qq \
+        && touch /var/lib/apt/.website_preorder_updated; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wkhtmltopdf \
+        >/dev/null
+fi
+
+conf=$(odoo_conf)
+out="$here/var/soak"
+mkdir -p "$out"
+rm -f "$out"/locust_* "$out"/events.jsonl "$out"/server.log
+odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf")
+pg=(-h "$PGHOST" -p "$PGPORT" -U "$PGUSER")
+
+# One Odoo at a time on this machine: the whole Odoo part runs under the lock.
+exec 9>"${PREORDER_LOCK:-/tmp/website_preorder_odoo.lock}"
+echo "[soak] waiting for the machine-wide Odoo lock"
+flock 9
+locked=$(date +%s)
+
+installed=$(psql "${pg[@]}" -d "$SOAK_DB" -tAq -c \
+    "select count(*) from ir_module_module where state='installed'
+     and name in ('website_preorder', 'payment_demo')" 2>/dev/null || true)
+if [ "$installed" = 2 ] && [ "${RESET_DB:-0}" != 1 ]; then
+    echo "[soak] updating website_preorder in $SOAK_DB"
+    "${odoo[@]}" -d "$SOAK_DB" -u website_preorder --stop-after-init --log-level=warn \
+        --logfile="$out/install.log"
+else
+    echo "[soak] creating $SOAK_DB with website_preorder and payment_demo (no demo data)"
+    dropdb "${pg[@]}" --if-exists "$SOAK_DB"
+    "${odoo[@]}" -d "$SOAK_DB" -i website_preorder,payment_demo --without-demo=all \
+        --stop-after-init --log-level=warn --logfile="$out/install.log"
+fi
+installed_at=$(date +%s)
+
+run_id=$(date -u +%Y%m%d%H%M%S)
+echo "[soak] fixtures of run $run_id"
+SOAK_RUN=$run_id "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$conf" -d "$SOAK_DB" \
+    --no-http --log-level=warn < "$here/tools/soak/fixture.py" > "$out/fixture.out"
+grep '^SOAK_FIXTURE ' "$out/fixture.out" | cut -d' ' -f2- > "$out/fixture.json"
+[ -s "$out/fixture.json" ] || { cat "$out/fixture.out"; echo "[soak] fixture failed" >&2; exit 2; }
+run_started=$(date -u '+%Y-%m-%d %H:%M:%S')
+
+echo "[soak] Odoo on 127.0.0.1:$SOAK_PORT (gevent $SOAK_GEVENT_PORT), 4 workers, 2 cron threads"
+# ODOO_NOTIFY_CRON_CHANGES: a job's nextcall moved by the staff user wakes the
+# cron workers at once (Odoo's own switch, see ir_cron._notifydb).
+ODOO_NOTIFY_CRON_CHANGES=1 "${odoo[@]}" -d "$SOAK_DB" --db-filter="^$SOAK_DB\$" \
+    --http-interface=127.0.0.1 --http-port="$SOAK_PORT" --gevent-port="$SOAK_GEVENT_PORT" \
+    --workers=4 --max-cron-threads=2 --log-level=info --logfile="$out/server.log" &
+server=$!
+stop_server() {
+    if kill -0 "$server" 2>/dev/null; then
+        kill -TERM "$server"
+        for _ in $(seq 1 60); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+        kill -0 "$server" 2>/dev/null && kill -KILL "$server"
+    fi
+    wait "$server" 2>/dev/null || true
+}
+trap stop_server EXIT
+for _ in $(seq 1 90); do
+    curl -sf -o /dev/null "http://127.0.0.1:$SOAK_PORT/web/health" && break
+    sleep 1
+done
+curl -sf -o /dev/null "http://127.0.0.1:$SOAK_PORT/web/health" \
+    || { echo "[soak] Odoo did not start, see $out/server.log" >&2; exit 2; }
+
+echo "[soak] locust: $SOAK_USERS shoppers, spawn rate $SOAK_SPAWN_RATE/s, $SOAK_RUN_TIME"
+set +e
+SOAK_FIXTURE="$out/fixture.json" SOAK_EVENTS="$out/events.jsonl" \
+    "$VENV/bin/locust" -f "$here/tools/soak/locustfile.py" --headless \
+    -u "$SOAK_USERS" -r "$SOAK_SPAWN_RATE" --run-time "$SOAK_RUN_TIME" --stop-timeout 30 \
+    -H "http://127.0.0.1:$SOAK_PORT" --csv "$out/locust" --only-summary \
+    --loglevel WARNING > "$out/locust.out" 2>&1
+locust_rc=$?
+set -e
+tail -n 40 "$out/locust.out"
+# let the jobs the run triggered finish, then stop Odoo before reading the database
+"$VENV/bin/python" "$here/tools/soak/check.py" wait-jobs
+"$VENV/bin/python" "$here/tools/soak/check.py" probe-websocket > "$out/websocket.json" || true
+stop_server
+trap - EXIT
+finished=$(date +%s)
+
+SOAK_LOCUST_RC=$locust_rc SOAK_RUN_STARTED="$run_started" \
+    SOAK_TIMINGS="install=$((installed_at - locked)) wait_lock=$((locked - started)) total=$((finished - started))" \
+    exec "$VENV/bin/python" "$here/tools/soak/check.py" report "$out" "$SOAK_REPORT"
