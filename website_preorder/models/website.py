@@ -21,8 +21,6 @@ class Website(models.Model):
         availability = product._get_preorder_availability(company)[product.id]
         by_warehouse = self.env["stock.quant"]._preorder_free_qty_by_warehouse(product, company)
         free = sum(by_warehouse.values())
-        Supply = self.env["purchase.order.line"]
-        on_request = product.id in Supply._preorder_products_on_request(product, company)
         restock = availability.restock
         currency = self.currency_id
 
@@ -53,7 +51,13 @@ class Website(models.Model):
             options.append(
                 {"kind": INTERNATIONAL, "label": self.env._("As international pre-order")}
             )
-        if product.next_day_shipping and free > 0 and not on_request:
+        if (
+            product.next_day_shipping
+            and free > 0
+            # read only when it decides: one query fewer on most product pages
+            and product.id
+            not in self.env["purchase.order.line"]._preorder_products_on_request(product, company)
+        ):
             options.append({"kind": NEXT_DAY, "label": self.env._("As next-day shipping")})
         label = self.env._("Back-order") if restock else self.env._("Pre-order")
         national_date = when(availability.national.date)
