@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, format_date
 
 from ..rules import release as release_rules
@@ -169,7 +170,8 @@ class PreorderRelease(models.AbstractModel):
         Product = self.env["product.product"].sudo().with_context(active_test=False)
         batch = Product.browse(self._preorder_take_pending(batch_size))
         remaining = Product.search_count([("preorder_release_pending", "=", True)]) - len(batch)
-        counts = {"released": 0, "failed": 0}
+        counts = {"released": 0, "failed": 0, "busy": 0}
+        busy = Product.browse()
         try:
             with self.env.cr.savepoint():
                 counts["released"] += len(self._release_products(batch).reserved)
@@ -179,12 +181,18 @@ class PreorderRelease(models.AbstractModel):
                 try:
                     with self.env.cr.savepoint():
                         counts["released"] += len(self._release_products(product).reserved)
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    # another transaction changed its lines (a cancellation, Release
+                    # now): left pending, the next run takes it with fresh data
+                    _logger.info("Pre-order release of product %s postponed: busy", product.id)
+                    busy |= product
                 except Exception:
                     _logger.exception(
                         "Pre-order release failed for product %s: skipped", product.id
                     )
                     counts["failed"] += 1
-        batch.preorder_release_pending = False
+        counts["busy"] = len(busy)
+        (batch - busy).preorder_release_pending = False
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return {**counts, "done": len(batch), "remaining": remaining}
 

@@ -4,7 +4,7 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
-from odoo.tools import float_compare, formatLang
+from odoo.tools import SQL, float_compare, formatLang
 
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
@@ -91,6 +91,13 @@ class SaleOrder(models.Model):
     def _preorder_portal_cancel(self):
         """Cancel at the customer's request, inside the window; False when refused."""
         self.ensure_one()
+        # a release or a second request for the same order waits here, then sees
+        # the order as it is now (Odoo retries the request on a stale snapshot)
+        self.env.cr.execute(
+            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", self.id), log_exceptions=False
+        )
+        self.invalidate_recordset(["state", "preorder_can_cancel"])
+        self.order_line.invalidate_recordset(["qty_delivered", "qty_invoiced"])
         if not self.preorder_can_cancel:
             return False
         self.sudo()._action_cancel()

@@ -2,6 +2,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from psycopg2 import errors
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
@@ -226,6 +227,35 @@ class TestRelease(ReleaseCase):
         second = Release._cron_release_preorders(batch_size=1)
         self.assertEqual(second["remaining"], 0)
         self.assertEqual(set(products.mapped("preorder_release_pending")), {False})
+
+    def test_busy_product_stays_pending_for_the_next_run(self):
+        """A product whose lines another transaction changed meanwhile (PostgreSQL
+        refuses the stale snapshot) is not lost until the daily sweep: it stays
+        pending, the others are released."""
+        orders = {
+            product: self._create_sale([(product, 1, "national")])
+            for product in (self.product, self.product_b)
+        }
+        for product in orders:
+            self._set_stock(product, 1)
+        Release = type(self.env["preorder.release"])
+        original = Release._release_products
+        busy = self.product
+
+        def release(self, products):
+            if busy in products:
+                raise errors.SerializationFailure("could not serialize access")
+            return original(self, products)
+
+        (self.product | self.product_b).preorder_release_pending = True
+        with patch.object(Release, "_release_products", release):
+            counts = self.env["preorder.release"]._cron_release_preorders()
+        self.assertEqual((counts["busy"], counts["failed"]), (1, 0))
+        self.assertTrue(self.product.preorder_release_pending, "taken again by the next run")
+        self.assertFalse(self.product_b.preorder_release_pending)
+        self.assertEqual(orders[self.product_b].order_line.preorder_state, "released")
+        self._run_release()
+        self.assertEqual(orders[self.product].order_line.preorder_state, "released")
 
     def test_poisoned_product_is_skipped_the_rest_released(self):
         orders = {
