@@ -93,8 +93,8 @@ class ProductTemplate(models.Model):
         ]
         if availability == "in_stock":
             return [("product_variant_ids", "in", Product._search(in_stock))]
-        # a variant in stock and on no open request (NOT EXISTS: an anti-join,
-        # where NOT IN over a sub-select could not be one)
+        # one sub-query of variants in stock and on no open request: the planner
+        # hashes the request lines once (EXPLAIN in BENCHMARKS.md)
         open_requests = self.env["purchase.order.line"]._preorder_open_request_domain(company)
         next_day = Product._search(
             [*in_stock, ("preorder_purchase_line_ids", "not any", open_requests)]
