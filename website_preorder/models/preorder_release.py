@@ -22,14 +22,16 @@ class PreorderRelease(models.AbstractModel):
     _description = "Pre-order Release"
 
     @api.model
-    def _release_products(self, products, apply=True):
+    def _release_products(self, products, apply=True, notify=True):
         """Release what may be released now for ``products``, in every company.
 
         Gathers the open allocations, parked lines, receipts and free stock in
         sets, plans with ``rules.release.plan``, then (``apply``) reserves the
         deliveries in plan order, each capped to what was planned for it, marks
         released exactly what they reserved (a partly released allocation is
-        split) and e-mails each customer once. Returns a ReleaseResult.
+        split) and (``notify``) e-mails each customer once; without ``notify``
+        the released quantities wait on their lines for
+        ``_preorder_notify_released``. Returns a ReleaseResult.
         """
         result = release_rules.ReleaseResult()
         lines = (
@@ -46,7 +48,7 @@ class PreorderRelease(models.AbstractModel):
         for company, company_lines in lines.grouped("company_id").items():
             self.sudo().with_company(company)._release_plan(company, company_lines, result)
         if apply and result.planned:
-            self.sudo()._release_apply(result)
+            self.sudo()._release_apply(result, notify=notify)
         return result
 
     @api.model
@@ -100,7 +102,7 @@ class PreorderRelease(models.AbstractModel):
         result.planned.extend(release_rules.plan(rows, parked, credit, free, today))
 
     @api.model
-    def _release_apply(self, result):
+    def _release_apply(self, result, notify=True):
         """Reserve the planned releases and record what was actually reserved."""
         planned = {}
         for release in result.planned:
@@ -151,7 +153,9 @@ class PreorderRelease(models.AbstractModel):
                 for allocation, quantity in splits
             ]
         )
-        lines.filtered(lambda line: line.id in result.reserved).order_id._preorder_notify_release()
+        if notify:
+            released = lines.filtered(lambda line: line.id in result.reserved)
+            released.order_id._preorder_notify_release()
 
     @api.model
     def _cron_release_preorders(self, batch_size=200):
@@ -160,7 +164,8 @@ class PreorderRelease(models.AbstractModel):
         Incoming stock marks products pending and triggers this job; once a day
         (company timezone) every product with open pre-order lines is swept in.
         Each call releases one batch and reports through the cron progress API,
-        so Odoo's cron runner commits it and calls again for the rest. A failing
+        so Odoo's cron runner commits it and calls again for the rest; the
+        customers are e-mailed once the pass is over, one e-mail per order. A failing
         product is logged and skipped (until the next trigger or sweep), the
         others are released. Workers on several hosts share the work: each
         takes pending products no other transaction holds (``SKIP LOCKED``).
@@ -174,13 +179,14 @@ class PreorderRelease(models.AbstractModel):
         busy = Product.browse()
         try:
             with self.env.cr.savepoint():
-                counts["released"] += len(self._release_products(batch).reserved)
+                counts["released"] += len(self._release_products(batch, notify=False).reserved)
         except Exception:
             _logger.exception("Pre-order release failed for a batch; retrying product by product")
             for product in batch:
                 try:
                     with self.env.cr.savepoint():
-                        counts["released"] += len(self._release_products(product).reserved)
+                        released = self._release_products(product, notify=False).reserved
+                        counts["released"] += len(released)
                 except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                     # another transaction changed its lines (a cancellation, Release
                     # now): left pending, the next run takes it with fresh data
@@ -193,8 +199,18 @@ class PreorderRelease(models.AbstractModel):
                     counts["failed"] += 1
         counts["busy"] = len(busy)
         (batch - busy).preorder_release_pending = False
+        if not remaining:
+            # the pass is over: one e-mail per order for everything it released,
+            # whatever the number of batches (or of runs, after an interruption)
+            self._preorder_notify_released()
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return {**counts, "done": len(batch), "remaining": remaining}
+
+    @api.model
+    def _preorder_notify_released(self):
+        """E-mail the customers whose released quantities were not told yet."""
+        lines = self.env["sale.order.line"].sudo().search([("preorder_release_notify_qty", ">", 0)])
+        lines.order_id._preorder_notify_release()
 
     @api.model
     def _preorder_take_pending(self, limit):
