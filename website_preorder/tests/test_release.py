@@ -242,10 +242,10 @@ class TestRelease(ReleaseCase):
         original = Release._release_products
         busy = self.product
 
-        def release(self, products):
+        def release(self, products, **kwargs):
             if busy in products:
                 raise errors.SerializationFailure("could not serialize access")
-            return original(self, products)
+            return original(self, products, **kwargs)
 
         (self.product | self.product_b).preorder_release_pending = True
         with patch.object(Release, "_release_products", release):
@@ -268,10 +268,10 @@ class TestRelease(ReleaseCase):
         original = Release._release_products
         poisoned = self.product
 
-        def release(self, products):
+        def release(self, products, **kwargs):
             if poisoned in products:
                 raise RuntimeError("poisoned")
-            return original(self, products)
+            return original(self, products, **kwargs)
 
         (self.product | self.product_b).preorder_release_pending = True
         with patch.object(Release, "_release_products", release):
