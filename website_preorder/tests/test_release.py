@@ -228,27 +228,36 @@ class TestRelease(ReleaseCase):
         self.assertEqual(second["remaining"], 0)
         self.assertEqual(set(products.mapped("preorder_release_pending")), {False})
 
-    def test_busy_product_stays_pending_for_the_next_run(self):
-        """A product whose lines another transaction changed meanwhile (PostgreSQL
-        refuses the stale snapshot) is not lost until the daily sweep: it stays
-        pending, the others are released."""
+    def _due_orders(self):
+        """Two products, each on a due pre-order line with stock: both pending."""
         orders = {
             product: self._create_sale([(product, 1, "national")])
             for product in (self.product, self.product_b)
         }
         for product in orders:
             self._set_stock(product, 1)
+        (self.product | self.product_b).preorder_release_pending = True
+        return orders
+
+    def _release_failing_for(self, product, error):
+        """Patch the release so that any batch holding ``product`` raises ``error``."""
         Release = type(self.env["preorder.release"])
         original = Release._release_products
-        busy = self.product
 
-        def release(self, products, **kwargs):
-            if busy in products:
-                raise errors.SerializationFailure("could not serialize access")
-            return original(self, products, **kwargs)
+        def release(model, products, **kwargs):
+            if product in products:
+                raise error
+            return original(model, products, **kwargs)
 
-        (self.product | self.product_b).preorder_release_pending = True
-        with patch.object(Release, "_release_products", release):
+        return patch.object(Release, "_release_products", release)
+
+    def test_busy_product_stays_pending_for_the_next_run(self):
+        """A product whose lines another transaction changed meanwhile (PostgreSQL
+        refuses the stale snapshot) is not lost until the daily sweep: it stays
+        pending, the others are released."""
+        orders = self._due_orders()
+        busy = errors.SerializationFailure("could not serialize access")
+        with self._release_failing_for(self.product, busy):
             counts = self.env["preorder.release"]._cron_release_preorders()
         self.assertEqual((counts["busy"], counts["failed"]), (1, 0))
         self.assertTrue(self.product.preorder_release_pending, "taken again by the next run")
@@ -258,23 +267,8 @@ class TestRelease(ReleaseCase):
         self.assertEqual(orders[self.product].order_line.preorder_state, "released")
 
     def test_poisoned_product_is_skipped_the_rest_released(self):
-        orders = {
-            product: self._create_sale([(product, 1, "national")])
-            for product in (self.product, self.product_b)
-        }
-        for product in orders:
-            self._set_stock(product, 1)
-        Release = type(self.env["preorder.release"])
-        original = Release._release_products
-        poisoned = self.product
-
-        def release(self, products, **kwargs):
-            if poisoned in products:
-                raise RuntimeError("poisoned")
-            return original(self, products, **kwargs)
-
-        (self.product | self.product_b).preorder_release_pending = True
-        with patch.object(Release, "_release_products", release):
+        orders = self._due_orders()
+        with self._release_failing_for(self.product, RuntimeError("poisoned")):
             counts = self._run_release()
         self.assertEqual(counts["failed"], 1)
         self.assertEqual(orders[self.product_b].order_line.preorder_state, "released")
