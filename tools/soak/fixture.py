@@ -174,8 +174,8 @@ Quant = env["stock.quant"]
 for item, qty in ((lamp, 4), (mug, 3), (kite, 2), (shirt, 8)):
     Quant._update_available_quantity(item, stock_location, qty)
 products = gadget | lamp | drone | boots | mug | kite | shirt
-products._update_presale_prices()
-env["product.product"]._cron_refresh_preorder_catalog()
+env["product.pricelist"]._preorder_update_presale_prices(products)
+env["preorder.catalog"]._refresh_all()
 
 offers = [
     {"product_id": gadget.id, "kind": "national"},
