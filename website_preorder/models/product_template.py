@@ -80,17 +80,8 @@ class ProductTemplate(models.Model):
             return [("product_variant_ids", "any", [(LISTING_FLAGS[availability], "=", True)])]
         if availability not in ("in_stock", NEXT_DAY):
             return []
-        in_stock = [
-            (
-                "stock_quant_ids",
-                "any",
-                [
-                    ("location_id.usage", "=", "internal"),
-                    ("location_id.warehouse_id", "in", company._get_preorder_warehouses().ids),
-                    ("quantity", ">", 0),
-                ],
-            )
-        ]
+        quants = self.env["stock.quant"]._preorder_quant_domain(None, company)
+        in_stock = [("stock_quant_ids", "any", [*quants, ("quantity", ">", 0)])]
         if availability == "in_stock":
             return [("product_variant_ids", "in", Product._search(in_stock))]
         # one sub-query of variants in stock and on no open request: the planner

@@ -10,11 +10,12 @@ class StockQuant(models.Model):
 
     @api.model
     def _preorder_quant_domain(self, products, company, warehouses=None):
-        """Quants of ``products`` in the company's pre-order warehouses."""
+        """Quants of ``products`` (None: of any product) in the company's
+        pre-order warehouses: the one definition of where pre-order stock is."""
         if warehouses is None:
             warehouses = company._get_preorder_warehouses()
         return [
-            ("product_id", "in", products.ids),
+            *([("product_id", "in", products.ids)] if products is not None else []),
             ("location_id.usage", "=", "internal"),
             ("location_id.warehouse_id", "in", warehouses.ids),
             ("company_id", "=", company.id),
