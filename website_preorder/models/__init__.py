@@ -1,7 +1,11 @@
 from . import (
     preorder_allocation,
+    preorder_allocator,
+    preorder_cart,
     preorder_catalog,
+    preorder_promise,
     preorder_release,
+    preorder_release_now,
     product_pricelist,
     product_pricelist_item,
     product_product,

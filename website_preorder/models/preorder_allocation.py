@@ -1,15 +1,12 @@
 import logging
 import math
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import float_compare, formatLang
 
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
-from ..rules.kinds import REQUEST_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -224,231 +221,6 @@ class PreorderAllocation(models.Model):
         return f"{text} {uom.name}" if uom else text
 
     # ------------------------------------------------------------------
-    # Allocation (SPEC §4)
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _allocate(self, sale_lines, supply_lines=None):
-        """Allocate the parked quantity of ``sale_lines`` first in first out.
-
-        Supply lines of the same product and kind are taken earliest Expected
-        Arrival first; sale lines are served oldest confirmed order first. When
-        ``supply_lines`` is given only those are used. The supply rows are locked
-        and their ATP re-read under the lock. Returns the created allocations.
-        """
-        # internal: the callers checked their user (purchase users confirming a
-        # request may not read sale orders)
-        sale_lines = sale_lines.sudo().filtered(
-            lambda line: line.preorder_kind in REQUEST_KINDS
-            and line.order_id.state == "sale"
-            and line.preorder_parked_qty > 0
-        )
-        created = self.browse()
-        PurchaseLine = self.env["purchase.order.line"].sudo()
-        for company, lines in sale_lines.grouped("company_id").items():
-            products = lines.product_id.with_company(company)
-            today = company._preorder_today()
-            domain = products._get_supply_domain(company, today, set(lines.mapped("preorder_kind")))
-            if supply_lines is not None:
-                domain.append(("id", "in", supply_lines.ids))
-            supplies = PurchaseLine.search(domain)
-            if not supplies:
-                continue
-            supplies._preorder_lock()
-            planned = allocation_rules.plan(
-                [line._preorder_demand() for line in lines],
-                [supply._preorder_supply() for supply in supplies],
-            )
-            if planned:
-                lines_by_id = {line.id: line for line in lines}
-                supplies_by_id = {supply.id: supply for supply in supplies}
-                # rules.allocation.plan pairs lines of one product, kind and
-                # company within the ATP read under the lock: the checks of a
-                # hand-made allocation are not repeated, the related values
-                # are given rather than read back one record at a time
-                Planned = self.sudo().with_context(preorder_planned=True)
-                created |= Planned.create(
-                    [
-                        lines_by_id[row.demand_id]._preorder_allocation_values(
-                            supplies_by_id[row.supply_id], row.quantity
-                        )
-                        for row in planned
-                    ]
-                )
-        created.sudo().sale_line_id._preorder_update_promise_dates()
-        return created
-
-    @api.model
-    def _allocate_parked(self, products, kinds=None, supply_lines=None, exclude=None):
-        """Allocate every parked sale line of ``products`` (oldest orders first),
-        except the sale lines ``exclude``."""
-        domain = [("preorder_state", "=", "parked"), ("product_id", "in", products.ids)]
-        if kinds:
-            domain.append(("preorder_kind", "in", list(kinds)))
-        if exclude:
-            domain.append(("id", "not in", exclude.ids))
-        parked = self.env["sale.order.line"].sudo().search(domain)
-        return self._allocate(parked, supply_lines=supply_lines)
-
-    # ------------------------------------------------------------------
-    # Deallocation: the one path every change takes (SPEC §4)
-    # ------------------------------------------------------------------
-
-    def _preorder_existing(self):
-        return [
-            allocation_rules.Existing(
-                a.id,
-                a.quantity,
-                a.order_confirmed_at,
-                a.sale_line_id.id,
-                a.date_planned,
-                a.state == "released",
-            )
-            for a in self
-        ]
-
-    def _preorder_plan_free(self, excess, latest, rounding, what):
-        """{allocation_id: new quantity} freeing ``excess`` (rules.allocation).
-
-        Released allocations are never shrunk: a UserError names ``what``.
-        """
-        try:
-            return allocation_rules.plan_deallocation(
-                self._preorder_existing(), excess, rounding, latest
-            )
-        except allocation_rules.ReleasedQuantity as error:
-            uom = self[:1].product_id.uom_id
-            raise UserError(
-                self.env._(
-                    "%(what)s: %(released)s is already released (reserved for delivery) "
-                    "and cannot be taken back. Cancel or return the delivery first.",
-                    what=what,
-                    released=self._preorder_format_qty(error.released, uom),
-                )
-            ) from error
-
-    @api.model
-    def _preorder_free_excess(self, excesses, latest, reason, reoffer=True):
-        """Free what each sale or request line holds beyond its quantity.
-
-        ``excesses``: {line: quantity to free}; ``latest``: which allocations pay
-        (rules.allocation.LATEST_ORDERS when supply shrank, LATEST_ARRIVALS when
-        demand did). Released quantity is never taken back. Returns the sale
-        lines that lost quantity.
-        """
-        changes = {}
-        for line, excess in excesses.items():
-            if excess > 0:
-                changes.update(
-                    line.preorder_allocation_ids._preorder_plan_free(
-                        excess, latest, line.product_id.uom_id.rounding, line.order_id.name
-                    )
-                )
-        return self.browse(list(changes))._preorder_free(changes, reason, reoffer=reoffer)
-
-    def _preorder_free_changed_product(self, reason):
-        """After a sale or request line changed product: its allocations of the
-        old product go, and what they held is offered to parked lines. A line
-        whose goods are already released cannot change product."""
-        stale = self.filtered(
-            lambda a: a.product_id != a.sale_line_id.product_id
-            or a.product_id != a.purchase_line_id.product_id
-        )
-        released = stale.filtered(lambda a: a.state == "released")
-        if released:
-            raise UserError(
-                self.env._(
-                    "%(order)s (%(request)s): goods are already released for this line; its "
-                    "product cannot change.",
-                    order=released[:1].sale_order_id.name,
-                    request=released[:1].purchase_order_id.name,
-                )
-            )
-        return stale._preorder_free_all(reason)
-
-    def _preorder_free_all(self, reason):
-        """Remove every allocation of ``self`` that is not released (see _preorder_free)."""
-        open_ = self.filtered(lambda allocation: allocation.state == "allocated")
-        return self._preorder_free(dict.fromkeys(open_.ids, 0.0), reason)
-
-    def _preorder_free(self, changes, reason, reoffer=True, exclude=None):
-        """Apply ``{allocation_id: new_quantity}`` (0 removes the allocation).
-
-        The one path by which allocations shrink or go: logs on the requests and
-        on the sale orders concerned, updates the promise dates, then re-offers
-        the freed quantity to the parked lines of those products, oldest order
-        first (so a later order never overtakes them). Released allocations are
-        refused here: callers plan with _preorder_plan_free. Returns the sale
-        lines that lost quantity.
-        """
-        SaleLine = self.env["sale.order.line"]
-        changes = {aid: qty for aid, qty in changes.items() if qty >= 0}
-        allocations = self.sudo().browse(list(changes)).exists()
-        if not allocations:
-            return SaleLine
-        if allocations.filtered(lambda a: a.state == "released"):
-            raise UserError(self.env._("Released allocations cannot be taken back."))
-        freed = {a: a.quantity - max(changes[a.id], 0.0) for a in allocations}
-        allocations._preorder_log_freed(freed, reason)
-        products = allocations.product_id
-        kinds = set(allocations.mapped("kind"))
-        sale_lines = allocations.sale_line_id
-        removed = allocations.filtered(lambda a: changes[a.id] <= 0)
-        removed.unlink()
-        for quantity, kept in (allocations - removed).grouped(lambda a: changes[a.id]).items():
-            kept.write({"quantity": quantity})
-        sale_lines._preorder_update_promise_dates()
-        if reoffer:
-            self._allocate_parked(products, kinds, exclude=exclude)
-        return sale_lines
-
-    def _preorder_log_freed(self, freed, reason):
-        """One chatter note per request and per sale order naming what was freed."""
-        by_request, by_order = {}, {}
-        for allocation in self:
-            quantity = freed.get(allocation, 0.0)
-            if quantity <= 0:
-                continue
-            qty = self._preorder_format_qty(quantity, allocation.product_id.uom_id)
-            product = allocation.product_id.display_name
-            by_request.setdefault(allocation.purchase_order_id, []).append(
-                self.env._(
-                    "%(order)s: %(qty)s of %(product)s parked again",
-                    order=allocation.sale_order_id.name,
-                    qty=qty,
-                    product=product,
-                )
-            )
-            by_order.setdefault(allocation.sale_order_id, []).append(
-                self.env._(
-                    "%(product)s: %(qty)s no longer allocated from %(request)s",
-                    product=product,
-                    qty=qty,
-                    request=allocation.purchase_order_id.name,
-                )
-            )
-        for groups in (by_request, by_order):
-            if not groups:
-                continue
-            records = self.env[next(iter(groups))._name].sudo().concat(*groups)
-            records._message_log_batch(
-                bodies={
-                    record.id: Markup("%s<br/>") % reason + Markup("<br/>").join(lines)
-                    for record, lines in groups.items()
-                }
-            )
-
-    def _deallocate(self, message=None):
-        """Remove these allocations (released ones too: cancellations), without
-        re-offering. Kept for the cancellation of sale orders."""
-        sale_lines = self.sudo().sale_line_id
-        if message:
-            self.sudo()._preorder_log_freed({a: a.quantity for a in self}, message)
-        self.sudo().unlink()
-        sale_lines._preorder_update_promise_dates()
-        return sale_lines
-
-    # ------------------------------------------------------------------
     # Review / remove (buttons of the allocation list)
     # ------------------------------------------------------------------
 
@@ -466,7 +238,7 @@ class PreorderAllocation(models.Model):
         if not open_:
             raise ValidationError(self.env._("Select allocations that are not released yet."))
         # checked above; the sale lines and requests are the allocator's work
-        open_.sudo()._preorder_free(
+        self.env["preorder.allocator"].sudo()._free(
             dict.fromkeys(open_.ids, 0.0),
             self.env._("Allocations removed by %s.", self.env.user.name),
             exclude=open_.sudo().sale_line_id,

@@ -2,10 +2,9 @@ import logging
 
 from odoo import api, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL
 
 from ..rules import release as release_rules
-from ..rules.kinds import REQUEST_KINDS
 
 _logger = logging.getLogger(__name__)
 
@@ -15,7 +14,8 @@ class PreorderRelease(models.AbstractModel):
 
     One rule, three callers: the release job (cron, triggered by incoming
     stock and swept daily), Release now on sale lines and deliveries, and the
-    explanation a delivery's Check Availability gives for pre-order lines.
+    explanation a delivery's Check Availability gives for pre-order lines (the
+    last two through ``preorder.release.now``).
     """
 
     _name = "preorder.release"
@@ -31,7 +31,7 @@ class PreorderRelease(models.AbstractModel):
         released exactly what they reserved (a partly released allocation is
         split) and (``notify``) e-mails each customer once; without ``notify``
         the released quantities wait on their lines for
-        ``_preorder_notify_released``. Returns a ReleaseResult.
+        ``preorder.promise._notify_released``. Returns a ReleaseResult.
         """
         result = release_rules.ReleaseResult()
         lines = (
@@ -155,7 +155,7 @@ class PreorderRelease(models.AbstractModel):
         )
         if notify:
             released = lines.filtered(lambda line: line.id in result.reserved)
-            released.order_id._preorder_notify_release()
+            self.env["preorder.promise"]._notify_released(released.order_id)
 
     @api.model
     def _cron_release_preorders(self, batch_size=200):
@@ -202,15 +202,9 @@ class PreorderRelease(models.AbstractModel):
         if not remaining:
             # the pass is over: one e-mail per order for everything it released,
             # whatever the number of batches (or of runs, after an interruption)
-            self._preorder_notify_released()
+            self.env["preorder.promise"]._notify_released()
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
         return {**counts, "done": len(batch), "remaining": remaining}
-
-    @api.model
-    def _preorder_notify_released(self):
-        """E-mail the customers whose released quantities were not told yet."""
-        lines = self.env["sale.order.line"].sudo().search([("preorder_release_notify_qty", ">", 0)])
-        lines.order_id._preorder_notify_release()
 
     @api.model
     def _preorder_take_pending(self, limit):
@@ -273,102 +267,3 @@ class PreorderRelease(models.AbstractModel):
                         cron.sudo()._trigger()
         except Exception:
             _logger.exception("Could not trigger the pre-order release for %s", products.ids)
-
-    @api.model
-    def _release_now(self, lines, apply=True):
-        """Release now (staff): run (or, ``apply=False``, only plan) the release of
-        ``lines``' products, oldest orders first, and tell staff what happened to
-        each line. Callers check access; ``lines`` are sudo."""
-        result = self._release_products(lines.product_id, apply=apply)
-        planned = {release.sale_line_id for release in result.planned}
-        # the open (or just served) pre-order lines of these products, read once
-        queue = lines.search(
-            [
-                ("product_id", "in", lines.product_id.ids),
-                ("preorder_kind", "in", list(REQUEST_KINDS)),
-                ("order_id.state", "=", "sale"),
-                "|",
-                ("preorder_state", "in", ["parked", "allocated"]),
-                ("id", "in", list(result.reserved)),
-            ]
-        )
-        messages, complete = [], True
-        for line in lines:
-            name = self.env._(
-                "%(order)s · %(product)s",
-                order=line.order_id.name,
-                product=line.product_id.display_name,
-            )
-            reserved = result.reserved.get(line.id, 0.0)
-            if reserved:
-                messages.append(
-                    self.env._(
-                        "%(line)s: %(qty)s reserved for delivery.",
-                        line=name,
-                        qty=line._preorder_format_qty(reserved),
-                    )
-                )
-                complete = complete and line.preorder_state == "released"
-                continue
-            complete = False
-            if not apply and line.id in planned:
-                messages.append(
-                    self.env._(
-                        "%(line)s: can be released now (Release now, or the release job).",
-                        line=name,
-                    )
-                )
-                continue
-            messages.append(self._blocked_message(line, result, name, queue))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success" if complete else "warning",
-                "title": self.env._("Release"),
-                "message": "\n".join(messages),
-                "sticky": not complete,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
-
-    @api.model
-    def _blocked_message(self, line, result, name, queue):
-        """Why release reserved nothing for ``line`` (rules.release.blocked_reason);
-        ``queue``: the open pre-order lines of its product."""
-        location = line._preorder_release_location()
-        allocations = line.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
-        today = result.today.get(line.company_id.id) or line.company_id._preorder_today()
-        due = bool(
-            line.preorder_parked_qty
-            or any(result.covered.get(a.id) for a in allocations)
-            or (line.promise_date and line.promise_date <= today)
-        )
-        mine = (line.order_id.date_order, line.id)
-        earlier = queue.filtered(
-            lambda other: other.product_id == line.product_id
-            and other._preorder_release_location() == location
-            and (other.order_id.date_order, other.id) < mine
-        )
-        reason, waiting = release_rules.blocked_reason(
-            line.id, line.product_id.id, location.id, result.free, earlier.ids, due
-        )
-        if reason == release_rules.NOT_DUE:
-            return self.env._(
-                "%(line)s waits for its goods: they have not arrived for it and its promise "
-                "date (%(date)s) has not come.",
-                line=name,
-                date=format_date(self.env, line.promise_date)
-                if line.promise_date
-                else self.env._("none"),
-            )
-        if reason == release_rules.NO_STOCK:
-            return self.env._(
-                "%(line)s: no free stock in %(location)s.",
-                line=name,
-                location=location.display_name,
-            )
-        orders = ", ".join(sorted(set(line.browse(waiting).order_id.mapped("name"))))
-        return self.env._(
-            "%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders
-        )

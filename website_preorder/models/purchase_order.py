@@ -69,7 +69,9 @@ class PurchaseOrder(models.Model):
             stale = self.preorder_allocation_ids.filtered(
                 lambda a: a.kind != a.purchase_line_id.preorder_kind
             )
-            stale._preorder_free_all(self.env._("The kind of the request changed."))
+            self.env["preorder.allocator"]._free_all(
+                stale, self.env._("The kind of the request changed.")
+            )
             self.filtered("preorder_kind")._preorder_allocate_parked()
         if old_states:
             # approved (two-step), confirmed, back to draft...: starts taking orders
@@ -91,8 +93,8 @@ class PurchaseOrder(models.Model):
         result = super().button_cancel()
         # released allocations stay: their goods are reserved for the customer
         cancelled = self.filtered(lambda order: order.state == "cancel")
-        cancelled.preorder_allocation_ids._preorder_free_all(
-            self.env._("The request was cancelled.")
+        self.env["preorder.allocator"]._free_all(
+            cancelled.preorder_allocation_ids, self.env._("The request was cancelled.")
         )
         return result
 
@@ -101,7 +103,7 @@ class PurchaseOrder(models.Model):
         lines = self.order_line.filtered(lambda line: line.product_id and line.preorder_kind)
         if not lines:
             return self.env["preorder.allocation"]
-        return self.env["preorder.allocation"]._allocate_parked(
+        return self.env["preorder.allocator"]._allocate_parked(
             lines.product_id, set(lines.mapped("preorder_kind")), supply_lines=lines
         )
 

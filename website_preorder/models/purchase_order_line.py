@@ -155,8 +155,8 @@ class PurchaseOrderLine(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "product_id" in vals:
-            self.preorder_allocation_ids._preorder_free_changed_product(
-                self.env._("The product of a request line changed.")
+            self.env["preorder.allocator"]._free_changed_product(
+                self.preorder_allocation_ids, self.env._("The product of a request line changed.")
             )
         if {"product_qty", "product_uom"} & set(vals):
             self._preorder_park_excess(self.env._("The request line quantity was lowered."))
@@ -176,21 +176,22 @@ class PurchaseOrderLine(models.Model):
         if not allocations:
             return super().unlink()
         products, kinds = allocations.product_id, set(allocations.mapped("kind"))
-        allocations._preorder_free(
+        Allocator = self.env["preorder.allocator"]
+        Allocator._free(
             dict.fromkeys(allocations.ids, 0.0),
             self.env._("A request line was deleted."),
             reoffer=False,
         )
         result = super().unlink()
         # offered once the line is gone, so nothing lands on it again
-        self.env["preorder.allocation"]._allocate_parked(products, kinds)
+        Allocator._allocate_parked(products, kinds)
         return result
 
     def _preorder_park_excess(self, message):
         """Free what is allocated beyond the ordered quantity, latest orders first;
         released allocations are never shrunk."""
         lines = self.filtered("preorder_allocation_ids")
-        return self.env["preorder.allocation"]._preorder_free_excess(
+        return self.env["preorder.allocator"]._free_excess(
             {
                 line: line.preorder_allocated_qty - line._preorder_ordered_and_received()[0]
                 for line in lines
@@ -208,7 +209,7 @@ class PurchaseOrderLine(models.Model):
         self.env["res.users"]._preorder_check_action(
             self, "purchase", self.env._("allocate sales orders")
         )
-        allocations = self.env["preorder.allocation"]._allocate_parked(
+        allocations = self.env["preorder.allocator"]._allocate_parked(
             self.product_id, set(self.mapped("preorder_kind")), supply_lines=self
         )
         return self.order_id._preorder_notification(
@@ -222,7 +223,7 @@ class PurchaseOrderLine(models.Model):
         )
         # checked above; purchase users may not read the sale lines themselves
         lines = self.sudo().preorder_allocation_ids.sale_line_id
-        changed = lines._preorder_update_promise_dates(sync=True)
+        changed = self.env["preorder.promise"]._update(lines, sync=True)
         return self.order_id._preorder_notification(
             self.env._("%s sale line promise date(s) updated.", len(changed))
         )

@@ -1,5 +1,3 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, format_date
@@ -267,43 +265,7 @@ class SaleOrderLine(models.Model):
         )
         if not lines:
             raise UserError(self.env._("Select pre-order lines that are not released yet."))
-        return self.env["preorder.release"]._release_now(lines)
-
-    # ------------------------------------------------------------------
-    # Promise dates
-    # ------------------------------------------------------------------
-
-    def _preorder_update_promise_dates(self, sync=False):
-        """Promise date = latest Expected Arrival of the allocations (its date in
-        the company's timezone); none when parked.
-
-        A date set by hand or imported is kept until staff sync (``sync=True``,
-        Sync Date with SO): then it follows the allocations again and the change
-        is logged on the order. Returns the lines whose promise date changed.
-        """
-        lines = self.sudo().filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
-        if not sync:
-            lines = lines.filtered(lambda line: not line.promise_date_manual)
-        by_date = {}
-        for line in lines:
-            new = False
-            if not line.preorder_parked_qty and line.preorder_allocation_ids:
-                arrival = allocation_rules.promise_date(
-                    line.preorder_allocation_ids.mapped("date_planned")
-                )
-                new = arrival and line.company_id.sudo()._preorder_date_of(arrival)
-            if new != line.promise_date:
-                by_date.setdefault(new, []).append(line.id)
-        changed = self.browse()
-        old = {line: line.promise_date for line in lines}
-        for new, ids in by_date.items():
-            date_lines = lines.browse(ids)
-            date_lines.with_context(preorder_system_update=True).write({"promise_date": new})
-            changed |= date_lines
-        if sync:
-            lines.filtered("promise_date_manual").write({"promise_date_manual": False})
-            changed._preorder_log_promise_dates(old, self.env._("Synced with the request"))
-        return self.browse(changed.ids)
+        return self.env["preorder.release.now"]._run(lines)
 
     def _preorder_qty_label(self):
         """The ordered quantity for the customer: ``1,200.00 Units``."""
@@ -311,11 +273,6 @@ class SaleOrderLine(models.Model):
         return self.env["preorder.allocation"]._preorder_format_qty(
             self.product_uom_qty, self.product_uom
         )
-
-    def _preorder_mark_notified(self):
-        """The customer was just told these lines' promise dates."""
-        for date, lines in self.sudo().grouped("promise_date").items():
-            lines.write({"promise_date_notified": date})
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -325,7 +282,7 @@ class SaleOrderLine(models.Model):
             lambda line: line.order_id.state == "sale" and line.preorder_kind in REQUEST_KINDS
         )
         if confirmed:
-            self.env["preorder.allocation"]._allocate(confirmed)
+            self.env["preorder.allocator"]._allocate(confirmed)
             confirmed._preorder_schedule_threshold_activity()
         return lines
 
@@ -346,14 +303,15 @@ class SaleOrderLine(models.Model):
             vals = {**vals, "promise_date_manual": True}
         result = super().write(vals)
         if old_dates:
-            self._preorder_log_promise_dates(old_dates)
+            self.env["preorder.promise"]._log(self, old_dates)
         preorder_lines = self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if "product_id" in vals:
-            preorder_lines.sudo().preorder_allocation_ids._preorder_free_changed_product(
-                self.env._("The product of a sale line changed.")
+            self.env["preorder.allocator"]._free_changed_product(
+                preorder_lines.sudo().preorder_allocation_ids,
+                self.env._("The product of a sale line changed."),
             )
         if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
-            preorder_lines._preorder_replan()
+            self.env["preorder.allocator"]._replan(preorder_lines)
         return result
 
     def _preorder_check_released_quantity(self, vals):
@@ -386,50 +344,8 @@ class SaleOrderLine(models.Model):
         result = super().unlink()
         if products:
             # what they held goes to the oldest parked lines
-            self.env["preorder.allocation"]._allocate_parked(products, kinds)
+            self.env["preorder.allocator"]._allocate_parked(products, kinds)
         return result
-
-    def _preorder_log_promise_dates(self, old_dates, reason=None):
-        for order, lines in self.grouped("order_id").items():
-            changes = [
-                self.env._(
-                    "%(product)s: promise date %(old)s → %(new)s",
-                    product=line.product_id.display_name,
-                    old=format_date(self.env, old_dates[line])
-                    if old_dates[line]
-                    else self.env._("none"),
-                    new=format_date(self.env, line.promise_date)
-                    if line.promise_date
-                    else self.env._("none"),
-                )
-                for line in lines
-                if old_dates[line] != line.promise_date
-            ]
-            if changes:
-                if reason:
-                    changes.insert(0, reason)
-                order._message_log(body=Markup("<br/>").join(changes))
-
-    def _preorder_replan(self):
-        """After a quantity change: free the excess through the one deallocation
-        rule (latest arrivals first, released quantity never), then offer what
-        is on order to the parked lines, oldest order first."""
-        lines = self.sudo().filtered(lambda line: line.order_id.state == "sale")
-        Allocation = self.env["preorder.allocation"]
-        # what is released from stock without an allocation stays the line's
-        Allocation._preorder_free_excess(
-            {
-                line: line.preorder_allocated_qty
-                + line.preorder_stock_released_qty
-                - line._preorder_to_product_qty(line.product_uom_qty)
-                for line in lines
-            },
-            allocation_rules.LATEST_ARRIVALS,
-            self.env._("The ordered quantity was lowered."),
-            reoffer=False,
-        )
-        if lines:
-            Allocation._allocate_parked(lines.product_id, set(lines.mapped("preorder_kind")))
 
     def _preorder_schedule_threshold_activity(self):
         """To-Do for the Activity User when a national pre-order line exceeds Config Quantity.
@@ -506,7 +422,7 @@ class SaleOrderLine(models.Model):
                 or line.display_type
                 or cart_rules.forced_line(
                     line.preorder_kind,
-                    order._preorder_forced_pricelists(),
+                    self.env["preorder.cart"]._forced_pricelists(order.company_id),
                     order.pricelist_id.id,
                 )
             ):
@@ -524,7 +440,8 @@ class SaleOrderLine(models.Model):
         by free stock."""
         if self.preorder_kind == STOCK:
             return super()._get_max_available_qty()
-        facts = self.order_id._preorder_cart_facts(
+        facts = self.env["preorder.cart"]._facts(
+            self.order_id,
             self.product_id,
             self.preorder_kind,
             self,

@@ -30,7 +30,7 @@ class StockPicking(models.Model):
         lines = lines.filtered(lambda line: line.preorder_state in ("parked", "allocated"))
         if not lines:
             raise UserError(self.env._("This transfer has no pre-order line waiting for release."))
-        return self.env["preorder.release"]._release_now(lines)
+        return self.env["preorder.release.now"]._run(lines)
 
     def action_assign(self):
         """Check availability: a blocked pre-order delivery says what it waits for."""
@@ -41,5 +41,5 @@ class StockPicking(models.Model):
             .filtered(lambda line: line.preorder_state in ("parked", "allocated"))
         )
         if waiting and result is True:
-            return self.env["preorder.release"]._release_now(waiting, apply=False)
+            return self.env["preorder.release.now"]._run(waiting, apply=False)
         return result

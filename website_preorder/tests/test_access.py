@@ -356,7 +356,7 @@ class TestAccessMatrix(AccessCase):
             with self.subTest(role=role):
                 for name, call in calls.items():
                     with self._undone():
-                        self.own_alloc._deallocate()
+                        self.env["preorder.allocator"]._deallocate(self.own_alloc)
                         self.assertEqual(line.preorder_state, "parked")
                         if role in ALLOCATE_SYNC:
                             call(user)
@@ -631,7 +631,15 @@ class TestAccessHttp(HttpCase, AccessCase):
         for role in ("salesman_own", "stock_user", "purchase_user"):
             with self.subTest(role=role):
                 self._login(role)
-                for method in ("_release_products", "_release_now", "_cron_release_preorders"):
-                    with self.assertRaises(JsonRpcException, msg=method):
-                        self._call_kw("preorder.release", method, [])
+                for model, method in (
+                    ("preorder.release", "_release_products"),
+                    ("preorder.release", "_cron_release_preorders"),
+                    ("preorder.release.now", "_run"),
+                    ("preorder.allocator", "_allocate_parked"),
+                    ("preorder.allocator", "_free"),
+                    ("preorder.promise", "_notify_released"),
+                    ("preorder.cart", "_fix_pricelists"),
+                ):
+                    with self.assertRaises(JsonRpcException, msg=f"{model}.{method}"):
+                        self._call_kw(model, method, [])
         self.assertEqual(self.own_order.order_line.preorder_state, "allocated")

@@ -190,7 +190,7 @@ class TestPromiseDates(PreorderCase):
     def test_import_with_notify_and_nothing_to_tell_is_kept(self):
         line = self._gadget()
         told = line.promise_date
-        self.order.order_line._preorder_mark_notified()
+        self.env["preorder.promise"]._mark_notified(self.order.order_line)
         line.promise_date = told + timedelta(days=5)  # changed by hand, not told yet
         self._import(f"order,product,date\n{self.order.name},PRE-GADGET,{told.isoformat()}\n",
                      notify=True)  # fmt: skip
