@@ -35,7 +35,11 @@ class PreorderAllocator(models.AbstractModel):
         """
         # internal: the callers checked their user (purchase users confirming a
         # request may not read sale orders)
-        sale_lines = sale_lines.sudo().filtered(
+        sale_lines = sale_lines.sudo()
+        # orders and product templates are wide rows: read only what is needed
+        sale_lines.order_id.fetch(["state", "date_order"])
+        sale_lines.product_id.product_tmpl_id.fetch(["uom_id"])
+        sale_lines = sale_lines.filtered(
             lambda line: line.preorder_kind in REQUEST_KINDS
             and line.order_id.state == "sale"
             and line.preorder_parked_qty > 0

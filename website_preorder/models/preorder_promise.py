@@ -1,3 +1,5 @@
+import functools
+
 from markupsafe import Markup
 
 from odoo import api, models
@@ -39,14 +41,17 @@ class PreorderPromise(models.AbstractModel):
             lines = lines.filtered(lambda line: not line.promise_date_manual)
         by_date, old = {}, {}
         for company, company_lines in lines.grouped("company_id").items():
-            company = company.sudo()
+            # a handful of distinct arrivals: each converted to the company's date once
+            day_of = functools.cache(company.sudo()._preorder_date_of)
             for line in company_lines:
                 new = False
                 if not line.preorder_parked_qty and line.preorder_allocation_ids:
+                    # the request lines' own dates (the allocation's related
+                    # field would be computed record by record)
                     arrival = allocation_rules.promise_date(
-                        line.preorder_allocation_ids.mapped("date_planned")
+                        line.preorder_allocation_ids.purchase_line_id.mapped("date_planned")
                     )
-                    new = arrival and company._preorder_date_of(arrival)
+                    new = arrival and day_of(arrival)
                 old[line] = line.promise_date
                 if new != line.promise_date:
                     by_date.setdefault(new, []).append(line.id)

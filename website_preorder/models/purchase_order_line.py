@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -41,19 +43,26 @@ class PurchaseOrderLine(models.Model):
 
     @api.depends("preorder_allocation_ids.quantity")
     def _compute_preorder_allocated_qty(self):
+        # lines with the same total are assigned together (see the sale line's)
+        totals = defaultdict(list)
         for line in self:
-            line.preorder_allocated_qty = sum(line.preorder_allocation_ids.mapped("quantity"))
+            totals[sum(line.preorder_allocation_ids.mapped("quantity"))].append(line.id)
+        for total, ids in totals.items():
+            self.browse(ids).preorder_allocated_qty = total
 
     @api.depends("product_uom_qty", "qty_received", "product_uom", "preorder_allocated_qty")
     def _compute_preorder_atp(self):
+        atps = defaultdict(list)
         for line in self:
-            if not line.product_id or line.display_type:
-                line.preorder_atp = 0.0
-                continue
-            ordered, received = line._preorder_ordered_and_received()
-            line.preorder_atp = atp_rules.line_atp(
-                ordered, line.preorder_allocated_qty, received, line.product_id.uom_id.rounding
-            )
+            atp = 0.0
+            if line.product_id and not line.display_type:
+                ordered, received = line._preorder_ordered_and_received()
+                atp = atp_rules.line_atp(
+                    ordered, line.preorder_allocated_qty, received, line.product_id.uom_id.rounding
+                )
+            atps[atp].append(line.id)
+        for atp, ids in atps.items():
+            self.browse(ids).preorder_atp = atp
 
     def _preorder_ordered_and_received(self):
         """(ordered, received) of the line in the product's unit of measure."""

@@ -1,6 +1,8 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, format_date
+from odoo.tools import float_compare, float_round, format_date
 
 from ..rules import allocation as allocation_rules
 from ..rules import cart as cart_rules
@@ -115,29 +117,46 @@ class SaleOrderLine(models.Model):
     )
     def _compute_preorder_quantities(self):
         """Parked = ordered − allocated − released from stock; a line is released
-        when its whole quantity is (SPEC §4)."""
+        when its whole quantity is (SPEC §4).
+
+        Lines with the same figures are assigned together: thousands of lines
+        allocated at once mostly share a handful of values."""
+        digits = self._fields["preorder_parked_qty"].get_digits(self.env)[1]
+        values = defaultdict(list)
         for line in self:
-            allocations = line.preorder_allocation_ids
-            allocated = sum(allocations.mapped("quantity"))
+            allocated = released = 0.0
+            for allocation in line.preorder_allocation_ids:
+                allocated += allocation.quantity
+                if allocation.state == "released":
+                    released += allocation.quantity
             from_stock = line.preorder_stock_released_qty
-            line.preorder_allocated_qty = allocated
-            line.preorder_released_qty = from_stock + sum(
-                allocations.filtered(lambda a: a.state == "released").mapped("quantity")
+            allocated = float_round(allocated, precision_digits=digits)
+            released = float_round(from_stock + released, precision_digits=digits)
+            parked, state = 0.0, False
+            if line.preorder_kind in REQUEST_KINDS and line.order_id.state == "sale":
+                rounding = line.product_id.uom_id.rounding or 0.01
+                ordered = line._preorder_to_product_qty(line.product_uom_qty)
+                parked = ordered - allocated - from_stock
+                if parked > rounding / 2:
+                    parked = float_round(parked, precision_digits=digits)
+                else:
+                    parked = 0.0
+                if parked:
+                    state = "parked"
+                elif ordered - released < rounding / 2:
+                    state = "released"
+                else:
+                    state = "allocated"
+            values[allocated, released, parked, state].append(line.id)
+        for (allocated, released, parked, state), ids in values.items():
+            self.browse(ids).update(
+                {
+                    "preorder_allocated_qty": allocated,
+                    "preorder_released_qty": released,
+                    "preorder_parked_qty": parked,
+                    "preorder_state": state,
+                }
             )
-            if line.preorder_kind not in REQUEST_KINDS or line.order_id.state != "sale":
-                line.preorder_parked_qty = 0.0
-                line.preorder_state = False
-                continue
-            rounding = line.product_id.uom_id.rounding or 0.01
-            ordered = line._preorder_to_product_qty(line.product_uom_qty)
-            parked = ordered - allocated - from_stock
-            line.preorder_parked_qty = parked if parked > rounding / 2 else 0.0
-            if line.preorder_parked_qty:
-                line.preorder_state = "parked"
-            elif ordered - line.preorder_released_qty < rounding / 2:
-                line.preorder_state = "released"
-            else:
-                line.preorder_state = "allocated"
 
     @api.depends("preorder_allocation_ids.purchase_order_id")
     def _compute_preorder_request_ids(self):
