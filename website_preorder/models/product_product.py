@@ -139,3 +139,10 @@ class ProductProduct(models.Model):
         return availability_rules.aggregate(
             groups, self.ids, today, company._get_preorder_availability_settings()
         )
+
+    def action_view_preorder_demand(self):
+        """Pre-orders smart button: demand against supply of this variant."""
+        self.ensure_one()
+        return self.env["preorder.demand.report"]._action_for(
+            [("product_id", "=", self.id)], self.display_name
+        )

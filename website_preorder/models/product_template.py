@@ -33,6 +33,13 @@ class ProductTemplate(models.Model):
         help="Shown to shoppers for international pre-orders, e.g. '6 to 8 weeks'.",
     )
 
+    def action_view_preorder_demand(self):
+        """Pre-orders smart button: demand against supply of this product."""
+        self.ensure_one()
+        return self.env["preorder.demand.report"]._action_for(
+            [("product_tmpl_id", "=", self.id)], self.display_name
+        )
+
     @api.constrains("preorder_min_qty", "exclusivity_min_qty")
     def _check_preorder_min_quantities(self):
         for template in self:
