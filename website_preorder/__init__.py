@@ -1,1 +1,9 @@
-from . import controllers, models, rules, wizards
+# report/ holds SQL views over columns that models/ adds: it is imported (and
+# its views created) after models/
+from . import (
+    controllers,
+    models,
+    report,
+    rules,
+    wizards,
+)

@@ -21,7 +21,7 @@
         "views/res_config_settings_views.xml",
         "wizards/preorder_promise_import_views.xml",
         "views/menus.xml",
-        "views/preorder_demand_report_views.xml",
+        "report/preorder_demand_report_views.xml",
     ],
     "assets": {
         "web.assets_frontend": [

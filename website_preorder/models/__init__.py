@@ -3,7 +3,6 @@ from . import (
     preorder_allocator,
     preorder_cart,
     preorder_catalog,
-    preorder_demand_report,
     preorder_promise,
     preorder_release,
     preorder_release_now,

@@ -1,8 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..models.purchase_order import REQUEST_KIND_SELECTION
 from ..rules.kinds import REQUEST_KINDS
-from .purchase_order import REQUEST_KIND_SELECTION
 
 ROW_TYPES = [
     ("allocation", "Allocation"),

@@ -1,0 +1,1 @@
+from . import preorder_demand_report
