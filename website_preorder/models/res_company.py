@@ -55,6 +55,13 @@ class ResCompany(models.Model):
         "product.pricelist", string="Credit Next Day Pricelist", check_company=True
     )
     preorder_config_qty = fields.Float("Config Quantity", digits="Product Unit of Measure")
+    preorder_move_earlier = fields.Boolean(
+        "Move to Earlier Supply",
+        default=True,
+        help="When a request arriving earlier has quantity to promise, allocations of the "
+        "same product and kind on later requests move to it, oldest orders first, and "
+        "the customers whose promise date improved are e-mailed.",
+    )
     preorder_activity_user_id = fields.Many2one("res.users", string="Activity User")
     presale_message = fields.Text("Pre-Sale Message", translate=True)
     international_preorder_message = fields.Text("International Pre-order Message", translate=True)

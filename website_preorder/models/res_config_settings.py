@@ -66,6 +66,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.next_day_credit_pricelist_id", readonly=False
     )
     preorder_config_qty = fields.Float(related="company_id.preorder_config_qty", readonly=False)
+    preorder_move_earlier = fields.Boolean(
+        related="company_id.preorder_move_earlier", readonly=False
+    )
     preorder_activity_user_id = fields.Many2one(
         related="company_id.preorder_activity_user_id", readonly=False
     )

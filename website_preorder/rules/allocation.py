@@ -169,3 +169,69 @@ def promise_date(arrivals):
     """A sale line's promise date: the latest Expected Arrival of its allocations."""
     arrivals = [arrival for arrival in arrivals if arrival]
     return max(arrivals) if arrivals else None
+
+
+@dataclass(frozen=True)
+class Held:
+    """An open allocation as moving to earlier supply sees it."""
+
+    id: int
+    sale_line_id: int
+    supply_id: int
+    product_id: int
+    kind: str
+    confirmed_at: object  # of the sale order
+    arrival: object  # Expected Arrival of its supply line
+    quantity: float
+    released: bool = False
+    rounding: float = 0.0
+
+
+@dataclass(frozen=True)
+class Move:
+    """``quantity`` of allocation ``allocation_id`` moves to supply ``to_supply_id``."""
+
+    allocation_id: int
+    from_supply_id: int
+    to_supply_id: int
+    quantity: float
+
+
+def plan_earlier(held, supplies):
+    """Moves of open allocations to supply that arrives earlier (issue 16).
+
+    ``supplies`` carry their ATP now. For each product and kind, the oldest
+    orders go first (order confirmation, then sale line, then allocation);
+    each of their allocations takes what it can from the supplies arriving
+    strictly earlier than its own, earliest first (ties: lower id). A move
+    never goes to a later or equally late supply, released allocations never
+    move, and no supply gives more than its ATP. Returns a list of Move.
+    """
+    remaining = {}
+    queues = {}
+    for supply in sorted(supplies, key=_supply_order):
+        if supply.atp > 0:
+            queues.setdefault((supply.product_id, supply.kind), []).append(supply)
+            remaining[supply.id] = supply.atp
+    result = []
+    ordered = sorted(
+        (allocation for allocation in held if not allocation.released),
+        key=lambda a: (a.confirmed_at, a.sale_line_id, a.id),
+    )
+    for allocation in ordered:
+        queue = queues.get((allocation.product_id, allocation.kind), ())
+        left = allocation.quantity
+        for supply in queue:
+            if allocation.arrival is not None and supply.arrival >= allocation.arrival:
+                break  # the queue is sorted by arrival: nothing earlier follows
+            if supply.id == allocation.supply_id:
+                continue
+            quantity = round_qty(min(left, remaining[supply.id]), allocation.rounding)
+            if quantity <= 0:
+                continue
+            result.append(Move(allocation.id, allocation.supply_id, supply.id, quantity))
+            remaining[supply.id] = round_qty(remaining[supply.id] - quantity, allocation.rounding)
+            left = round_qty(left - quantity, allocation.rounding)
+            if left <= 0:
+                break
+    return result
