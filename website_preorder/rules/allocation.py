@@ -44,6 +44,17 @@ def _demand_order(demand):
     return (demand.confirmed_at, demand.id)
 
 
+def _supply_queues(supplies):
+    """({(product, kind): supplies with ATP, earliest arrival first}, {supply id: ATP})."""
+    remaining = {}
+    queues = {}
+    for supply in sorted(supplies, key=_supply_order):
+        if supply.atp > 0:
+            queues.setdefault((supply.product_id, supply.kind), []).append(supply)
+            remaining[supply.id] = supply.atp
+    return queues, remaining
+
+
 def plan(demands, supplies):
     """Allocations that serve ``demands`` from ``supplies``, first in first out.
 
@@ -53,12 +64,7 @@ def plan(demands, supplies):
     supply used up is never looked at again, so the cost grows with demands
     plus supplies, not with their product.
     """
-    remaining = {}
-    queues = {}
-    for supply in sorted(supplies, key=_supply_order):
-        if supply.atp > 0:
-            queues.setdefault((supply.product_id, supply.kind), []).append(supply)
-            remaining[supply.id] = supply.atp
+    queues, remaining = _supply_queues(supplies)
     heads = dict.fromkeys(queues, 0)  # index of the first supply not used up
     result = []
     for demand in sorted(demands, key=_demand_order):
@@ -207,12 +213,7 @@ def plan_earlier(held, supplies):
     never goes to a later or equally late supply, released allocations never
     move, and no supply gives more than its ATP. Returns a list of Move.
     """
-    remaining = {}
-    queues = {}
-    for supply in sorted(supplies, key=_supply_order):
-        if supply.atp > 0:
-            queues.setdefault((supply.product_id, supply.kind), []).append(supply)
-            remaining[supply.id] = supply.atp
+    queues, remaining = _supply_queues(supplies)
     result = []
     ordered = sorted(
         (allocation for allocation in held if not allocation.released),
