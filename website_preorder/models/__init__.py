@@ -3,6 +3,7 @@ from . import (
     preorder_allocator,
     preorder_cart,
     preorder_catalog,
+    preorder_move_earlier,
     preorder_promise,
     preorder_release,
     preorder_release_now,

@@ -637,6 +637,7 @@ class TestAccessHttp(HttpCase, AccessCase):
                     ("preorder.release.now", "_run"),
                     ("preorder.allocator", "_allocate_parked"),
                     ("preorder.allocator", "_free"),
+                    ("preorder.move.earlier", "_run"),
                     ("preorder.promise", "_notify_released"),
                     ("preorder.cart", "_fix_pricelists"),
                 ):
