@@ -113,3 +113,16 @@ class TestMoveEarlier(PreorderCase):
         self._create_request("international", [(self.product, 3, 5)])
         self._create_request("national", [(self.product_b, 3, 5)])
         self.assertEqual(self._requests(self.older), {(self.late, 2.0)})
+
+    def test_confirmed_presale_request(self):
+        """A pre-sale request takes orders once confirmed: it is supply from then on."""
+        late = self._create_request("presale", [(self.product_b, 5, 20)], confirm=True)
+        order = self._create_sale([(self.product_b, 2, "presale")])
+        early = self._create_request("presale", [(self.product_b, 2, 5)])
+        self.assertEqual(
+            self._requests(order), {(late, 2.0)}, "a draft pre-sale request is no supply"
+        )
+        early.button_confirm()
+        self.assertEqual(self._requests(order), {(early, 2.0)})
+        self.assertEqual(order.order_line.promise_date, self._arrival(5).date())
+        self.assertEqual(len(self._date_mails(order)), 1)
