@@ -257,9 +257,20 @@ class PreorderRelease(models.AbstractModel):
         """
         if not products:
             return
+        domain = [("product_id", "in", products.ids)]
+        # a read first: the savepoint below flushes every pending computation,
+        # which must not happen inside receipts of products nobody pre-ordered
+        # (Odoo logs received quantities as its own computation finds them)
+        open_lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search_count([*domain, ("preorder_state", "in", ["parked", "allocated"])], limit=1)
+        )
+        if not open_lines:
+            return
         try:
             with self.env.cr.savepoint():
-                if self._preorder_mark_pending([("product_id", "in", products.ids)]):
+                if self._preorder_mark_pending(domain):
                     cron = self.env.ref(
                         "website_preorder.ir_cron_release_preorders", raise_if_not_found=False
                     )
