@@ -143,6 +143,16 @@ class TestDemandReport(PreorderCase):
             again.action_create_requests()
         self.assertEqual(self.env["purchase.order"].search_count([]), requests_before + 2)
 
+    def test_raised_quantity_is_capped_to_the_gap(self):
+        """Quantities come from the report (read-only in the form); one written
+        over RPC is never ordered beyond what is uncovered."""
+        wizard = self._wizard(self.purchase_user, self._gap_rows())
+        wizard.line_ids.filtered(lambda line: not line.vendor_id).vendor_id = self.other_vendor
+        wizard.line_ids.quantity = 50.0
+        action = wizard.action_create_requests()
+        requests = self.env["purchase.order"].search(action["domain"])
+        self.assertEqual(sorted(requests.order_line.mapped("product_qty")), [2.0, 5.0])
+
     def test_stale_wizard_does_not_order_twice(self):
         """Two wizards opened on the same gap: the second orders only what is left."""
         first = self._wizard(self.purchase_user, self._gap_rows())
@@ -185,6 +195,14 @@ class TestDemandReport(PreorderCase):
         self.assertEqual(
             action["domain"], [("product_tmpl_id", "=", self.product.product_tmpl_id.id)]
         )
+        variant_action = self.product.with_user(self.salesman).action_view_preorder_demand()
+        self.assertEqual(variant_action["domain"], [("product_id", "=", self.product.id)])
+        rows = (
+            self.env["preorder.demand.report"]
+            .with_user(self.salesman)
+            .search(variant_action["domain"])
+        )
+        self.assertEqual(set(rows.mapped("kind")), {"national", "presale"})
         # ... but do not create requests from it
         with self.assertRaises(AccessError):
             self._wizard(self.salesman, self._gap_rows())

@@ -77,6 +77,18 @@ class TestMoveEarlier(PreorderCase):
         self.assertIn(self.older.name, self._logs(early)[0])
         self.assertIn(early.name, self._logs(self.late)[0])
 
+    def test_locked_purchase_orders(self):
+        """Lock Confirmed Orders on: requests are confirmed into the locked state
+        and allocations still move from a locked request to an earlier one."""
+        self.company.po_lock = "lock"
+        self.late.button_confirm()
+        self.assertEqual(self.late.state, "done")
+        early = self._create_request("national", [(self.product, 2, 5)], confirm=True)
+        self.assertEqual(early.state, "done")
+        self.assertEqual(self._requests(self.older), {(early, 2.0)})
+        self.assertEqual(self._requests(self.newer), {(self.late, 2.0)})
+        self.assertEqual(self.late.order_line.preorder_atp, 3.0)
+
     def test_request_moved_earlier(self):
         other = self._create_request("national", [(self.product, 2, 25)])
         self.assertEqual(other.order_line.preorder_allocated_qty, 0.0)
