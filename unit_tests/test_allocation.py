@@ -11,6 +11,7 @@ from rules.allocation import (
     ReleasedQuantity,
     Supply,
     fulfilment,
+    line_quantities,
     plan,
     plan_deallocation,
     promise_date,
@@ -172,3 +173,28 @@ def test_plan_walks_long_queues_in_order():
     assert [(row.demand_id - 10000, row.supply_id) for row in result] == [
         (i, i) for i in range(3000)
     ]
+
+
+def test_line_quantities_parked_allocated_released():
+    # 10 ordered, 4 allocated (1 of it released), 2 released from stock: 4 parked
+    figures = line_quantities([(3, False), (1, True)], 2, 10, True, 1, 0.01)
+    assert (figures.allocated, figures.released, figures.parked, figures.state) == (
+        4,
+        3,
+        4,
+        "parked",
+    )
+    assert line_quantities([(6, False), (4, True)], 0, 10, True, 1, 0.01).state == "allocated"
+    assert line_quantities([(6, True)], 4, 10, True, 1, 0.01).state == "released"
+
+
+def test_line_quantities_rounding_and_closed_lines():
+    # less than half the unit's rounding left over is not parked
+    figures = line_quantities([(9.996, False)], 0, 10, True, 0.01, 0.01)
+    assert figures.allocated == 10.0 and figures.parked == 0.0 and figures.state == "allocated"
+    # float noise of many small allocations is rounded to the field's precision
+    noisy = line_quantities([(0.1, False)] * 3, 0, 1, True, 0.01, 0.01)
+    assert noisy.allocated == 0.3 and noisy.parked == 0.7
+    # a draft order or a stock line waits for nothing
+    closed = line_quantities([(2, False)], 0, 10, False, 1, 0.01)
+    assert (closed.allocated, closed.parked, closed.state) == (2, 0.0, None)

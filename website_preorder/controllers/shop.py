@@ -38,12 +38,12 @@ class PreorderWebsiteSale(WebsiteSale):
         rules (a path that bypassed them, prices changed meanwhile) is fixed and
         the shopper sent back to the cart to review it, before any payment."""
         messages = (
-            request.env["preorder.cart"].sudo()._price_messages(order_sudo)
+            request.env["preorder.cart.pricing"].sudo()._price_messages(order_sudo)
             if order_sudo and order_sudo._preorder_is_managed_cart() and order_sudo.order_line
             else []
         )
         if messages:
-            request.env["preorder.cart"].sudo()._fix_pricelists(order_sudo)
+            request.env["preorder.cart.pricing"].sudo()._fix_pricelists(order_sudo)
             order_sudo._recompute_prices()
             order_sudo.shop_warning = " ".join(messages)
             return request.redirect("/shop/cart")

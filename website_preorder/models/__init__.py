@@ -1,8 +1,11 @@
 from . import (
+    preorder_activity,
     preorder_allocation,
     preorder_allocator,
     preorder_cart,
+    preorder_cart_pricing,
     preorder_catalog,
+    preorder_delivery,
     preorder_move_earlier,
     preorder_promise,
     preorder_release,

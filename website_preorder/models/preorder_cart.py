@@ -1,19 +1,23 @@
-import contextlib
-
 from odoo import api, models
-from odoo.tools import float_compare
+from odoo.exceptions import UserError
 
 from ..rules import cart as cart_rules
-from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
+from ..rules.kinds import (
+    INTERNATIONAL,
+    NATIONAL,
+    NEXT_DAY,
+    PRESALE,
+    REQUEST_KINDS,
+    SALE_KINDS,
+    STOCK,
+)
 
 
 class PreorderCart(models.AbstractModel):
-    """The website cart's pre-order rules (SPEC §7), as ``sale.order``'s cart
-    hooks apply them: the facts ``rules.cart`` decides on, gathered in a few
-    grouped reads; the shopper's sentence for each refusal; and the cart's
-    pricelists (README "Cart pricelists"): a pre-sale or international line puts
-    the order on its kind's pricelist, every other line stays priced by the
-    shopper's pricelist, remembered on the order."""
+    """What a website cart may hold (SPEC §7), as ``sale.order``'s cart hooks
+    apply it: the facts ``rules.cart`` decides on, gathered in a few grouped
+    reads, and the shopper's sentence for each refusal. The cart's pricelists
+    are ``preorder.cart.pricing``'s."""
 
     _name = "preorder.cart"
     _description = "Pre-order Cart Rules"
@@ -51,6 +55,7 @@ class PreorderCart(models.AbstractModel):
                 in_stock_blocks = free > 0
         else:
             offered, enabled = 0.0, False
+        Pricing = self.env["preorder.cart.pricing"]
         return cart_rules.CartLine(
             kind=kind,
             quantity=new_qty,
@@ -62,14 +67,14 @@ class PreorderCart(models.AbstractModel):
             exclusivity_min_qty=product.exclusivity_min_qty,
             next_day_product=product.next_day_shipping,
             on_request=on_request,
-            pricelist_id=order._preorder_shopper_pricelist().id or 0,
+            pricelist_id=Pricing._shopper_pricelist(order).id or 0,
             excluded_pricelist_id=company.preorder_excluded_pricelist_id.id or 0,
             next_day_pricelist_ids=frozenset(
                 (company.next_day_cash_pricelist_id | company.next_day_credit_pricelist_id).ids
             ),
-            needed_pricelist_id=self._needed_pricelist(company, kind),
+            needed_pricelist_id=Pricing._needed_pricelist(company, kind),
             other_needed_pricelist_ids=frozenset(
-                self._needed_pricelist(company, line.preorder_kind) for line in others
+                Pricing._needed_pricelist(company, line.preorder_kind) for line in others
             ),
             in_stock_blocks_preorder=in_stock_blocks,
         )
@@ -134,127 +139,69 @@ class PreorderCart(models.AbstractModel):
         }
         return messages[refusal.code]()
 
-    # ------------------------------------------------------------------
-    # Cart pricelists
-    # ------------------------------------------------------------------
-
     @api.model
-    def _needed_pricelist(self, company, kind):
-        """Id of the pricelist a line of ``kind`` puts the cart on (0: none)."""
-        if kind == PRESALE:
-            return company.presale_pricelist_id.id or 0
-        if kind == INTERNATIONAL:
-            return company.international_pricelist_id.id or 0
-        return 0
-
-    @api.model
-    def _forced_pricelists(self, company):
-        """{kind: pricelist id} of the kinds that put the cart on their own pricelist."""
-        return {kind: self._needed_pricelist(company, kind) for kind in (PRESALE, INTERNATIONAL)}
-
-    @api.model
-    def _pricelist_plan(self, order):
-        forced = self._forced_pricelists(order.company_id)
-        forced_ids = set(forced.values())
-        default = self.env["product.pricelist"]
-        if (
-            order.website_id
-            and order.pricelist_id.id in forced_ids
-            and order.preorder_base_pricelist_id.id in forced_ids | {False}
-        ):
-            # forced with no shopper's pricelist known (an old or merged cart)
-            default = order.website_id.with_company(order.company_id)._get_current_pricelist()
-        return cart_rules.pricelist_plan(
-            order.order_line.mapped("preorder_kind"),
-            forced,
-            order.pricelist_id.id or 0,
-            order.preorder_base_pricelist_id.id or 0,
-            default.id or 0,
+    def _update_refusal(self, order, order_line, product_id, kind, new_qty, kwargs):
+        """The shopper's message when ``order_line`` (or a new line of ``kind``)
+        may not hold ``new_qty``, else None."""
+        exclusivity = (
+            order_line.preorder_exclusivity
+            if order_line
+            else bool(kwargs.get("preorder_exclusivity"))
         )
+        product = self.env["product.product"].browse(product_id)
+        refusal = cart_rules.refusal(
+            self._facts(order, product, kind, order_line, new_qty, exclusivity)
+        )
+        return self._refusal_message(refusal) if refusal else None
 
     @api.model
-    def _fix_pricelists(self, orders):
-        """Put each website cart on the pricelists the rules require (no repricing).
-
-        Returns the carts that changed."""
-        changed = orders.browse()
-        for order in orders.filtered(lambda order: order._preorder_is_managed_cart()):
-            plan = self._pricelist_plan(order)
-            if plan.conflict:
-                continue
-            if (order.pricelist_id.id or 0, order.preorder_base_pricelist_id.id or 0) != (
-                plan.pricelist_id,
-                plan.base_pricelist_id,
-            ):
-                order.write(
-                    {
-                        "pricelist_id": plan.pricelist_id or False,
-                        "preorder_base_pricelist_id": plan.base_pricelist_id or False,
-                    }
-                )
-                changed |= order
-        return changed
+    def _cart_update_kwargs(self, kwargs):
+        """The arguments of a cart update, checked: an unknown kind or a quantity
+        Odoo cannot read is refused (Odoo would turn it into 1); optional products
+        and combo items are bought from stock; exclusivity goes with international
+        pre-orders only."""
+        kind = kwargs.get("preorder_kind")
+        if kind and kind not in SALE_KINDS:
+            raise UserError(self.env._("Unknown way to buy: %s", kind))
+        for name in ("add_qty", "set_qty"):
+            if not cart_rules.is_valid_quantity(kwargs.get(name)):
+                raise UserError(self.env._("The quantity must be a whole number."))
+        if kwargs.get("linked_line_id"):
+            return dict(kwargs, preorder_kind=STOCK, preorder_exclusivity=False)
+        if kwargs.get("preorder_exclusivity") and kind != INTERNATIONAL:
+            return dict(kwargs, preorder_exclusivity=False)
+        return kwargs
 
     @api.model
-    def _sync_pricelists(self, orders):
-        """Fix the carts' pricelists and reprice those whose pricelists changed."""
-        changed = self._fix_pricelists(orders)
-        if changed:
-            changed._recompute_prices()
-        return changed
+    def _room(self, line):
+        """How much more the cart page's "+" may add to a non-stock ``line``:
+        what its kind offers less what the cart already holds of it."""
+        facts = self._facts(
+            line.order_id,
+            line.product_id,
+            line.preorder_kind,
+            line,
+            line.product_uom_qty,
+            line.preorder_exclusivity,
+        )
+        return max(facts.offered - facts.kind_total, 0.0)
 
     @api.model
-    def _price_changes(self, order):
-        """Lines whose price differs from what the rules give now, and whether the
-        pricelist is wrong. Changes nothing (computed in a rolled back savepoint)."""
-        report = {}
-
-        class _Rollback(Exception):
-            pass
-
-        lines = order._get_update_prices_lines()
-        before = {line.id: (line.price_unit, line.discount) for line in lines}
-        pricelists_before = (order.pricelist_id, order.preorder_base_pricelist_id)
-        with contextlib.suppress(_Rollback), self.env.cr.savepoint():
-            # repriced the way the cart would be (pricelists fixed first)
-            order._recompute_prices()
-            report["pricelist"] = (
-                order.pricelist_id,
-                order.preorder_base_pricelist_id,
-            ) != pricelists_before
-            digits = self.env["decimal.precision"].precision_get("Product Price")
-            report["lines"] = [
-                (line.id, line.price_unit)
-                for line in lines
-                if float_compare(line.price_unit, before[line.id][0], precision_digits=digits)
-                or float_compare(line.discount, before[line.id][1], precision_digits=2)
-            ]
-            raise _Rollback
-        return report
-
-    @api.model
-    def _price_messages(self, order):
-        """What the shopper must review before paying: kinds that cannot share a
-        cart, a wrong pricelist, changed prices (nothing changed here)."""
-        if self._pricelist_plan(order).conflict:
-            return [
-                self.env._(
-                    "Your cart holds pre-sale and international pre-order items: check "
-                    "them out in separate orders."
-                )
-            ]
-        report = self._price_changes(order)
+    def _payment_messages(self, order):
+        """Before payment: every pre-order, pre-sale and next-day line against its
+        rules, and the cart's pricelists and prices against what the rules give
+        now. Nothing is changed here."""
         messages = []
-        if report["pricelist"]:
-            messages.append(self.env._("The price list of your cart no longer matches its items."))
-        if report["lines"]:
-            lines = self.env["sale.order.line"].browse(
-                [line_id for line_id, _price in report["lines"]]
-            )
-            messages.append(
-                self.env._(
-                    "The price of %(products)s changed: please review your cart.",
-                    products=", ".join(lines.product_id.mapped("display_name")),
+        for line in order.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
+            refusal = self._line_refusal(line)
+            if refusal:
+                messages.append(
+                    self.env._(
+                        "%(product)s: %(reason)s",
+                        product=line.product_id.display_name,
+                        reason=self._refusal_message(refusal),
+                    )
                 )
-            )
+        if order._preorder_is_managed_cart():
+            messages += self.env["preorder.cart.pricing"]._price_messages(order)
         return messages

@@ -6,7 +6,7 @@ from odoo import api, models
 from odoo.tools import format_date, formatLang
 
 from ..rules import allocation as allocation_rules
-from ..rules.kinds import REQUEST_KINDS, STOCK
+from ..rules.kinds import NATIONAL, REQUEST_KINDS, STOCK
 
 
 class PreorderPromise(models.AbstractModel):
@@ -143,6 +143,29 @@ class PreorderPromise(models.AbstractModel):
         orders._message_log_batch(bodies=dict.fromkeys(orders.ids, log))
 
     @api.model
+    def _notify_action(self, orders):
+        """Notify customers (staff button): e-mail the orders with changed promise
+        dates and say how many were told."""
+        notified = self._notify_changes(orders)
+        if not notified:
+            # nothing to tell is news for staff, not an error (an import goes on)
+            kind, message = (
+                "warning",
+                self.env._("No promise date changed since the customers were last told."),
+            )
+        else:
+            kind, message = "success", self.env._("%s customer(s) notified.", len(notified))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
     def _mail_lines(self, order):
         """Kind, date and unit price of the lines not served from stock, for e-mails."""
         lines = order.order_line.filtered(
@@ -158,3 +181,47 @@ class PreorderPromise(models.AbstractModel):
             }
             for line in lines
         ]
+
+    # ------------------------------------------------------------------
+    # How a line's kind is told
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _kind_description(self, line):
+        """The kind and its date. National pre-orders of restocked products say
+        "Back-order", as the product page does."""
+        kind = line.preorder_kind
+        if kind == STOCK:
+            return ""
+        if kind == NATIONAL and line.preorder_is_restock:
+            label = self.env._("Back-order")
+        else:
+            label = dict(line._fields["preorder_kind"]._description_selection(self.env))[kind]
+        date = line.preorder_expected_date
+        if date:
+            return self.env._(
+                "%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date)
+            )
+        return label
+
+    @api.model
+    def _restock_flags(self, lines):
+        """{line id: Back-order} of national pre-order lines: allocated lines follow
+        their requests, the others the product's open requests, as the product
+        page does. Read in sets: one query per company."""
+        lines = lines.filtered(lambda line: line.preorder_kind == NATIONAL and line.product_id)
+        flags = {}
+        waiting = lines.browse()
+        for line in lines:
+            requests = line.sudo().preorder_allocation_ids.purchase_order_id
+            if requests:
+                flags[line.id] = all(requests.mapped("is_restock"))
+            else:
+                waiting |= line
+        for company, company_lines in waiting.grouped("company_id").items():
+            restock = self.env["purchase.order.line"]._preorder_restock_products(
+                company_lines.product_id, company
+            )
+            for line in company_lines:
+                flags[line.id] = line.product_id.id in restock
+        return flags

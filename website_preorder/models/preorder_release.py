@@ -68,7 +68,8 @@ class PreorderRelease(models.AbstractModel):
             supply.id: supply._preorder_ordered_and_received()[1] - used.get(supply, 0.0)
             for supply in supplies
         }
-        locations = {line.id: line._preorder_release_location() for line in lines}
+        Delivery = self.env["preorder.delivery"]
+        locations = {line.id: Delivery._location(line) for line in lines}
         free = self.env["stock.quant"]._preorder_free_by_location(
             lines.product_id, self.env["stock.location"].union(*locations.values())
         )
@@ -109,16 +110,17 @@ class PreorderRelease(models.AbstractModel):
             planned.setdefault(release.sale_line_id, []).append(release)
         Allocation = self.env["preorder.allocation"].sudo()
         lines = self.env["sale.order.line"].sudo().browse(list(planned))
-        before = lines._preorder_taken_qty()
+        Delivery = self.env["preorder.delivery"]
+        before = Delivery._taken_qty(lines)
         rank = {line_id: index for index, line_id in enumerate(planned)}
         moves = (
-            lines._preorder_taking_moves()
+            Delivery._taking_moves(lines)
             .filtered(lambda move: move.state != "done")
             .sorted(lambda move: (rank[move.sale_line_id.id], move.id))
         )
         extra = {line_id: sum(r.quantity for r in rows) for line_id, rows in planned.items()}
         moves.with_context(preorder_release_extra=extra)._action_assign()
-        after = lines._preorder_taken_qty()
+        after = Delivery._taken_qty(lines)
         released_ids, splits = [], []
         for line in lines:
             reserved = after[line.id] - before[line.id]

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..rules import release as release_rules
@@ -13,6 +14,17 @@ class PreorderReleaseNow(models.AbstractModel):
 
     _name = "preorder.release.now"
     _description = "Pre-order Release Now"
+
+    @api.model
+    def _run_lines(self, lines):
+        """Release now on sale lines: those of ``lines`` not released yet."""
+        lines = lines.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS
+            and line.preorder_state in ("parked", "allocated")
+        )
+        if not lines:
+            raise UserError(self.env._("Select pre-order lines that are not released yet."))
+        return self._run(lines)
 
     @api.model
     def _run(self, lines, apply=True):
@@ -76,7 +88,8 @@ class PreorderReleaseNow(models.AbstractModel):
     def _blocked_message(self, line, result, name, queue):
         """Why release reserved nothing for ``line`` (rules.release.blocked_reason);
         ``queue``: the open pre-order lines of its product."""
-        location = line._preorder_release_location()
+        Delivery = self.env["preorder.delivery"]
+        location = Delivery._location(line)
         allocations = line.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
         today = result.today.get(line.company_id.id) or line.company_id._preorder_today()
         due = bool(
@@ -87,7 +100,7 @@ class PreorderReleaseNow(models.AbstractModel):
         mine = (line.order_id.date_order, line.id)
         earlier = queue.filtered(
             lambda other: other.product_id == line.product_id
-            and other._preorder_release_location() == location
+            and Delivery._location(other) == location
             and (other.order_id.date_order, other.id) < mine
         )
         reason, waiting = release_rules.blocked_reason(

@@ -1,17 +1,14 @@
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.http import request
 from odoo.tools import SQL
 
 from ..rules import cancellation as cancellation_rules
-from ..rules import cart as cart_rules
 from ..rules.kinds import (
-    INTERNATIONAL,
     NEXT_DAY,
     REQUEST_KINDS,
-    SALE_KINDS,
     STOCK,
 )
 
@@ -106,7 +103,7 @@ class SaleOrder(models.Model):
         lines = self.order_line.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         self.env["preorder.allocator"]._allocate(lines)
         result = super()._action_confirm()
-        lines._preorder_schedule_threshold_activity()
+        self.env["preorder.activity"]._schedule_large_orders(lines)
         return result
 
     def _action_cancel(self):
@@ -172,24 +169,7 @@ class SaleOrder(models.Model):
         self.env["res.users"]._preorder_check_action(
             self, "sales", self.env._("notify customers of promise dates")
         )
-        orders = self.env["preorder.promise"]._notify_changes(self)
-        if not orders:
-            # nothing to tell is news for staff, not an error (an import goes on)
-            kind, message = (
-                "warning",
-                self.env._("No promise date changed since the customers were last told."),
-            )
-        else:
-            kind, message = "success", self.env._("%s customer(s) notified.", len(orders))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": kind,
-                "message": message,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return self.env["preorder.promise"]._notify_action(self)
 
     # ------------------------------------------------------------------
     # Website cart rules (SPEC §7): the same product as two kinds is two lines
@@ -217,17 +197,10 @@ class SaleOrder(models.Model):
         kind = order_line.preorder_kind if order_line else kwargs.get("preorder_kind") or STOCK
         if kind == STOCK:
             return super()._verify_updated_quantity(order_line, product_id, new_qty, **kwargs)
-        product = self.env["product.product"].browse(product_id)
-        exclusivity = (
-            order_line.preorder_exclusivity
-            if order_line
-            else bool(kwargs.get("preorder_exclusivity"))
+        message = self.env["preorder.cart"]._update_refusal(
+            self, order_line, product_id, kind, new_qty, kwargs
         )
-        Cart = self.env["preorder.cart"]
-        facts = Cart._facts(self, product, kind, order_line, new_qty, exclusivity)
-        refusal = cart_rules.refusal(facts)
-        if refusal:
-            message = Cart._refusal_message(refusal)
+        if message:
             # also kept on the cart, for the "go to cart" flow (shown once there)
             self.shop_warning = message
             return (order_line.product_uom_qty if order_line else 0), message
@@ -244,33 +217,16 @@ class SaleOrder(models.Model):
         return cart_qty, free_qty
 
     def _cart_update(self, *args, **kwargs):
-        kind = kwargs.get("preorder_kind")
-        if kind and kind not in SALE_KINDS:
-            raise UserError(self.env._("Unknown way to buy: %s", kind))
-        for name in ("add_qty", "set_qty"):
-            # Odoo turns a quantity it cannot read into 1: refuse it instead
-            if not cart_rules.is_valid_quantity(kwargs.get(name)):
-                raise UserError(self.env._("The quantity must be a whole number."))
-        if kwargs.get("linked_line_id"):
-            # optional products and combo items are bought from stock
-            kwargs = dict(kwargs, preorder_kind=STOCK, preorder_exclusivity=False)
-        elif kwargs.get("preorder_exclusivity") and kind != INTERNATIONAL:
-            # exclusivity is offered with international pre-orders only
-            kwargs = dict(kwargs, preorder_exclusivity=False)
+        kwargs = self.env["preorder.cart"]._cart_update_kwargs(kwargs)
         result = super()._cart_update(*args, **kwargs)
-        self.env["preorder.cart"]._sync_pricelists(self)
+        self.env["preorder.cart.pricing"]._sync_pricelists(self)
         return result
 
     # ------------------------------------------------------------------
-    # Website cart pricelists (preorder.cart): a pre-sale or international
-    # line puts the order on its kind's pricelist, the other lines keep the
-    # shopper's
+    # Website cart pricelists (preorder.cart.pricing): a pre-sale or
+    # international line puts the order on its kind's pricelist, the other
+    # lines keep the shopper's
     # ------------------------------------------------------------------
-
-    def _preorder_shopper_pricelist(self):
-        """The pricelist of the cart's ordinary lines: the shopper's."""
-        self.ensure_one()
-        return self.preorder_base_pricelist_id or self.pricelist_id
 
     def _preorder_is_managed_cart(self):
         self.ensure_one()
@@ -279,19 +235,19 @@ class SaleOrder(models.Model):
     def _recompute_prices(self):
         # whatever set the pricelist (address, login, pricelist switch, promo
         # code), a website cart is repriced on the pricelists the rules require
-        self.env["preorder.cart"]._fix_pricelists(self)
+        self.env["preorder.cart.pricing"]._fix_pricelists(self)
         return super()._recompute_prices()
 
     def _cart_update_pricelist(self, pricelist_id=None):
         result = super()._cart_update_pricelist(pricelist_id=pricelist_id)
         # super() reprices only when the order's pricelist changed: the pricelist
         # the shopper chose may be new for the ordinary lines of a forced cart
-        self.env["preorder.cart"]._sync_pricelists(self)
+        self.env["preorder.cart.pricing"]._sync_pricelists(self)
         return result
 
     def _update_address(self, partner_id, fnames=None):
         result = super()._update_address(partner_id, fnames=fnames)
-        self.env["preorder.cart"]._sync_pricelists(self)
+        self.env["preorder.cart.pricing"]._sync_pricelists(self)
         shopper = self.preorder_base_pricelist_id
         if shopper and request:
             # the shop goes on showing the shopper's prices, not the cart's forced ones
@@ -299,23 +255,9 @@ class SaleOrder(models.Model):
         return result
 
     def _check_cart_is_ready_to_be_paid(self):
-        """Before payment: every pre-order, pre-sale and next-day line against its
-        rules, and the cart's pricelists and prices against what the rules give
-        now. A refusal changes nothing; the checkout pages then show the fixed cart."""
-        Cart = self.env["preorder.cart"]
-        messages = []
-        for line in self.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
-            refusal = Cart._line_refusal(line)
-            if refusal:
-                messages.append(
-                    self.env._(
-                        "%(product)s: %(reason)s",
-                        product=line.product_id.display_name,
-                        reason=Cart._refusal_message(refusal),
-                    )
-                )
-        if self._preorder_is_managed_cart():
-            messages += Cart._price_messages(self)
+        """Before payment, the cart against the rules (preorder.cart): a refusal
+        changes nothing; the checkout pages then show the fixed cart."""
+        messages = self.env["preorder.cart"]._payment_messages(self)
         if messages:
             raise ValidationError("\n".join(messages))
         return super()._check_cart_is_ready_to_be_paid()

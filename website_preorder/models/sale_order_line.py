@@ -2,10 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_round, format_date
 
 from ..rules import allocation as allocation_rules
-from ..rules import cart as cart_rules
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
 
 SALE_KIND_SELECTION = [
@@ -17,6 +15,16 @@ SALE_KIND_SELECTION = [
 ]
 PREORDER_STATES = [("parked", "Parked"), ("allocated", "Allocated"), ("released", "Released")]
 STAFF = "sales_team.group_sale_salesman,purchase.group_purchase_user,stock.group_stock_user"
+
+
+def _staff_qty(string, compute=None, **kwargs):
+    """A pre-order quantity of a line, in the product's unit, that only staff
+    read: stored when computed, not copied otherwise."""
+    if compute:
+        kwargs.update(compute=compute, store=True)
+    else:
+        kwargs.update(copy=False)
+    return fields.Float(string, digits="Product Unit of Measure", groups=STAFF, **kwargs)
 
 
 class SaleOrderLine(models.Model):
@@ -34,20 +42,8 @@ class SaleOrderLine(models.Model):
     preorder_allocation_ids = fields.One2many(
         "preorder.allocation", "sale_line_id", string="Allocations", groups=STAFF
     )
-    preorder_allocated_qty = fields.Float(
-        "Allocated",
-        compute="_compute_preorder_quantities",
-        store=True,
-        digits="Product Unit of Measure",
-        groups=STAFF,
-    )
-    preorder_parked_qty = fields.Float(
-        "Parked",
-        compute="_compute_preorder_quantities",
-        store=True,
-        digits="Product Unit of Measure",
-        groups=STAFF,
-    )
+    preorder_allocated_qty = _staff_qty("Allocated", compute="_compute_preorder_quantities")
+    preorder_parked_qty = _staff_qty("Parked", compute="_compute_preorder_quantities")
     preorder_state = fields.Selection(
         PREORDER_STATES,
         string="Pre-order Status",
@@ -75,26 +71,17 @@ class SaleOrderLine(models.Model):
         compute="_compute_preorder_request_ids",
         groups=STAFF,
     )
-    preorder_released_qty = fields.Float(
+    preorder_released_qty = _staff_qty(
         "Released",
         compute="_compute_preorder_quantities",
-        store=True,
-        digits="Product Unit of Measure",
-        groups=STAFF,
         help="Quantity reserved for delivery by the release, in the product's unit.",
     )
-    preorder_stock_released_qty = fields.Float(
+    preorder_stock_released_qty = _staff_qty(
         "Released from Stock",
-        copy=False,
-        digits="Product Unit of Measure",
-        groups=STAFF,
         help="Parked quantity released from free stock, without an allocation.",
     )
-    preorder_release_notify_qty = fields.Float(
-        copy=False,
-        digits="Product Unit of Measure",
-        groups=STAFF,
-        help="Quantity released since the customer was last told.",
+    preorder_release_notify_qty = _staff_qty(
+        "Release Not Yet Told", help="Quantity released since the customer was last told."
     )
     preorder_expected_date = fields.Date(
         "Expected",
@@ -116,45 +103,28 @@ class SaleOrderLine(models.Model):
         "preorder_stock_released_qty",
     )
     def _compute_preorder_quantities(self):
-        """Parked = ordered − allocated − released from stock; a line is released
-        when its whole quantity is (SPEC §4).
-
-        Lines with the same figures are assigned together: thousands of lines
-        allocated at once mostly share a handful of values."""
-        digits = self._fields["preorder_parked_qty"].get_digits(self.env)[1]
+        """The figures of ``rules.allocation.line_quantities``. Lines with the same
+        figures are assigned together: thousands of lines allocated at once mostly
+        share a handful of values."""
+        step = 10 ** -self._fields["preorder_parked_qty"].get_digits(self.env)[1]
         values = defaultdict(list)
         for line in self:
-            allocated = released = 0.0
-            for allocation in line.preorder_allocation_ids:
-                allocated += allocation.quantity
-                if allocation.state == "released":
-                    released += allocation.quantity
-            from_stock = line.preorder_stock_released_qty
-            allocated = float_round(allocated, precision_digits=digits)
-            released = float_round(from_stock + released, precision_digits=digits)
-            parked, state = 0.0, False
-            if line.preorder_kind in REQUEST_KINDS and line.order_id.state == "sale":
-                rounding = line.product_id.uom_id.rounding or 0.01
-                ordered = line._preorder_to_product_qty(line.product_uom_qty)
-                parked = ordered - allocated - from_stock
-                if parked > rounding / 2:
-                    parked = float_round(parked, precision_digits=digits)
-                else:
-                    parked = 0.0
-                if parked:
-                    state = "parked"
-                elif ordered - released < rounding / 2:
-                    state = "released"
-                else:
-                    state = "allocated"
-            values[allocated, released, parked, state].append(line.id)
-        for (allocated, released, parked, state), ids in values.items():
+            figures = allocation_rules.line_quantities(
+                [(a.quantity, a.state == "released") for a in line.preorder_allocation_ids],
+                line.preorder_stock_released_qty,
+                line._preorder_to_product_qty(line.product_uom_qty),
+                line.preorder_kind in REQUEST_KINDS and line.order_id.state == "sale",
+                line.product_id.uom_id.rounding or 0.01,
+                step,
+            )
+            values[figures].append(line.id)
+        for figures, ids in values.items():
             self.browse(ids).update(
                 {
-                    "preorder_allocated_qty": allocated,
-                    "preorder_released_qty": released,
-                    "preorder_parked_qty": parked,
-                    "preorder_state": state,
+                    "preorder_allocated_qty": figures.allocated,
+                    "preorder_released_qty": figures.released,
+                    "preorder_parked_qty": figures.parked,
+                    "preorder_state": figures.state or False,
                 }
             )
 
@@ -185,23 +155,9 @@ class SaleOrderLine(models.Model):
         return [*lines, label] if label else lines
 
     def _preorder_kind_description(self):
-        """The kind and its date, as cart, checkout, portal and e-mails show them.
-        National pre-orders of restocked products say "Back-order", as the
-        product page does."""
+        """The kind and its date, as cart, checkout, portal and e-mails show them."""
         self.ensure_one()
-        kind = self.preorder_kind
-        if kind == STOCK:
-            return ""
-        if kind == NATIONAL and self.preorder_is_restock:
-            label = self.env._("Back-order")
-        else:
-            label = dict(self._fields["preorder_kind"]._description_selection(self.env))[kind]
-        date = self.preorder_expected_date
-        if date:
-            return self.env._(
-                "%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date)
-            )
-        return label
+        return self.env["preorder.promise"]._kind_description(self)
 
     def _preorder_to_product_qty(self, quantity):
         self.ensure_one()
@@ -239,31 +195,6 @@ class SaleOrderLine(models.Model):
             "purchase_order_id": supply.order_id.id,
         }
 
-    def _preorder_release_location(self):
-        """The delivery source location release counts stock in (SPEC §4): the
-        stock location of the order's warehouse (children included)."""
-        self.ensure_one()
-        return self.order_id.warehouse_id.lot_stock_id
-
-    def _preorder_taking_moves(self):
-        """The delivery moves of these lines that take goods from stock (the
-        first step of a multi-step delivery), cancelled ones excluded."""
-        return self.move_ids.filtered(
-            lambda move: move.state != "cancel"
-            and not move.move_orig_ids
-            and move.location_id.usage == "internal"
-        )
-
-    def _preorder_taken_qty(self):
-        """{line id: quantity its deliveries reserved or delivered, product unit}."""
-        taken = dict.fromkeys(self.ids, 0.0)
-        for move in self._preorder_taking_moves():
-            quantity = move.product_uom._compute_quantity(
-                move.quantity, move.product_id.uom_id, rounding_method="HALF-UP"
-            )
-            taken[move.sale_line_id.id] = taken.get(move.sale_line_id.id, 0.0) + quantity
-        return taken
-
     def _preorder_format_qty(self, quantity):
         """``quantity`` (in the product's unit) for people, e.g. ``2.00 Units``."""
         self.ensure_one()
@@ -271,20 +202,10 @@ class SaleOrderLine(models.Model):
             quantity, self.product_id.uom_id
         )
 
-    # ------------------------------------------------------------------
-    # Release now (staff)
-    # ------------------------------------------------------------------
-
     def action_preorder_release(self):
         """Release now: the release rule, run for these lines' products."""
         self.check_access("write")
-        lines = self.sudo().filtered(
-            lambda line: line.preorder_kind in REQUEST_KINDS
-            and line.preorder_state in ("parked", "allocated")
-        )
-        if not lines:
-            raise UserError(self.env._("Select pre-order lines that are not released yet."))
-        return self.env["preorder.release.now"]._run(lines)
+        return self.env["preorder.release.now"]._run_lines(self.sudo())
 
     def _preorder_qty_label(self):
         """The ordered quantity for the customer: ``1,200.00 Units``."""
@@ -302,7 +223,7 @@ class SaleOrderLine(models.Model):
         )
         if confirmed:
             self.env["preorder.allocator"]._allocate(confirmed)
-            confirmed._preorder_schedule_threshold_activity()
+            self.env["preorder.activity"]._schedule_large_orders(confirmed)
         return lines
 
     def write(self, vals):
@@ -314,7 +235,7 @@ class SaleOrderLine(models.Model):
             if locked:
                 raise UserError(self.env._("The kind of a confirmed order line cannot change."))
         if {"product_uom_qty", "product_uom"} & set(vals):
-            self._preorder_check_released_quantity(vals)
+            self.env["preorder.delivery"]._check_released_quantity(self, vals)
         old_dates = {}
         manual = "promise_date" in vals and not self.env.context.get("preorder_system_update")
         if manual:
@@ -333,30 +254,6 @@ class SaleOrderLine(models.Model):
             self.env["preorder.allocator"]._replan(preorder_lines)
         return result
 
-    def _preorder_check_released_quantity(self, vals):
-        """Released allocations are never shrunk: a line cannot go below what is
-        already released (reserved) for it."""
-        for line in self.sudo().filtered("preorder_released_qty"):
-            # released allocations and parked quantity released from stock
-            released = line.preorder_released_qty
-            uom = self.env["uom.uom"].browse(vals.get("product_uom", line.product_uom.id))
-            quantity = vals.get("product_uom_qty", line.product_uom_qty)
-            product_uom = line.product_id.uom_id
-            if uom and uom != product_uom:
-                quantity = uom._compute_quantity(quantity, product_uom, rounding_method="HALF-UP")
-            if float_compare(quantity, released, precision_rounding=product_uom.rounding) < 0:
-                Allocation = self.env["preorder.allocation"]
-                raise UserError(
-                    self.env._(
-                        "%(order)s: %(released)s of %(product)s is already released "
-                        "(reserved for delivery); the quantity cannot go below it. Cancel "
-                        "or return the delivery first.",
-                        order=line.order_id.name,
-                        released=Allocation._preorder_format_qty(released, product_uom),
-                        product=line.product_id.display_name,
-                    )
-                )
-
     def unlink(self):
         allocations = self.sudo().preorder_allocation_ids
         products, kinds = allocations.product_id, set(allocations.mapped("kind"))
@@ -366,92 +263,20 @@ class SaleOrderLine(models.Model):
             self.env["preorder.allocator"]._allocate_parked(products, kinds)
         return result
 
-    def _preorder_schedule_threshold_activity(self):
-        """To-Do for the Activity User when a national pre-order line exceeds Config Quantity.
-
-        On the request the line is allocated to, or on the sale order while parked;
-        once per line.
-        """
-        Allocation = self.env["preorder.allocation"]
-        for line in self.sudo():
-            company = line.company_id
-            user = company.preorder_activity_user_id
-            limit = company.preorder_config_qty
-            if (
-                line.preorder_kind != NATIONAL
-                or line.preorder_activity_scheduled
-                or not user
-                or not limit
-                or line._preorder_to_product_qty(line.product_uom_qty) <= limit
-            ):
-                continue
-            target = line.preorder_allocation_ids[:1].purchase_order_id or line.order_id
-            target.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._("Large national pre-order"),
-                note=self.env._(
-                    "%(order)s pre-orders %(qty)s of %(product)s (more than %(limit)s).",
-                    order=line.order_id.name,
-                    qty=Allocation._preorder_format_qty(line.product_uom_qty, line.product_uom),
-                    product=line.product_id.display_name,
-                    limit=Allocation._preorder_format_qty(limit, line.product_id.uom_id),
-                ),
-            )
-            line.preorder_activity_scheduled = True
-
     # ------------------------------------------------------------------
     # Website cart: per-line pricelists, cart page limits, Back-order label
     # ------------------------------------------------------------------
 
     @api.depends("preorder_kind", "product_id", "company_id")
     def _compute_preorder_is_restock(self):
-        """Allocated lines follow their requests; the others the product's open
-        requests, as the product page does. Read in sets: one query per company."""
-        lines = self.filtered(lambda line: line.preorder_kind == NATIONAL and line.product_id)
-        (self - lines).preorder_is_restock = False
-        flags = {}
-        waiting = self.browse()
-        for line in lines:
-            requests = line.sudo().preorder_allocation_ids.purchase_order_id
-            if requests:
-                flags[line.id] = all(requests.mapped("is_restock"))
-            else:
-                waiting |= line
-        for company, company_lines in waiting.grouped("company_id").items():
-            restock = self.env["purchase.order.line"]._preorder_restock_products(
-                company_lines.product_id, company
-            )
-            for line in company_lines:
-                flags[line.id] = line.product_id.id in restock
-        for line in lines:
+        flags = self.env["preorder.promise"]._restock_flags(self)
+        for line in self:
             line.preorder_is_restock = flags.get(line.id, False)
 
     @api.depends("preorder_kind", "order_id.preorder_base_pricelist_id")
     def _compute_pricelist_item_id(self):
-        """On a cart forced onto the pre-sale or international pricelist, the
-        other lines are priced by the shopper's pricelist (README, mixed carts)."""
         result = super()._compute_pricelist_item_id()
-        for line in self:
-            order = line.order_id
-            base = order.preorder_base_pricelist_id
-            if (
-                not base
-                or not line.product_id
-                or line.display_type
-                or cart_rules.forced_line(
-                    line.preorder_kind,
-                    self.env["preorder.cart"]._forced_pricelists(order.company_id),
-                    order.pricelist_id.id,
-                )
-            ):
-                continue
-            line.pricelist_item_id = base._get_product_rule(
-                line.product_id,
-                quantity=line.product_uom_qty or 1.0,
-                uom=line.product_uom,
-                date=line._get_order_date(),
-            )
+        self.env["preorder.cart.pricing"]._price_with_shopper_pricelist(self)
         return result
 
     def _get_max_available_qty(self):
@@ -459,12 +284,4 @@ class SaleOrderLine(models.Model):
         by free stock."""
         if self.preorder_kind == STOCK:
             return super()._get_max_available_qty()
-        facts = self.env["preorder.cart"]._facts(
-            self.order_id,
-            self.product_id,
-            self.preorder_kind,
-            self,
-            self.product_uom_qty,
-            self.preorder_exclusivity,
-        )
-        return max(facts.offered - facts.kind_total, 0.0)
+        return self.env["preorder.cart"]._room(self)

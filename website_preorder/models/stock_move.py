@@ -9,11 +9,9 @@ class StockMove(models.Model):
     def _preorder_is_capped(self):
         """A pre-order delivery move that takes goods from stock."""
         self.ensure_one()
-        return (
-            self.sale_line_id.preorder_kind in REQUEST_KINDS
-            and not self.move_orig_ids
-            and self.location_id.usage == "internal"
-        )
+        return self.sale_line_id.preorder_kind in REQUEST_KINDS and self.env[
+            "preorder.delivery"
+        ]._takes_from_stock(self)
 
     def _action_assign(self, force_qty=False):
         """Pre-order deliveries reserve only what the release granted their line.
@@ -29,7 +27,7 @@ class StockMove(models.Model):
             return result
         extra = self.env.context.get("preorder_release_extra") or {}
         lines = capped.sale_line_id.sudo()
-        taken = lines._preorder_taken_qty()
+        taken = self.env["preorder.delivery"]._taken_qty(lines)
         allowed = {
             line.id: line.preorder_released_qty + extra.get(line.id, 0.0) - taken[line.id]
             for line in lines

@@ -171,6 +171,46 @@ def fulfilment(allocations, delivered, rounding=0.0):
     return result
 
 
+PARKED = "parked"
+ALLOCATED = "allocated"
+RELEASED = "released"
+
+
+@dataclass(frozen=True)
+class LineQuantities:
+    allocated: float
+    released: float
+    parked: float
+    state: object  # PARKED, ALLOCATED, RELEASED, or None for a line that waits for nothing
+
+
+def line_quantities(allocations, from_stock, ordered, is_open, rounding=0.0, step=0.0):
+    """A sale line's pre-order figures (SPEC §4), all in the product's unit.
+
+    ``allocations``: ``(quantity, released)`` of each of its allocations;
+    ``from_stock``: parked quantity released from free stock; ``ordered``: the
+    line's quantity; ``is_open``: a pre-order line of a confirmed order (others
+    are neither parked nor in a pre-order state). Parked = ordered − allocated −
+    released from stock; a line is released when its whole quantity is.
+    ``rounding`` is the product unit's, ``step`` the stored fields' precision.
+    """
+    allocated = round_qty(sum(quantity for quantity, _released in allocations), step)
+    released = round_qty(
+        from_stock + sum(quantity for quantity, released in allocations if released), step
+    )
+    if not is_open:
+        return LineQuantities(allocated, released, 0.0, None)
+    parked = ordered - allocated - from_stock
+    parked = round_qty(parked, step) if parked > rounding / 2 else 0.0
+    if parked:
+        state = PARKED
+    elif ordered - released < rounding / 2:
+        state = RELEASED
+    else:
+        state = ALLOCATED
+    return LineQuantities(allocated, released, parked, state)
+
+
 def promise_date(arrivals):
     """A sale line's promise date: the latest Expected Arrival of its allocations."""
     arrivals = [arrival for arrival in arrivals if arrival]

@@ -639,7 +639,10 @@ class TestAccessHttp(HttpCase, AccessCase):
                     ("preorder.allocator", "_free"),
                     ("preorder.move.earlier", "_run"),
                     ("preorder.promise", "_notify_released"),
-                    ("preorder.cart", "_fix_pricelists"),
+                    ("preorder.cart", "_room"),
+                    ("preorder.cart.pricing", "_fix_pricelists"),
+                    ("preorder.delivery", "_check_released_quantity"),
+                    ("preorder.activity", "_schedule_large_orders"),
                 ):
                     with self.assertRaises(JsonRpcException, msg=f"{model}.{method}"):
                         self._call_kw(model, method, [])

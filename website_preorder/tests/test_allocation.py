@@ -243,7 +243,7 @@ class TestAllocation(PreorderCase):
         self.assertFalse(small.activity_ids)
         parked = self._create_sale([(self.product_b, 7, "national")])
         self.assertEqual(len(parked.activity_ids.filtered(lambda a: a.user_id == user)), 1)
-        parked.order_line._preorder_schedule_threshold_activity()
+        self.env["preorder.activity"]._schedule_large_orders(parked.order_line)
         self.assertEqual(len(parked.activity_ids), 1, "once per line")
 
     def test_fulfilment_credited_in_arrival_order_across_requests(self):

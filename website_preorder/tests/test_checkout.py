@@ -157,7 +157,7 @@ class TestCheckoutPricelists(CheckoutCase):
         self.assertEqual(
             self._prices(order), {("CHK-BOOTS", "presale"): 70.0, ("CHK-MUG", "stock"): 90.0}
         )
-        self.assertFalse(self.env["preorder.cart"]._price_messages(order))
+        self.assertFalse(self.env["preorder.cart.pricing"]._price_messages(order))
 
     def test_login_keeps_the_presale_price(self):
         """The guest's cart is taken over at login (sale_get_order → _update_address)."""
@@ -246,10 +246,10 @@ class TestCheckoutPayment(CheckoutCase):
             order._check_cart_is_ready_to_be_paid()
         self.assertEqual(self._state(order), before)
         # the checkout pages fix the cart; then it can be paid
-        self.env["preorder.cart"]._sync_pricelists(order)
+        self.env["preorder.cart.pricing"]._sync_pricelists(order)
         order._recompute_prices()
         self.assertEqual(self._line(order, self.boots, "presale").price_unit, 70.0)
-        self.assertFalse(self.env["preorder.cart"]._price_messages(order))
+        self.assertFalse(self.env["preorder.cart.pricing"]._price_messages(order))
 
     def test_payment_refused_with_two_forced_kinds(self):
         order = self._cart()
@@ -275,7 +275,7 @@ class TestCheckoutPayment(CheckoutCase):
         order = self._cart()
         self._add(order, self.boots, 1, "presale")
         self._add(order, self.mug, 1, "stock")
-        self.assertFalse(self.env["preorder.cart"]._price_messages(order))
+        self.assertFalse(self.env["preorder.cart.pricing"]._price_messages(order))
 
 
 class TestCartPageAndConfigurator(CheckoutCase):
