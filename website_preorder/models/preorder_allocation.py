@@ -108,8 +108,6 @@ class PreorderAllocation(models.Model):
 
     @api.constrains("sale_line_id", "purchase_line_id", "product_id")
     def _check_matches(self):
-        if self.env.context.get("preorder_planned"):
-            return  # rules.allocation.plan only pairs lines of one product and kind
         for allocation in self:
             sale_line, purchase_line = allocation.sale_line_id, allocation.purchase_line_id
             if not (sale_line.product_id == purchase_line.product_id == allocation.product_id):
@@ -125,8 +123,6 @@ class PreorderAllocation(models.Model):
 
     @api.constrains("quantity", "sale_line_id")
     def _check_sale_line_quantity(self):
-        if self.env.context.get("preorder_planned"):
-            return  # rules.allocation.plan never gives a line more than it waits for
         for line in self.sale_line_id:
             allocated = sum(line.preorder_allocation_ids.mapped("quantity"))
             ordered = line._preorder_to_product_qty(line.product_uom_qty)
@@ -142,16 +138,9 @@ class PreorderAllocation(models.Model):
                     )
                 )
 
-    def _check_company(self, fnames=None):
-        if self.env.context.get("preorder_planned"):
-            return None  # the allocator searches supply lines in the sale lines' company
-        return super()._check_company(fnames=fnames)
-
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get("preorder_split") and not self.env.context.get(
-            "preorder_planned"
-        ):
+        if not self.env.context.get("preorder_split"):
             # a released part split off an allocation moves quantity, adds none
             self._check_atp_for(vals_list)
         return super().create(vals_list)
@@ -238,7 +227,7 @@ class PreorderAllocation(models.Model):
         if not open_:
             raise ValidationError(self.env._("Select allocations that are not released yet."))
         # checked above; the sale lines and requests are the allocator's work
-        self.env["preorder.allocator"].sudo()._free(
+        self.env["preorder.deallocator"].sudo()._free(
             dict.fromkeys(open_.ids, 0.0),
             self.env._("Allocations removed by %s.", self.env.user.name),
             exclude=open_.sudo().sale_line_id,

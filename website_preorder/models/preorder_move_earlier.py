@@ -96,13 +96,14 @@ class PreorderMoveEarlier(models.AbstractModel):
         supplies_by_id = {supply.id: supply for supply in supplies}
         allocations = Allocation.browse({move.allocation_id for move in moves})
         moved = dict.fromkeys(allocations.ids, 0.0)
+        Allocator = self.env["preorder.allocator"]
         values = []
         for move in moves:
             allocation = allocations.browse(move.allocation_id)
             moved[allocation.id] += move.quantity
             values.append(
-                allocation.sale_line_id._preorder_allocation_values(
-                    supplies_by_id[move.to_supply_id], move.quantity
+                Allocator._values(
+                    allocation.sale_line_id, supplies_by_id[move.to_supply_id], move.quantity
                 )
             )
         self._log(moves, allocations, supplies_by_id)
@@ -113,7 +114,7 @@ class PreorderMoveEarlier(models.AbstractModel):
         gone.unlink()
         for allocation in left:
             allocation.quantity -= moved[allocation.id]
-        Allocation.with_context(preorder_planned=True).create(values)
+        Allocator._insert(values)
         return sale_lines
 
     @api.model

@@ -69,7 +69,7 @@ class PurchaseOrder(models.Model):
             stale = self.preorder_allocation_ids.filtered(
                 lambda a: a.kind != a.purchase_line_id.preorder_kind
             )
-            self.env["preorder.allocator"]._free_all(
+            self.env["preorder.deallocator"]._free_all(
                 stale, self.env._("The kind of the request changed.")
             )
             self.filtered("preorder_kind")._preorder_allocate_parked()
@@ -93,7 +93,7 @@ class PurchaseOrder(models.Model):
         result = super().button_cancel()
         # released allocations stay: their goods are reserved for the customer
         cancelled = self.filtered(lambda order: order.state == "cancel")
-        self.env["preorder.allocator"]._free_all(
+        self.env["preorder.deallocator"]._free_all(
             cancelled.preorder_allocation_ids, self.env._("The request was cancelled.")
         )
         return result

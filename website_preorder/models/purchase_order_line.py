@@ -164,7 +164,7 @@ class PurchaseOrderLine(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "product_id" in vals:
-            self.env["preorder.allocator"]._free_changed_product(
+            self.env["preorder.deallocator"]._free_changed_product(
                 self.preorder_allocation_ids, self.env._("The product of a request line changed.")
             )
         if {"product_qty", "product_uom"} & set(vals):
@@ -185,22 +185,21 @@ class PurchaseOrderLine(models.Model):
         if not allocations:
             return super().unlink()
         products, kinds = allocations.product_id, set(allocations.mapped("kind"))
-        Allocator = self.env["preorder.allocator"]
-        Allocator._free(
+        self.env["preorder.deallocator"]._free(
             dict.fromkeys(allocations.ids, 0.0),
             self.env._("A request line was deleted."),
             reoffer=False,
         )
         result = super().unlink()
         # offered once the line is gone, so nothing lands on it again
-        Allocator._allocate_parked(products, kinds)
+        self.env["preorder.allocator"]._allocate_parked(products, kinds)
         return result
 
     def _preorder_park_excess(self, message):
         """Free what is allocated beyond the ordered quantity, latest orders first;
         released allocations are never shrunk."""
         lines = self.filtered("preorder_allocation_ids")
-        return self.env["preorder.allocator"]._free_excess(
+        return self.env["preorder.deallocator"]._free_excess(
             {
                 line: line.preorder_allocated_qty - line._preorder_ordered_and_received()[0]
                 for line in lines

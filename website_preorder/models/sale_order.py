@@ -111,10 +111,11 @@ class SaleOrder(models.Model):
         products = allocations.product_id
         result = super()._action_cancel()
         if allocations:
-            Allocator = self.env["preorder.allocator"]
-            Allocator._deallocate(allocations, self.env._("The sale order was cancelled."))
+            self.env["preorder.deallocator"]._deallocate(
+                allocations, self.env._("The sale order was cancelled.")
+            )
             # what they held may serve parked lines of other orders
-            Allocator._allocate_parked(products)
+            self.env["preorder.allocator"]._allocate_parked(products)
         return result
 
     def _send_order_confirmation_mail(self):

@@ -168,33 +168,6 @@ class SaleOrderLine(models.Model):
             )
         return quantity
 
-    def _preorder_demand(self):
-        self.ensure_one()
-        return allocation_rules.Demand(
-            self.id,
-            self.product_id.id,
-            self.preorder_kind,
-            self.order_id.date_order,
-            self.preorder_parked_qty,
-            self.product_id.uom_id.rounding,
-        )
-
-    def _preorder_allocation_values(self, supply, quantity):
-        """Create values of an allocation of ``quantity`` of this line from the
-        request line ``supply``, with the values of its stored related fields."""
-        self.ensure_one()
-        return {
-            "sale_line_id": self.id,
-            "purchase_line_id": supply.id,
-            "product_id": self.product_id.id,
-            "quantity": quantity,
-            "kind": self.preorder_kind,
-            "company_id": self.company_id.id,
-            "sale_order_id": self.order_id.id,
-            "order_confirmed_at": self.order_id.date_order,
-            "purchase_order_id": supply.order_id.id,
-        }
-
     def _preorder_format_qty(self, quantity):
         """``quantity`` (in the product's unit) for people, e.g. ``2.00 Units``."""
         self.ensure_one()
@@ -246,12 +219,12 @@ class SaleOrderLine(models.Model):
             self.env["preorder.promise"]._log(self, old_dates)
         preorder_lines = self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if "product_id" in vals:
-            self.env["preorder.allocator"]._free_changed_product(
+            self.env["preorder.deallocator"]._free_changed_product(
                 preorder_lines.sudo().preorder_allocation_ids,
                 self.env._("The product of a sale line changed."),
             )
         if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
-            self.env["preorder.allocator"]._replan(preorder_lines)
+            self.env["preorder.deallocator"]._replan(preorder_lines)
         return result
 
     def unlink(self):

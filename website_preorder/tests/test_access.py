@@ -356,7 +356,7 @@ class TestAccessMatrix(AccessCase):
             with self.subTest(role=role):
                 for name, call in calls.items():
                     with self._undone():
-                        self.env["preorder.allocator"]._deallocate(self.own_alloc)
+                        self.env["preorder.deallocator"]._deallocate(self.own_alloc)
                         self.assertEqual(line.preorder_state, "parked")
                         if role in ALLOCATE_SYNC:
                             call(user)
@@ -636,7 +636,8 @@ class TestAccessHttp(HttpCase, AccessCase):
                     ("preorder.release", "_cron_release_preorders"),
                     ("preorder.release.now", "_run"),
                     ("preorder.allocator", "_allocate_parked"),
-                    ("preorder.allocator", "_free"),
+                    ("preorder.allocator", "_insert"),
+                    ("preorder.deallocator", "_free"),
                     ("preorder.move.earlier", "_run"),
                     ("preorder.promise", "_notify_released"),
                     ("preorder.cart", "_room"),

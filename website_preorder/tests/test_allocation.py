@@ -35,6 +35,59 @@ class TestAllocation(PreorderCase):
         self.assertEqual(line.promise_date, self.today + timedelta(days=20))
         self.assertEqual(line.preorder_request_ids, line.preorder_allocation_ids.purchase_order_id)
 
+    def test_planned_allocations_leave_no_stale_dependents(self):
+        """Allocations the allocator inserts in one statement
+        (preorder.allocator._insert) update every cached and stored
+        dependent as records created through the ORM do."""
+        request = self._create_request("national", [(self.product, 5, 10), (self.product_b, 4, 20)])
+        order = self._create_sale(
+            [(self.product, 3, "national"), (self.product_b, 6, "national")], confirm=False
+        )
+        line, line_b = order.order_line
+        supply, supply_b = request.order_line
+        # read into the cache before allocating: nothing may stay stale
+        self.assertFalse(line.preorder_allocation_ids | supply.preorder_allocation_ids)
+        self.assertFalse(request.preorder_allocation_ids)
+        self.assertEqual((supply.preorder_atp, supply_b.preorder_atp), (5.0, 4.0))
+        uid = self.env.uid
+
+        order.action_confirm()
+
+        def check():
+            allocation = line.preorder_allocation_ids
+            self.assertEqual(allocation.purchase_line_id, supply)
+            self.assertEqual(
+                (allocation.quantity, allocation.state, allocation.kind),
+                (3.0, "allocated", "national"),
+            )
+            self.assertEqual(
+                (allocation.sale_order_id, allocation.purchase_order_id, allocation.company_id),
+                (order, request, self.company),
+            )
+            self.assertEqual(allocation.order_confirmed_at, order.date_order)
+            self.assertEqual(allocation.create_uid.id, uid)
+            self.assertEqual(supply.preorder_allocation_ids, allocation)
+            self.assertEqual(len(request.preorder_allocation_ids), 2)
+            self.assertEqual(
+                (line.preorder_allocated_qty, line.preorder_parked_qty, line.preorder_state),
+                (3.0, 0.0, "allocated"),
+            )
+            self.assertEqual(
+                (line_b.preorder_allocated_qty, line_b.preorder_parked_qty, line_b.preorder_state),
+                (4.0, 2.0, "parked"),
+            )
+            self.assertEqual((supply.preorder_allocated_qty, supply.preorder_atp), (3.0, 2.0))
+            self.assertEqual((supply_b.preorder_allocated_qty, supply_b.preorder_atp), (4.0, 0.0))
+            self.assertEqual(line.preorder_request_ids, request)
+            self.assertEqual(order.preorder_request_count, 1)
+            self.assertEqual(line.promise_date, self.today + timedelta(days=10))
+
+        check()  # from the cache, as the rest of the transaction sees it
+        self.env.flush_all()
+        self.env.invalidate_all()
+        check()  # from the database
+        self.assertEqual(self.product.preorder_national_qty, 2.0)
+
     def test_allocation_display_name(self):
         request = self._create_request("national", [(self.product, 5, 10)])
         order = self._create_sale([(self.product, 3, "national")])
