@@ -14,11 +14,13 @@ installed=$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$RUN_DB" -tAq \
     -c "select state from ir_module_module where name='website_preorder'" 2>/dev/null || true)
 if [ "$installed" = installed ] && [ "${RESET_DB:-0}" != 1 ]; then
     echo "[run] updating website_preorder in $RUN_DB"
-    "${odoo[@]}" -d "$RUN_DB" -u website_preorder --stop-after-init --log-level=warn
+    "${odoo[@]}" -d "$RUN_DB" -u website_preorder -i payment_demo --stop-after-init \
+        --log-level=warn
 else
     echo "[run] creating $RUN_DB with website_preorder and demo data (a few minutes)"
     dropdb -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" --if-exists "$RUN_DB"
-    "${odoo[@]}" -d "$RUN_DB" -i website_preorder --stop-after-init --log-level=warn
+    # payment_demo: Odoo's test payment provider, so the demo shop can take payments
+    "${odoo[@]}" -d "$RUN_DB" -i website_preorder,payment_demo --stop-after-init --log-level=warn
 fi
 echo "[run] Odoo on http://localhost:$HTTP_PORT  (database $RUN_DB, login admin / admin)"
 exec "${odoo[@]}" -d "$RUN_DB" --db-filter="^$RUN_DB\$" --http-port="$HTTP_PORT"

@@ -38,11 +38,12 @@ installed=$(psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$TEST_DB" -tAq \
 if [ "${REUSE_DB:-0}" = 1 ] && [ "$installed" = installed ]; then
     echo "== updating website_preorder in $TEST_DB"
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$TEST_DB" -u website_preorder \
-        --stop-after-init --log-level=warn
+        -i payment_demo --stop-after-init --log-level=warn
 else
-    echo "== installing website_preorder in a fresh $TEST_DB (no demo data)"
+    # payment_demo: Odoo's test payment provider, for the tours that pay
+    echo "== installing website_preorder and payment_demo in a fresh $TEST_DB (no demo data)"
     dropdb -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" --if-exists "$TEST_DB"
-    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$TEST_DB" -i website_preorder \
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" -d "$TEST_DB" -i website_preorder,payment_demo \
         --without-demo=all --stop-after-init --log-level=warn
 fi
 

@@ -26,6 +26,7 @@
     "assets": {
         "web.assets_frontend": [
             "website_preorder/static/src/js/product_availability.js",
+            "website_preorder/static/src/js/shipping_choice.js",
             "website_preorder/static/src/xml/product_availability.xml",
         ],
         "web.assets_tests": [

@@ -1,4 +1,5 @@
-from odoo.http import request
+from odoo.exceptions import UserError
+from odoo.http import request, route
 
 from odoo.addons.website_sale.controllers.main import WebsiteSale
 
@@ -48,6 +49,15 @@ class PreorderWebsiteSale(WebsiteSale):
             order_sudo.shop_warning = " ".join(messages)
             return request.redirect("/shop/cart")
         return super()._check_cart(order_sudo)
+
+    @route("/shop/preorder/shipping", type="json", auth="public", website=True)
+    def preorder_shipping_choice(self, policy=None, **kwargs):
+        """The shopper's shipping choice for the cart's pre-ordered items."""
+        order_sudo = request.website.sale_get_order()
+        if not order_sudo:
+            raise UserError(request.env._("Your cart is empty."))
+        request.env["preorder.cart"].sudo()._set_shipping_choice(order_sudo, policy)
+        return {"policy": order_sudo.picking_policy}
 
     def _preorder_shop_filters(self):
         company = request.website.company_id.sudo()

@@ -205,3 +205,33 @@ class PreorderCart(models.AbstractModel):
         if order._preorder_is_managed_cart():
             messages += self.env["preorder.cart.pricing"]._price_messages(order)
         return messages
+
+    # ------------------------------------------------------------------
+    # Shipping choice (README "Shipping choice at checkout")
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _shipping_labels(self):
+        """{picking_policy: what the shopper reads}."""
+        return {
+            "direct": self.env._("Ship each item when it is ready"),
+            "one": self.env._("Ship everything together"),
+        }
+
+    @api.model
+    def _offers_shipping_choice(self, order):
+        """A cart with pre-order or pre-sale lines lets the shopper choose."""
+        return any(line.preorder_kind in REQUEST_KINDS for line in order.order_line)
+
+    @api.model
+    def _set_shipping_choice(self, order, policy):
+        """Store the shopper's choice as the order's picking_policy; deliveries
+        follow it (one delivery when everything is ready, or each item as the
+        release reserves it). Bad input is refused and changes nothing."""
+        if policy not in self._shipping_labels():
+            raise UserError(self.env._("Choose how your items are shipped."))
+        if not order._preorder_is_managed_cart():
+            raise UserError(self.env._("This order can no longer be changed."))
+        if not self._offers_shipping_choice(order):
+            raise UserError(self.env._("Your cart holds no pre-ordered items."))
+        order.picking_policy = policy

@@ -144,6 +144,7 @@ class SaleOrder(models.Model):
         )
         if self.env.context.get("preorder_confirmation_mail") and len(self) == 1:
             render_context["preorder_lines"] = self.env["preorder.promise"]._mail_lines(self)
+            render_context["preorder_shipping"] = self._preorder_shipping_choice()
         return render_context
 
     # ------------------------------------------------------------------
@@ -228,6 +229,15 @@ class SaleOrder(models.Model):
     # international line puts the order on its kind's pricelist, the other
     # lines keep the shopper's
     # ------------------------------------------------------------------
+
+    def _preorder_shipping_choice(self):
+        """The shipping choice as the shopper reads it, or "" when the order has
+        no pre-order or pre-sale line (confirmation page, portal, e-mail)."""
+        self.ensure_one()
+        Cart = self.env["preorder.cart"]
+        if not Cart._offers_shipping_choice(self):
+            return ""
+        return Cart._shipping_labels()[self.picking_policy]
 
     def _preorder_is_managed_cart(self):
         self.ensure_one()

@@ -58,6 +58,14 @@ class TestCheckoutTours(HttpCase, PreorderCase):
             }
         )
 
+    @classmethod
+    def _publish_demo_provider(cls):
+        """Odoo's demo payment provider (payment_demo, installed with the test
+        database), the only one offered."""
+        demo = cls.env.ref("payment.payment_provider_demo")
+        cls.env["payment.provider"].search([("id", "!=", demo.id)]).write({"state": "disabled"})
+        demo.write({"state": "test", "is_published": True, "company_id": cls.company.id})
+
     def _last_cart(self):
         return self.env["sale.order"].search(
             [("website_id", "=", self.website.id)], order="id desc", limit=1
@@ -124,3 +132,29 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         order = self._last_cart()
         line = order.order_line.filtered(lambda line: line.product_id == self.clock)
         self.assertEqual((line.preorder_kind, line.product_uom_qty), ("national", 2))
+
+    def test_tour_shipping_choice_then_demo_payment(self):
+        """The shopper picks "Ship everything together" on the payment page, pays
+        with Odoo's demo provider; the order is confirmed with that picking policy
+        and the confirmation page, the portal and the e-mail tell it."""
+        self._publish_demo_provider()
+        shopper = new_test_user(
+            self.env, "tour_shipper", password="tour_shipper", groups="base.group_portal",
+            name="Tour Shipper", email="tour.shipper@example.com",
+        )  # fmt: skip
+        shopper.partner_id.write(
+            {"street": "2 Tour Street", "city": "Brussels", "zip": "1000", "phone": "123456",
+             "country_id": self.env.ref("base.be").id}
+        )  # fmt: skip
+        self.start_tour("/shop", "website_preorder_shipping_choice", login="tour_shipper")
+        order = self._last_cart()
+        self.assertEqual(order.partner_id, shopper.partner_id)
+        self.assertEqual(order.state, "sale", "paid in full with the demo provider")
+        self.assertEqual(order.picking_policy, "one")
+        self.assertEqual(order.picking_ids.move_type, "one", "one delivery when all is ready")
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id)]
+        )
+        self.assertIn("Ship everything together", "".join(mail.mapped("body_html")))
+        portal = self.url_open(order.get_portal_url()).text
+        self.assertIn("Ship everything together", portal)

@@ -174,3 +174,32 @@ registry.category("web_tour.tours").add("website_preorder_cart_increase", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_shipping_choice", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Preorder Clock", "national", 1),
+        ...buyAs("Tour Stock Mug", "stock", 1),
+        goToCart(),
+        checkoutFromCart(),
+        tourUtils.confirmOrder(),
+        {
+            content: "The payment page offers the shipping choice, each item when ready by default",
+            trigger: "#preorder_shipping_choice input#preorder_shipping_direct:checked",
+        },
+        {
+            content: "Ship everything together",
+            trigger: "#preorder_shipping_choice label[for='preorder_shipping_one']",
+            run: "click",
+        },
+        {
+            content: "The choice is saved on the cart",
+            trigger: "#preorder_shipping_choice[data-policy='one']",
+        },
+        ...tourUtils.payWithDemo(),
+        {
+            content: "The confirmation page tells the shipping choice",
+            trigger: "#preorder_shipping_summary:contains('Ship everything together')",
+        },
+    ],
+});
