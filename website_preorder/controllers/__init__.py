@@ -1,1 +1,1 @@
-from . import feed, portal, shop
+from . import feed, portal, shop, subscription

@@ -11,6 +11,7 @@ from . import (
     preorder_promise,
     preorder_release,
     preorder_release_now,
+    preorder_subscription,
     product_pricelist,
     product_pricelist_item,
     product_product,

@@ -9,8 +9,9 @@ _logger = logging.getLogger(__name__)
 
 #: where an interrupted pass of the catalogue job resumes (last product id done)
 CATALOG_CURSOR = "website_preorder.catalog_cursor"
-#: the flags in the order of the tuples below: (national, international, pre-sale)
-FLAG_FIELDS = tuple(LISTING_FLAGS[kind] for kind in (NATIONAL, INTERNATIONAL, PRESALE))
+#: the kinds the job lists, in the order of the tuples below
+LISTED_KINDS = (NATIONAL, INTERNATIONAL, PRESALE)
+FLAG_FIELDS = tuple(LISTING_FLAGS[kind] for kind in LISTED_KINDS)
 
 
 class PreorderCatalog(models.AbstractModel):
@@ -112,12 +113,30 @@ class PreorderCatalog(models.AbstractModel):
         """Write the flags of ``products``: a kind is listed when one of
         ``companies`` lists it. Returns how many variants changed."""
         flags = dict.fromkeys(products.ids, (False, False, False))
+        sources = {}  # {(product id, kind): the first company that lists it}
         for company in companies:
             for product_id, values in self._flags(products, company).items():
                 flags[product_id] = tuple(
                     a or b for a, b in zip(flags[product_id], values, strict=True)
                 )
-        return self._write_flags(products, flags)
+                for kind, listed in zip(LISTED_KINDS, values, strict=True):
+                    if listed:
+                        sources.setdefault((product_id, kind), company)
+        listed_before = {
+            product.id: tuple(product[name] for name in FLAG_FIELDS) for product in products
+        }
+        changed = self._write_flags(products, flags)
+        # "Tell me when it opens": kinds listed now that were not
+        opened = {}
+        for product in products:
+            for kind, was, now in zip(
+                LISTED_KINDS, listed_before[product.id], flags[product.id], strict=True
+            ):
+                if now and not was:
+                    opened.setdefault(product, {})[kind] = sources[product.id, kind]
+        if opened:
+            self.env["preorder.subscription"]._notify_opened(opened)
+        return changed
 
     @api.model
     def _flags(self, products, company):

@@ -51,6 +51,14 @@ class ProductProduct(models.Model):
         index=True,
         help="Stock came in for this product: the release job has not looked at it yet.",
     )
+    preorder_subscriber_ids = fields.Many2many(
+        "res.partner",
+        relation="preorder_subscription_product_partner_rel",
+        string="Told When It Opens",
+        groups="sales_team.group_sale_salesman",
+        help="Shoppers who asked to be e-mailed when this product can be pre-ordered or "
+        "pre-sold; each is told once, then the subscription ends.",
+    )
     preorder_purchase_line_ids = fields.One2many(
         "purchase.order.line", "product_id", groups="purchase.group_purchase_user"
     )

@@ -124,6 +124,27 @@ class Website(models.Model):
                 "I want the exclusivity of this product (at least %(qty)s)", qty=exclusivity_qty
             ),
             "options": options,
+            "subscription": self._preorder_subscription_info(product, options),
+        }
+
+    def _preorder_subscription_info(self, product, options):
+        """ "Tell me when it opens" on the page of a product that cannot be bought
+        now (stored, out of stock, no kind on offer, no out-of-stock ordering)."""
+        if options or not product.is_storable or product.allow_out_of_stock_order:
+            return {"offered": False}
+        user = self.env.user
+        if user._is_public():
+            session = request.session if request else {}
+            subscribed = product.id in session.get("preorder_subscriptions", [])
+            email = session.get("preorder_subscription_email") or ""
+        else:
+            subscribed = user.partner_id in product.sudo().preorder_subscriber_ids
+            email = user.email or ""
+        return {
+            "offered": True,
+            "subscribed": subscribed,
+            "logged_in": not user._is_public(),
+            "email": email,
         }
 
     def _preorder_price(self, product, pricelist):

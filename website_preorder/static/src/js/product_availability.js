@@ -2,6 +2,7 @@
 
 import { WebsiteSale } from "@website_sale/js/website_sale";
 import { renderToElement } from "@web/core/utils/render";
+import { rpc } from "@web/core/network/rpc";
 
 /**
  * Product page: render the availability table and "Buy it as" for the selected
@@ -11,6 +12,7 @@ import { renderToElement } from "@web/core/utils/render";
 WebsiteSale.include({
     events: Object.assign({}, WebsiteSale.prototype.events, {
         "change input[name='preorder_kind']": "_onChangePreorderKind",
+        "click #preorder_subscription_button": "_onClickPreorderSubscribe",
     }),
 
     _onChangeCombination(ev, $parent, combination) {
@@ -18,6 +20,7 @@ WebsiteSale.include({
         const container = $parent[0] && $parent[0].querySelector("#preorder_availability");
         if (container) {
             this._preorderInfo = combination.preorder || null;
+            this._preorderProductId = combination.product_id;
             this._renderPreorder(container);
         }
         return result;
@@ -36,6 +39,29 @@ WebsiteSale.include({
         container.appendChild(
             renderToElement("website_preorder.ProductAvailability", { info, selected })
         );
+    },
+
+    /**
+     * "Tell me when it opens": subscribe the shopper (or the address a visitor
+     * typed); the server checks the address and the product.
+     */
+    async _onClickPreorderSubscribe(ev) {
+        const block = ev.currentTarget.closest("#preorder_subscription");
+        const input = block.querySelector("input[name='preorder_subscription_email']");
+        const error = block.querySelector("#preorder_subscription_error");
+        ev.currentTarget.disabled = true;
+        try {
+            await rpc("/shop/preorder/subscribe", {
+                product_id: this._preorderProductId,
+                email: input ? input.value : undefined,
+            });
+            this._preorderInfo.subscription.subscribed = true;
+            this._renderPreorder(block.closest("#preorder_availability"));
+        } catch (e) {
+            error.textContent = (e.data && e.data.message) || e.message;
+            error.classList.remove("d-none");
+            ev.currentTarget.disabled = false;
+        }
     },
 
     _onChangePreorderKind(ev) {

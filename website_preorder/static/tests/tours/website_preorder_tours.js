@@ -252,3 +252,35 @@ registry.category("web_tour.tours").add("website_preorder_mobile_filters", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_subscription", {
+    steps: () => [
+        {
+            content: "A product that cannot be bought now offers the subscription",
+            trigger: "#preorder_subscription #preorder_subscription_button",
+        },
+        {
+            content: "Without an address: refused",
+            trigger: "#preorder_subscription_button",
+            run: "click",
+        },
+        {
+            content: "The shopper is told why",
+            trigger: "#preorder_subscription_error:contains('valid e-mail')",
+        },
+        {
+            content: "Enter an address",
+            trigger: "input[name='preorder_subscription_email']",
+            run: "edit tour.fan@example.com",
+        },
+        {
+            content: "Tell me when it opens",
+            trigger: "#preorder_subscription_button:enabled",
+            run: "click",
+        },
+        {
+            content: "Subscribed",
+            trigger: "#preorder_subscription_done",
+        },
+    ],
+});
