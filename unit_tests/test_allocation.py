@@ -198,3 +198,8 @@ def test_line_quantities_rounding_and_closed_lines():
     # a draft order or a stock line waits for nothing
     closed = line_quantities([(2, False)], 0, 10, False, 1, 0.01)
     assert (closed.allocated, closed.parked, closed.state) == (2, 0.0, None)
+
+
+def test_line_quantities_of_a_line_cancelled_to_nothing():
+    figures = line_quantities([], 0, 0, True, 1, 0.01)
+    assert (figures.parked, figures.state) == (0.0, None)

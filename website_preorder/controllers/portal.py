@@ -30,6 +30,33 @@ class PreorderCustomerPortal(CustomerPortal):
         flag = CANCEL_FLAGS[bool(order._preorder_portal_cancel())]
         return request.redirect(order.get_portal_url(query_string="&%s=1" % flag))
 
+    @route(
+        "/my/orders/<int:order_id>/preorder_consent",
+        type="http",
+        auth="public",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def portal_preorder_consent(self, order_id, access_token=None, answer=None, **kwargs):
+        """Date-slip consent: the customer accepts the new dates or cancels the
+        lines that slipped (README). GET shows the question; POST (CSRF) answers.
+        A bad link, an order shipped, a lapsed or answered question is refused
+        with a message and changes nothing."""
+        values = {"order": False, "refusal": False, "answered": False, "access_token": access_token}
+        try:
+            order = self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            values["refusal"] = "bad_link"
+            return request.render("website_preorder.portal_preorder_consent", values)
+        values["order"] = order
+        Consent = request.env["preorder.consent"].sudo()
+        if request.httprequest.method == "POST":
+            values["refusal"] = Consent._answer(order, answer)
+            values["answered"] = not values["refusal"] and answer
+        else:
+            values["refusal"] = Consent._refusal(order, "accept")
+        return request.render("website_preorder.portal_preorder_consent", values)
+
 
 class PreorderVendorPortal(PurchasePortal):
     def _document_check_access(self, model_name, document_id, access_token=None):

@@ -5,6 +5,7 @@ from . import (
     preorder_cart,
     preorder_cart_pricing,
     preorder_catalog,
+    preorder_consent,
     preorder_deallocator,
     preorder_delivery,
     preorder_move_earlier,

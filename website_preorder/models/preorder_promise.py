@@ -63,6 +63,7 @@ class PreorderPromise(models.AbstractModel):
         if sync:
             lines.filtered("promise_date_manual").write({"promise_date_manual": False})
             self._log(changed, old, self.env._("Synced with the request"))
+        self.env["preorder.consent"]._ask(changed, old)
         return changed.with_env(self.env)
 
     @api.model

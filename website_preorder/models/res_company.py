@@ -63,6 +63,24 @@ class ResCompany(models.Model):
         "the customers whose promise date improved are e-mailed.",
     )
     preorder_activity_user_id = fields.Many2one("res.users", string="Activity User")
+    preorder_slip_days = fields.Integer(
+        "Ask consent when a date slips by more than (days)",
+        default=0,
+        help="A pre-order line whose promise date moves later than the date the customer "
+        "agreed to by more than this many days asks the customer to accept the new date or "
+        "cancel the line. 0: any slip.",
+    )
+    preorder_consent_days = fields.Integer(
+        "Days to answer",
+        default=14,
+        help="Without an answer after this many days the question lapses (0: never).",
+    )
+    preorder_consent_lapse = fields.Selection(
+        [("keep", "Keep the lines"), ("cancel", "Cancel the lines")],
+        string="Without an answer",
+        default="keep",
+        required=True,
+    )
     presale_message = fields.Text("Pre-Sale Message", translate=True)
     international_preorder_message = fields.Text("International Pre-order Message", translate=True)
     preorder_cancel_enabled = fields.Boolean("Enable website sale orders cancellation")

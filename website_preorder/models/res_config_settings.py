@@ -80,6 +80,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.preorder_cancel_enabled", readonly=False
     )
     preorder_cancel_hours = fields.Float(related="company_id.preorder_cancel_hours", readonly=False)
+    preorder_slip_days = fields.Integer(related="company_id.preorder_slip_days", readonly=False)
+    preorder_consent_days = fields.Integer(
+        related="company_id.preorder_consent_days", readonly=False
+    )
+    preorder_consent_lapse = fields.Selection(
+        related="company_id.preorder_consent_lapse", readonly=False
+    )
     preorder_pricelist_warning = fields.Text(compute="_compute_preorder_pricelist_warning")
 
     @api.depends(

@@ -160,6 +160,14 @@ class SaleOrder(models.Model):
             and line.promise_date != line.promise_date_notified
         )
 
+    def preorder_consent_lines(self):
+        """Lines whose slipped date waits for the customer's answer."""
+        self.ensure_one()
+        self.check_access("read")
+        return self.order_line.sudo().filtered(
+            lambda line: line.preorder_consent_state == "pending"
+        )
+
     def preorder_release_lines(self):
         """Lines with quantity released since the customer was last told."""
         self.ensure_one()

@@ -92,6 +92,20 @@ class SaleOrderLine(models.Model):
         "Exclusivity", help="The shopper asked for the exclusivity of this product."
     )
     preorder_activity_scheduled = fields.Boolean(copy=False, groups=STAFF)
+    preorder_consent_state = fields.Selection(
+        [
+            ("pending", "Waiting for the customer"),
+            ("accepted", "Accepted"),
+            ("declined", "Declined"),
+            ("lapsed", "Lapsed"),
+        ],
+        string="Date-slip Consent",
+        copy=False,
+        index="btree_not_null",
+        help="The customer's answer to a promise date that slipped (README, Date-slip consent).",
+    )
+    preorder_consent_old_date = fields.Date("Agreed Date", copy=False, groups=STAFF)
+    preorder_consent_asked_at = fields.Datetime("Consent Asked", copy=False, groups=STAFF)
 
     @api.depends(
         "preorder_kind",
@@ -217,6 +231,7 @@ class SaleOrderLine(models.Model):
         result = super().write(vals)
         if old_dates:
             self.env["preorder.promise"]._log(self, old_dates)
+            self.env["preorder.consent"]._ask(self, old_dates)
         preorder_lines = self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if "product_id" in vals:
             self.env["preorder.deallocator"]._free_changed_product(

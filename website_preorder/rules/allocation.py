@@ -198,7 +198,8 @@ def line_quantities(allocations, from_stock, ordered, is_open, rounding=0.0, ste
     released = round_qty(
         from_stock + sum(quantity for quantity, released in allocations if released), step
     )
-    if not is_open:
+    if not is_open or ordered < rounding / 2:
+        # a line cancelled down to nothing waits for nothing
         return LineQuantities(allocated, released, 0.0, None)
     parked = ordered - allocated - from_stock
     parked = round_qty(parked, step) if parked > rounding / 2 else 0.0

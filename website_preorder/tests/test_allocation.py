@@ -209,7 +209,7 @@ class TestAllocation(PreorderCase):
         self._create_request("national", [(self.product, 5, 10)])
         order = self._create_sale([(self.product, 2, "national")])
         order.order_line.promise_date = self.today + timedelta(days=50)
-        self.assertIn("promise date", order.message_ids[0].body)
+        self.assertIn("promise date", "".join(order.message_ids.mapped("body")))
 
     def test_allocation_constraints(self):
         request = self._create_request("national", [(self.product, 5, 10)])

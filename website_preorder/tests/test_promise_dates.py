@@ -191,6 +191,7 @@ class TestPromiseDates(PreorderCase):
         line = self._gadget()
         told = line.promise_date
         self.env["preorder.promise"]._mark_notified(self.order.order_line)
+        self.company.preorder_slip_days = 30  # under the consent threshold
         line.promise_date = told + timedelta(days=5)  # changed by hand, not told yet
         self._import(f"order,product,date\n{self.order.name},PRE-GADGET,{told.isoformat()}\n",
                      notify=True)  # fmt: skip
@@ -211,8 +212,15 @@ class TestPromiseDates(PreorderCase):
         self.assertFalse(order.preorder_promise_changed_lines())
         action = order.action_preorder_notify_promise_dates()
         self.assertEqual(action["params"]["type"], "warning")
+        # a slip under the consent threshold is a change to tell (Notify customers)
+        self.company.preorder_slip_days = 30
         line.promise_date = self.today + timedelta(days=20)
         self.assertEqual(order.preorder_promise_changed_lines(), line, "changed since told")
+        # above it, the consent e-mail tells it (nothing left to notify)
+        self.company.preorder_slip_days = 0
+        line.promise_date = self.today + timedelta(days=25)
+        self.assertEqual(line.preorder_consent_state, "pending")
+        self.assertFalse(order.preorder_promise_changed_lines())
 
     # ------------------------------------------------------------------
     # CSV import refuses what it cannot apply safely

@@ -284,3 +284,37 @@ registry.category("web_tour.tours").add("website_preorder_subscription", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_consent_accept", {
+    steps: () => [
+        {
+            content: "The page lists the lines with their old and new dates",
+            trigger: "#preorder_consent tr.preorder_consent_line:nth-child(2)",
+        },
+        {
+            content: "Accept the new dates",
+            trigger: "#preorder_consent_accept",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Accepted",
+            trigger: "#preorder_consent_result:contains('accepted')",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("website_preorder_consent_cancel", {
+    steps: () => [
+        {
+            content: "Cancel these items",
+            trigger: "#preorder_consent_cancel",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Cancelled",
+            trigger: "#preorder_consent_result:contains('cancelled')",
+        },
+    ],
+});

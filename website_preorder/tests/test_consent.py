@@ -1,0 +1,185 @@
+"""Date-slip consent: asked once per order, answered from the portal, lapsed."""
+
+import re
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import PreorderCase
+
+
+@tagged("post_install", "-at_install")
+class TestConsent(HttpCase, PreorderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.request = cls._create_request(
+            "national", [(cls.product, 5, 10), (cls.product_b, 5, 10)], confirm=True
+        )
+        cls.Consent = cls.env["preorder.consent"]
+
+    def _order(self, partner=None):
+        order = self._create_sale(
+            [(self.product, 2, "national"), (self.product_b, 1, "national")], partner=partner
+        )
+        # the confirmation e-mail told the customer these dates
+        self.env["preorder.promise"]._mark_notified(order.order_line)
+        return order
+
+    def _slip(self, lines, days=20):
+        lines.write({"promise_date": self.today + timedelta(days=days)})
+
+    def _consent_mails(self, order):
+        return self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id),
+             ("subject", "ilike", "delayed")]
+        )  # fmt: skip
+
+    def _page(self, order, token=None):
+        token = order._portal_ensure_token() if token is None else token
+        return self.url_open(f"/my/orders/{order.id}/preorder_consent?access_token={token}").text
+
+    def _post(self, order, answer, token=None):
+        # the session's CSRF token, as any page with a form carries it
+        login = self.url_open("/web/login").text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+        token = order._portal_ensure_token() if token is None else token
+        return self.url_open(
+            f"/my/orders/{order.id}/preorder_consent",
+            data={"csrf_token": csrf, "access_token": token, "answer": answer},
+        ).text
+
+    def _state(self, order):
+        order.invalidate_recordset()
+        order.order_line.invalidate_recordset()
+        return [(line.preorder_consent_state, line.product_uom_qty) for line in order.order_line]
+
+    def test_a_slip_asks_once_per_order_above_the_threshold(self):
+        order = self._order()
+        self.assertEqual(
+            order.order_line.mapped("promise_date"), [self.today + timedelta(days=10)] * 2
+        )
+        self.company.preorder_slip_days = 5
+        self._slip(order.order_line, days=14)
+        self.assertEqual(self._state(order), [(False, 2.0), (False, 1.0)], "4 days: under 5")
+        self._slip(order.order_line, days=16)
+        self.assertEqual(self._state(order), [("pending", 2.0), ("pending", 1.0)])
+        self.assertEqual(
+            order.order_line.mapped("preorder_consent_old_date"),
+            [self.today + timedelta(days=10)] * 2,
+            "the date the customer had",
+        )
+        mails = self._consent_mails(order)
+        self.assertEqual(len(mails), 1, "one e-mail for the order")
+        self.assertIn("/preorder_consent", mails.body_html)
+        self.assertIn("Promise date slipped", order.message_ids[0].body)
+        self.assertFalse(order.preorder_promise_changed_lines(), "not told twice")
+        # an earlier date again: nothing to ask any more
+        self._slip(order.order_line, days=9)
+        self.assertEqual(self._state(order), [(False, 2.0), (False, 1.0)])
+
+    def test_sync_with_the_request_asks_too(self):
+        order = self._order()
+        self.request.order_line.date_planned = self._arrival(25)
+        self.env["preorder.promise"]._update(order.order_line, sync=True)
+        self.assertEqual(self._state(order), [("pending", 2.0), ("pending", 1.0)])
+
+    def test_accept_from_the_portal_is_idempotent(self):
+        order = self._order()
+        self._slip(order.order_line)
+        page = self._page(order)
+        self.assertEqual(len(re.findall("preorder_consent_line", page)), 2)
+        result = self._post(order, "accept")
+        self.assertIn("the new dates are accepted", result)
+        self.assertEqual(self._state(order), [("accepted", 2.0), ("accepted", 1.0)])
+        again = self._post(order, "cancel")
+        self.assertIn("Nothing is waiting", again)
+        self.assertEqual(self._state(order), [("accepted", 2.0), ("accepted", 1.0)])
+
+    def test_cancel_frees_allocations_and_asks_staff_to_refund_a_paid_order(self):
+        order = self._order()
+        self._pay(order)
+        self._slip(order.order_line)
+        result = self._post(order, "cancel")
+        self.assertIn("These items are cancelled", result)
+        self.assertEqual(self._state(order), [("declined", 0.0), ("declined", 0.0)])
+        self.assertFalse(order.order_line.sudo().preorder_allocation_ids)
+        self.assertEqual(self.request.order_line.mapped("preorder_atp"), [5.0, 5.0])
+        self.assertFalse(
+            order.picking_ids.move_ids.filtered(lambda move: move.state != "cancel"),
+            "no delivery left",
+        )
+        activity = order.activity_ids.filtered(lambda a: "Refund" in (a.summary or ""))
+        self.assertEqual(len(activity), 1)
+
+    def _pay(self, order):
+        demo = self.env.ref("payment.payment_provider_demo")
+        demo.state = "test"
+        self.env["payment.transaction"].create(
+            {
+                "provider_id": demo.id,
+                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": order.partner_id.id,
+                "reference": f"CONSENT-{order.id}",
+                "sale_order_ids": [(6, 0, order.ids)],
+                "state": "done",
+            }
+        )
+        self.assertTrue(order.amount_paid)
+
+    def test_refusals_change_nothing(self):
+        order, other = self._order(), self._order(partner=self.customer_b)
+        self._slip(order.order_line | other.order_line)
+        before = self._state(order)
+        for token in ("", "not-a-token", other._portal_ensure_token()):
+            with self.subTest(token=token):
+                self.assertIn("This link is not valid", self._page(order, token))
+                self.assertIn("This link is not valid", self._post(order, "cancel", token))
+                self.assertEqual(self._state(order), before)
+        self.assertIn("Choose to accept", self._post(order, "later"))
+        self.assertEqual(self._state(order), before)
+        # released for delivery: on its way, no longer cancelled here
+        self._receive(self.request, {self.product: 5, self.product_b: 5})
+        self._run_release()
+        self.assertTrue(order.order_line[0].preorder_released_qty)
+        self.assertIn("already on their way", self._post(order, "cancel"))
+        self.assertEqual(self._state(order), before)
+        # lapsed
+        other.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
+            days=15
+        )
+        self.Consent._cron_lapse()
+        lapsed = self._state(other)
+        self.assertEqual(lapsed, [("lapsed", 2.0), ("lapsed", 1.0)], "kept by default")
+        self.assertIn("The time to answer has passed", self._post(other, "cancel"))
+        self.assertEqual(self._state(other), lapsed)
+
+    def test_lapse_can_cancel(self):
+        self.company.preorder_consent_lapse = "cancel"
+        order = self._order()
+        self._slip(order.order_line)
+        self.Consent._cron_lapse()
+        self.assertEqual(self._state(order), [("pending", 2.0), ("pending", 1.0)], "not yet")
+        order.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
+            days=14
+        )
+        self.Consent._cron_lapse()
+        self.assertEqual(self._state(order), [("lapsed", 0.0), ("lapsed", 0.0)])
+        self.assertFalse(order.order_line.sudo().preorder_allocation_ids)
+
+    def test_tours_accept_and_cancel(self):
+        for answer, tour in (
+            ("accepted", "website_preorder_consent_accept"),
+            ("declined", "website_preorder_consent_cancel"),
+        ):
+            with self.subTest(tour=tour):
+                order = self._order()
+                self._slip(order.order_line)
+                token = order._portal_ensure_token()
+                self.start_tour(
+                    f"/my/orders/{order.id}/preorder_consent?access_token={token}", tour
+                )
+                self.assertEqual(set(order.order_line.mapped("preorder_consent_state")), {answer})
