@@ -80,18 +80,21 @@ class PreorderCart(models.AbstractModel):
         )
 
     @api.model
+    def _line_facts(self, line):
+        """The facts of an order line as it stands."""
+        return self._facts(
+            line.order_id,
+            line.product_id,
+            line.preorder_kind,
+            line,
+            line.product_uom_qty,
+            line.preorder_exclusivity,
+        )
+
+    @api.model
     def _line_refusal(self, line):
         """The rules.cart.Refusal of an order line as it stands, or None."""
-        return cart_rules.refusal(
-            self._facts(
-                line.order_id,
-                line.product_id,
-                line.preorder_kind,
-                line,
-                line.product_uom_qty,
-                line.preorder_exclusivity,
-            )
-        )
+        return cart_rules.refusal(self._line_facts(line))
 
     @api.model
     def _refusal_message(self, refusal):
@@ -176,14 +179,7 @@ class PreorderCart(models.AbstractModel):
     def _room(self, line):
         """How much more the cart page's "+" may add to a non-stock ``line``:
         what its kind offers less what the cart already holds of it."""
-        facts = self._facts(
-            line.order_id,
-            line.product_id,
-            line.preorder_kind,
-            line,
-            line.product_uom_qty,
-            line.preorder_exclusivity,
-        )
+        facts = self._line_facts(line)
         return max(facts.offered - facts.kind_total, 0.0)
 
     @api.model

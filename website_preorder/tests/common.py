@@ -1,7 +1,18 @@
+import json
 from datetime import datetime, time, timedelta
 
 from odoo import fields
 from odoo.tests import TransactionCase
+
+
+def json_call(case, url, **params):
+    """Call a website JSON route as the page's JavaScript does (an HttpCase's
+    session); the decoded answer, ``result`` or ``error``."""
+    payload = {"jsonrpc": "2.0", "method": "call", "params": params}
+    response = case.url_open(
+        url, data=json.dumps(payload), headers={"Content-Type": "application/json"}
+    )
+    return response.json()
 
 
 class PreorderCase(TransactionCase):

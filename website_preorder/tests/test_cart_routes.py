@@ -4,7 +4,7 @@ import json
 
 from odoo.tests import HttpCase, tagged
 
-from .common import PreorderCase
+from .common import PreorderCase, json_call
 
 
 @tagged("post_install", "-at_install")
@@ -22,13 +22,7 @@ class TestCartRoutes(HttpCase, PreorderCase):
         cls.archived.active = False
 
     def _update(self, **params):
-        payload = {"jsonrpc": "2.0", "method": "call", "params": params}
-        response = self.url_open(
-            "/shop/cart/update_json",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        return response.json()
+        return json_call(self, "/shop/cart/update_json", **params)
 
     def _cart_lines(self):
         return self.env["sale.order.line"].search(

@@ -1,11 +1,9 @@
-import json
-
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.website.tools import MockRequest
 
-from .common import PreorderCase
+from .common import PreorderCase, json_call
 
 
 @tagged("post_install", "-at_install")
@@ -352,11 +350,7 @@ class TestSpecialPricelists(CheckoutCase):
 @tagged("post_install", "-at_install")
 class TestCheckoutRoutes(HttpCase, CheckoutCase):
     def _json(self, url, **params):
-        payload = {"jsonrpc": "2.0", "method": "call", "params": params}
-        response = self.url_open(
-            url, data=json.dumps(payload), headers={"Content-Type": "application/json"}
-        )
-        return response.json()
+        return json_call(self, url, **params)
 
     def _session_cart(self):
         return self.env["sale.order"].search(

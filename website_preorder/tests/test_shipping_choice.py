@@ -1,11 +1,9 @@
 """Shipping choice at checkout: stored as Odoo's picking_policy on the cart."""
 
-import json
-
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
-from .common import PreorderCase
+from .common import PreorderCase, json_call
 
 
 @tagged("post_install", "-at_install")
@@ -23,13 +21,7 @@ class TestShippingChoice(HttpCase, PreorderCase):
         return self._create_sale(lines, confirm=False, website_id=self.website.id)
 
     def _choose(self, policy):
-        payload = {"jsonrpc": "2.0", "method": "call", "params": {"policy": policy}}
-        response = self.url_open(
-            "/shop/preorder/shipping",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        return response.json()
+        return json_call(self, "/shop/preorder/shipping", policy=policy)
 
     def test_choice_is_the_order_picking_policy_and_deliveries_follow_it(self):
         for policy in ("one", "direct"):
@@ -64,16 +56,10 @@ class TestShippingChoice(HttpCase, PreorderCase):
         result = self._choose("one")
         self.assertIn("Your cart is empty", result["error"]["data"]["message"])
         # the visitor's own cart, through the JSON cart route
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"product_id": self.product.id, "add_qty": 1, "preorder_kind": "national"},
-        }
-        self.url_open(
-            "/shop/cart/update_json",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
+        json_call(
+            self, "/shop/cart/update_json",
+            product_id=self.product.id, add_qty=1, preorder_kind="national",
+        )  # fmt: skip
         cart = self.env["sale.order"].search(
             [("website_id", "=", self.website.id), ("order_line.product_id", "=", self.product.id)]
         )

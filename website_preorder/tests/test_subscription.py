@@ -1,11 +1,10 @@
 """ "Tell me when it opens": subscribe, be told once when a kind opens, unsubscribe."""
 
-import json
 import re
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import PreorderCase
+from .common import PreorderCase, json_call
 
 
 @tagged("post_install", "-at_install")
@@ -20,13 +19,7 @@ class TestSubscription(HttpCase, PreorderCase):
         cls.Catalog = cls.env["preorder.catalog"]
 
     def _subscribe(self, **params):
-        payload = {"jsonrpc": "2.0", "method": "call", "params": params}
-        response = self.url_open(
-            "/shop/preorder/subscribe",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        )
-        return response.json()
+        return json_call(self, "/shop/preorder/subscribe", **params)
 
     def _mails(self, email):
         return self.env["mail.mail"].search([("email_to", "ilike", email)])
