@@ -42,3 +42,4 @@ def test_answer_refusal():
     assert answer_refusal(ACCEPT, [ACCEPTED], False) == NOTHING_WAITING, "answered already"
     assert answer_refusal(CANCEL, [LAPSED], False) == LAPSED_ALREADY
     assert answer_refusal(CANCEL, [PENDING], True) == SHIPPED
+    assert answer_refusal(ACCEPT, [PENDING], True) is None, "waiting is still possible"

@@ -135,7 +135,13 @@ class PreorderCatalog(models.AbstractModel):
                 if now and not was:
                     opened.setdefault(product, {})[kind] = sources[product.id, kind]
         if opened:
-            self.env["preorder.subscription"]._notify_opened(opened)
+            try:
+                # an e-mail that cannot be built never holds back the listing:
+                # the subscriptions stay and are told at the next opening
+                with self.env.cr.savepoint():
+                    self.env["preorder.subscription"]._notify_opened(opened)
+            except Exception:
+                _logger.exception("Pre-order catalogue: opening e-mails failed")
         return changed
 
     @api.model

@@ -1,10 +1,15 @@
+import logging
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..rules import consent as consent_rules
 from ..rules.kinds import REQUEST_KINDS
+
+_logger = logging.getLogger(__name__)
 
 
 class PreorderConsent(models.AbstractModel):
@@ -37,9 +42,14 @@ class PreorderConsent(models.AbstractModel):
             if not consent_rules.slipped(
                 agreed, line.promise_date, order.company_id.preorder_slip_days
             ):
-                if pending:
-                    # the date came back: nothing to ask any more
-                    line.preorder_consent_state = False
+                if pending and line.promise_date:
+                    # the date came back: nothing to ask any more, the agreed date stands
+                    line.write(
+                        {
+                            "preorder_consent_state": False,
+                            "promise_date_notified": line.preorder_consent_old_date,
+                        }
+                    )
                 continue
             line.write(
                 {
@@ -64,7 +74,9 @@ class PreorderConsent(models.AbstractModel):
         """The ``rules.consent`` code refusing ``answer`` on ``order`` now, or None."""
         lines = order.order_line
         pending = lines.filtered(lambda line: line.preorder_consent_state == "pending")
-        shipped = order.state != "sale" or any(
+        if order.state != "sale":
+            return consent_rules.NOTHING_WAITING
+        shipped = order.locked or any(
             line.qty_delivered or line.preorder_released_qty for line in pending
         )
         return consent_rules.answer_refusal(
@@ -114,8 +126,12 @@ class PreorderConsent(models.AbstractModel):
             if paid:
                 order.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    user_id=(order.user_id or order.company_id.preorder_activity_user_id).id
-                    or self.env.uid,
+                    user_id=(
+                        order.user_id
+                        or order.company_id.preorder_activity_user_id
+                        or order.team_id.user_id
+                        or self.env.ref("base.user_admin")
+                    ).id,
                     summary=self.env._("Refund cancelled pre-order lines"),
                     note=self.env._(
                         "The customer of %(order)s cancelled lines whose date slipped; the order "
@@ -153,14 +169,22 @@ class PreorderConsent(models.AbstractModel):
                 line.preorder_consent_asked_at, now, line.company_id.preorder_consent_days
             )
         )
-        for company, lines in due.grouped("company_id").items():
-            if company.preorder_consent_lapse == "cancel":
-                self._cancel_lines(
-                    lines,
-                    consent_rules.LAPSED,
-                    self.env._("No answer to the new dates: the lines are cancelled:"),
-                )
-            else:
-                lines.write({"preorder_consent_state": consent_rules.LAPSED})
-                self._log(lines, self.env._("No answer to the new dates: the lines are kept:"))
+        for order, lines in due.grouped("order_id").items():
+            cancel = order.company_id.preorder_consent_lapse == "cancel" and not self._refusal(
+                order, consent_rules.CANCEL
+            )
+            if cancel:
+                try:
+                    with self.env.cr.savepoint():
+                        self._cancel_lines(
+                            lines,
+                            consent_rules.LAPSED,
+                            self.env._("No answer to the new dates: the lines are cancelled:"),
+                        )
+                    continue
+                except UserError:
+                    _logger.exception("Date-slip consent: could not cancel %s", order.name)
+            # kept: chosen so, or the goods are on their way (or cannot be cancelled)
+            lines.write({"preorder_consent_state": consent_rules.LAPSED})
+            self._log(lines, self.env._("No answer to the new dates: the lines are kept:"))
         return due

@@ -107,7 +107,9 @@ class PreorderSubscription(models.AbstractModel):
     @api.model
     def _offer(self, product, kind, company, partner):
         """The kind, its price for ``partner`` and its date, as the e-mail says."""
-        website = self.env["website"].sudo().search([("company_id", "=", company.id)], limit=1)
+        website = self.env["website"].sudo().search(
+            [("company_id", "=", company.id)], limit=1
+        ) or self.env["website"].sudo().search([], limit=1)
         website = website.with_context(lang=partner.lang)
         info = website._preorder_product_info(product)
         pricelist = self.env["preorder.cart.pricing"]._needed_pricelist(company, kind)

@@ -40,12 +40,14 @@ def lapse_due(asked_at, now, days):
 
 def answer_refusal(answer, states, shipped):
     """The code refusing an ``answer`` of an order whose lines' consent states
-    are ``states`` (``shipped``: goods of the asked lines already left or are
-    reserved for delivery), or None when it may be taken."""
+    are ``states`` (``shipped``: goods of the asked lines already left, are
+    reserved for delivery, or the order is locked), or None when it may be
+    taken. Accepting is always possible while the question is open."""
     if answer not in ANSWERS:
         return UNKNOWN_ANSWER
     if PENDING not in states:
         return LAPSED_ALREADY if LAPSED in states else NOTHING_WAITING
-    if shipped:
+    if shipped and answer == CANCEL:
+        # goods on their way can still be waited for, not cancelled here
         return SHIPPED
     return None

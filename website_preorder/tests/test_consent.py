@@ -147,6 +147,14 @@ class TestConsent(HttpCase, PreorderCase):
         self.assertTrue(order.order_line[0].preorder_released_qty)
         self.assertIn("already on their way", self._post(order, "cancel"))
         self.assertEqual(self._state(order), before)
+        # the lapse job keeps them even when told to cancel (goods on their way)
+        self.company.preorder_consent_lapse = "cancel"
+        order.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
+            days=15
+        )
+        self.Consent._cron_lapse()
+        self.assertEqual(self._state(order), [("lapsed", 2.0), ("lapsed", 1.0)], "kept, no crash")
+        self.company.preorder_consent_lapse = "keep"
         # lapsed
         other.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
             days=15

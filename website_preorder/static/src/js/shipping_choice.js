@@ -9,6 +9,12 @@ import { rpc } from "@web/core/network/rpc";
  */
 publicWidget.registry.PreorderShippingChoice = publicWidget.Widget.extend({
     selector: "#preorder_shipping_choice",
+    start() {
+        const checked = this.el.querySelector("input[name='preorder_picking_policy']:checked");
+        this.el.dataset.policy = checked ? checked.value : "";
+        return this._super(...arguments);
+    },
+
     events: {
         "change input[name='preorder_picking_policy']": "_onChange",
     },
@@ -19,6 +25,10 @@ publicWidget.registry.PreorderShippingChoice = publicWidget.Widget.extend({
         try {
             const result = await rpc("/shop/preorder/shipping", { policy: ev.target.value });
             this.el.dataset.policy = result.policy;
+        } catch (error) {
+            // refused: show what the cart really holds
+            inputs.forEach((input) => (input.checked = input.value === this.el.dataset.policy));
+            throw error;
         } finally {
             inputs.forEach((input) => (input.disabled = false));
         }
