@@ -86,13 +86,20 @@ class PreorderSubscription(models.AbstractModel):
         (queued with the job's transaction) and unsubscribed."""
         products = self.env["product.product"].sudo().browse([p.id for p in opened])
         subscribed = products.filtered("preorder_subscriber_ids")
+        # read once per company and per (product, company, language), not per subscriber
+        websites, infos = {}, {}
         for product in subscribed:
             kinds = opened[product]
             for partner in product.preorder_subscriber_ids:
-                offers = [
-                    self._offer(product.with_context(lang=partner.lang), kind, company, partner)
-                    for kind, company in kinds.items()
-                ]
+                offers = []
+                for kind, company in kinds.items():
+                    if company not in websites:
+                        websites[company] = self._website(company)
+                    website = websites[company].with_context(lang=partner.lang)
+                    key = (product.id, company.id, partner.lang)
+                    if key not in infos:
+                        infos[key] = website._preorder_product_info(product)
+                    offers.append(self._offer(website, infos[key], product, kind, partner))
                 env = self.with_context(lang=partner.lang).env
                 self._send(
                     product,
@@ -105,22 +112,26 @@ class PreorderSubscription(models.AbstractModel):
         return subscribed
 
     @api.model
-    def _offer(self, product, kind, company, partner):
-        """The kind, its price for ``partner`` and its date, as the e-mail says."""
-        website = self.env["website"].sudo().search(
-            [("company_id", "=", company.id)], limit=1
-        ) or self.env["website"].sudo().search([], limit=1)
-        website = website.with_context(lang=partner.lang)
-        info = website._preorder_product_info(product)
+    def _website(self, company):
+        """The website whose prices and texts the e-mail gives: the company's first."""
+        Website = self.env["website"].sudo()
+        return Website.search([("company_id", "=", company.id)], limit=1) or Website.search(
+            [], limit=1
+        )
+
+    @api.model
+    def _offer(self, website, info, product, kind, partner):
+        """The kind, its price for ``partner`` and its date, as the e-mail says
+        (``info``: the website's product page payload)."""
+        company = website.company_id
         pricelist = self.env["preorder.cart.pricing"]._needed_pricelist(company, kind)
         pricelist = self.env["product.pricelist"].browse(pricelist) or (
             partner.with_company(company).property_product_pricelist
         )
-        price = website._preorder_price(product, pricelist)
         return {
             "kind": info[kind]["text"],
             "date": info[kind]["date"],
-            "price": price,
+            "price": website._preorder_price(product, pricelist),
             "currency": website.currency_id,
         }
 

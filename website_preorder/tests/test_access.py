@@ -644,6 +644,10 @@ class TestAccessHttp(HttpCase, AccessCase):
                     ("preorder.cart.pricing", "_fix_pricelists"),
                     ("preorder.delivery", "_check_released_quantity"),
                     ("preorder.activity", "_schedule_large_orders"),
+                    ("preorder.consent", "_answer"),
+                    ("preorder.consent", "_cron_lapse"),
+                    ("preorder.subscription", "_notify_opened"),
+                    ("preorder.subscription", "_unsubscribe"),
                 ):
                     with self.assertRaises(JsonRpcException, msg=f"{model}.{method}"):
                         self._call_kw(model, method, [])

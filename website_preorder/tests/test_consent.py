@@ -165,6 +165,19 @@ class TestConsent(HttpCase, PreorderCase):
         self.assertIn("The time to answer has passed", self._post(other, "cancel"))
         self.assertEqual(self._state(other), lapsed)
 
+    def test_locked_order_can_accept_not_cancel(self):
+        """Lock Confirmed Sales: the customer may still accept; cancelling is
+        refused with a message (staff unlock to change the order)."""
+        self.env.user.groups_id += self.env.ref("sale.group_auto_done_setting")
+        order = self._order()
+        self.assertTrue(order.locked)
+        self._slip(order.order_line)
+        before = self._state(order)
+        self.assertIn("already on their way", self._post(order, "cancel"))
+        self.assertEqual(self._state(order), before)
+        self.assertIn("the new dates are accepted", self._post(order, "accept"))
+        self.assertEqual(self._state(order), [("accepted", 2.0), ("accepted", 1.0)])
+
     def test_lapse_can_cancel(self):
         self.company.preorder_consent_lapse = "cancel"
         order = self._order()
