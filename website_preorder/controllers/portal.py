@@ -27,7 +27,7 @@ class PreorderCustomerPortal(CustomerPortal):
             order = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        flag = CANCEL_FLAGS[bool(order._preorder_portal_cancel())]
+        flag = CANCEL_FLAGS[bool(request.env["preorder.cancellation"]._cancel(order))]
         return request.redirect(order.get_portal_url(query_string="&%s=1" % flag))
 
     @route(

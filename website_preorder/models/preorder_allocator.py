@@ -30,6 +30,13 @@ class PreorderAllocator(models.AbstractModel):
     _description = "Pre-order Allocator"
 
     @api.model
+    def _allocate_confirmed(self, sale_lines):
+        """Lines of a confirmed order (at confirmation, or added to it later):
+        allocated, and each large national pre-order gets its To-Do."""
+        self._allocate(sale_lines)
+        self.env["preorder.activity"]._schedule_large_orders(sale_lines)
+
+    @api.model
     def _allocate(self, sale_lines, supply_lines=None):
         """Allocate the parked quantity of ``sale_lines`` first in first out.
 

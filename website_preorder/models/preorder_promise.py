@@ -206,6 +206,21 @@ class PreorderPromise(models.AbstractModel):
         return label
 
     @api.model
+    def _expected_dates(self, lines):
+        """{line id: its promise date, or while there is none the earliest date its
+        kind offers now}. One availability query per company."""
+        waiting = lines.filtered(
+            lambda line: not line.promise_date and line.preorder_kind in REQUEST_KINDS
+        )
+        dates = {line.id: line.promise_date for line in lines}
+        for company, company_lines in waiting.grouped("company_id").items():
+            availability = company_lines.product_id.sudo()._get_preorder_availability(company)
+            for line in company_lines:
+                offer = availability[line.product_id.id].get(line.preorder_kind)
+                dates[line.id] = offer.date or False
+        return dates
+
+    @api.model
     def _restock_flags(self, lines):
         """{line id: Back-order} of national pre-order lines: allocated lines follow
         their requests, the others the product's open requests, as the product

@@ -3,14 +3,8 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.http import request
-from odoo.tools import SQL
 
-from ..rules import cancellation as cancellation_rules
-from ..rules.kinds import (
-    NEXT_DAY,
-    REQUEST_KINDS,
-    STOCK,
-)
+from ..rules.kinds import NEXT_DAY, REQUEST_KINDS, STOCK
 
 
 class SaleOrder(models.Model):
@@ -69,42 +63,14 @@ class SaleOrder(models.Model):
                  "order_line.qty_invoiced")  # fmt: skip
     @api.depends_context("uid")
     def _compute_preorder_can_cancel(self):
-        now = fields.Datetime.now()
+        may_cancel = self.env["preorder.cancellation"]._may_cancel(self)
         for order in self:
-            company = order.company_id.sudo()
-            lines = order.sudo().order_line
-            order.preorder_can_cancel = cancellation_rules.may_cancel(
-                company.preorder_cancel_enabled,
-                order.state,
-                order.date_order,
-                company.preorder_cancel_hours,
-                now,
-                started=any(lines.mapped("qty_delivered")) or any(lines.mapped("qty_invoiced")),
-            )
-
-    def _preorder_portal_cancel(self):
-        """Cancel at the customer's request, inside the window; False when refused."""
-        self.ensure_one()
-        # a release or a second request for the same order waits here, then sees
-        # the order as it is now (Odoo retries the request on a stale snapshot)
-        self.env.cr.execute(
-            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", self.id), log_exceptions=False
-        )
-        self.invalidate_recordset(["state", "preorder_can_cancel"])
-        self.order_line.invalidate_recordset(["qty_delivered", "qty_invoiced"])
-        if not self.preorder_can_cancel:
-            return False
-        self.sudo()._action_cancel()
-        self.sudo()._message_log(body=self.env._("Cancelled by the customer from the portal."))
-        return True
+            order.preorder_can_cancel = may_cancel[order.id]
 
     def _action_confirm(self):
         # allocate before the deliveries exist, so none of them reserves too early
-        lines = self.order_line.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
-        self.env["preorder.allocator"]._allocate(lines)
-        result = super()._action_confirm()
-        self.env["preorder.activity"]._schedule_large_orders(lines)
-        return result
+        self.env["preorder.allocator"]._allocate_confirmed(self.order_line)
+        return super()._action_confirm()
 
     def _action_cancel(self):
         allocations = self.order_line.sudo().preorder_allocation_ids
@@ -131,16 +97,9 @@ class SaleOrder(models.Model):
         )
         return result
 
-    def _notify_by_email_prepare_rendering_context(
-        self, message, msg_vals=False, model_description=False, force_email_company=False,
-        force_email_lang=False,
-    ):  # fmt: skip
+    def _notify_by_email_prepare_rendering_context(self, message, *args, **kwargs):
         render_context = super()._notify_by_email_prepare_rendering_context(
-            message,
-            msg_vals=msg_vals,
-            model_description=model_description,
-            force_email_company=force_email_company,
-            force_email_lang=force_email_lang,
+            message, *args, **kwargs
         )
         if self.env.context.get("preorder_confirmation_mail") and len(self) == 1:
             render_context["preorder_lines"] = self.env["preorder.promise"]._mail_lines(self)
@@ -232,12 +191,6 @@ class SaleOrder(models.Model):
         self.env["preorder.cart.pricing"]._sync_pricelists(self)
         return result
 
-    # ------------------------------------------------------------------
-    # Website cart pricelists (preorder.cart.pricing): a pre-sale or
-    # international line puts the order on its kind's pricelist, the other
-    # lines keep the shopper's
-    # ------------------------------------------------------------------
-
     def _preorder_shipping_choice(self):
         """The shipping choice as the shopper reads it, or "" when the order has
         no pre-order or pre-sale line (confirmation page, portal, e-mail)."""
@@ -250,6 +203,12 @@ class SaleOrder(models.Model):
     def _preorder_is_managed_cart(self):
         self.ensure_one()
         return bool(self.website_id) and self.state == "draft"
+
+    # ------------------------------------------------------------------
+    # Website cart pricelists (preorder.cart.pricing): a pre-sale or
+    # international line puts the order on its kind's pricelist, the other
+    # lines keep the shopper's
+    # ------------------------------------------------------------------
 
     def _recompute_prices(self):
         # whatever set the pricelist (address, login, pricelist switch, promo

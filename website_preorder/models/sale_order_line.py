@@ -66,10 +66,7 @@ class SaleOrderLine(models.Model):
         "date with the request (Sync Date with SO).",
     )
     preorder_request_ids = fields.Many2many(
-        "purchase.order",
-        string="Requests",
-        compute="_compute_preorder_request_ids",
-        groups=STAFF,
+        "purchase.order", string="Requests", compute="_compute_preorder_request_ids", groups=STAFF
     )
     preorder_released_qty = _staff_qty(
         "Released",
@@ -107,15 +104,9 @@ class SaleOrderLine(models.Model):
     preorder_consent_old_date = fields.Date("Agreed Date", copy=False, groups=STAFF)
     preorder_consent_asked_at = fields.Datetime("Consent Asked", copy=False, groups=STAFF)
 
-    @api.depends(
-        "preorder_kind",
-        "product_uom_qty",
-        "product_uom",
-        "order_id.state",
-        "preorder_allocation_ids.quantity",
-        "preorder_allocation_ids.state",
-        "preorder_stock_released_qty",
-    )
+    @api.depends("preorder_kind", "product_uom_qty", "product_uom", "order_id.state",
+                 "preorder_allocation_ids.quantity", "preorder_allocation_ids.state",
+                 "preorder_stock_released_qty")  # fmt: skip
     def _compute_preorder_quantities(self):
         """The figures of ``rules.allocation.line_quantities``. Lines with the same
         figures are assigned together: thousands of lines allocated at once mostly
@@ -150,17 +141,9 @@ class SaleOrderLine(models.Model):
     @api.depends("promise_date", "preorder_kind", "product_id")
     @api.depends_context("company", "tz")
     def _compute_preorder_expected_date(self):
-        """Computed for the whole recordset: one availability query per company."""
-        waiting = self.filtered(
-            lambda line: not line.promise_date and line.preorder_kind in REQUEST_KINDS
-        )
-        dates = {}
-        for company, lines in waiting.grouped("company_id").items():
-            availability = lines.product_id.sudo()._get_preorder_availability(company)
-            for line in lines:
-                dates[line.id] = availability[line.product_id.id].get(line.preorder_kind).date
+        dates = self.env["preorder.promise"]._expected_dates(self)
         for line in self:
-            line.preorder_expected_date = line.promise_date or dates.get(line.id) or False
+            line.preorder_expected_date = dates[line.id]
 
     def get_description_following_lines(self):
         """Cart and checkout lines tell the kind and its date (SPEC §7)."""
@@ -174,13 +157,12 @@ class SaleOrderLine(models.Model):
         return self.env["preorder.promise"]._kind_description(self)
 
     def _preorder_to_product_qty(self, quantity):
+        """``quantity`` in the line's unit, in the product's."""
         self.ensure_one()
-        product_uom = self.product_id.uom_id
-        if self.product_uom and product_uom and self.product_uom != product_uom:
-            return self.product_uom._compute_quantity(
-                quantity, product_uom, rounding_method="HALF-UP"
-            )
-        return quantity
+        uom, product_uom = self.product_uom, self.product_id.uom_id
+        if not uom or not product_uom or uom == product_uom:
+            return quantity
+        return uom._compute_quantity(quantity, product_uom, rounding_method="HALF-UP")
 
     def _preorder_format_qty(self, quantity):
         """``quantity`` (in the product's unit) for people, e.g. ``2.00 Units``."""
@@ -189,28 +171,25 @@ class SaleOrderLine(models.Model):
             quantity, self.product_id.uom_id
         )
 
-    def action_preorder_release(self):
-        """Release now: the release rule, run for these lines' products."""
-        self.check_access("write")
-        return self.env["preorder.release.now"]._run_lines(self.sudo())
-
     def _preorder_qty_label(self):
-        """The ordered quantity for the customer: ``1,200.00 Units``."""
+        """The ordered quantity for the customer: ``1,200.00 Units`` (called by
+        the merchants' mail templates, which are ``noupdate``: keep the name)."""
         self.ensure_one()
         return self.env["preorder.allocation"]._preorder_format_qty(
             self.product_uom_qty, self.product_uom
         )
 
+    def action_preorder_release(self):
+        """Release now: the release rule, run for these lines' products."""
+        self.check_access("write")
+        return self.env["preorder.release.now"]._run_lines(self.sudo())
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
         # lines added to an already confirmed order are allocated like confirmed ones
-        confirmed = lines.filtered(
-            lambda line: line.order_id.state == "sale" and line.preorder_kind in REQUEST_KINDS
-        )
-        if confirmed:
-            self.env["preorder.allocator"]._allocate(confirmed)
-            self.env["preorder.activity"]._schedule_large_orders(confirmed)
+        confirmed = lines.filtered(lambda line: line.order_id.state == "sale")
+        self.env["preorder.allocator"]._allocate_confirmed(confirmed)
         return lines
 
     def write(self, vals):

@@ -69,5 +69,5 @@ class StockMove(models.Model):
         incoming = moves.filtered(
             lambda move: move.state == "done" and move.location_dest_id.usage == "internal"
         )
-        self.env["preorder.release"]._preorder_on_incoming_stock(incoming.product_id)
+        self.env["preorder.release.job"]._on_incoming_stock(incoming.product_id)
         return moves

@@ -131,10 +131,10 @@ class PreorderCase(TransactionCase):
 
     def _run_release(self):
         """Run the release job the way the cron runner does: batch after batch."""
-        Release = self.env["preorder.release"]
+        Job = self.env["preorder.release.job"]
         totals = {"released": 0, "failed": 0}
         for _i in range(20):
-            counts = Release._cron_release_preorders()
+            counts = Job._cron_release_preorders()
             for key in totals:
                 totals[key] += counts.get(key, 0)
             if not counts.get("remaining"):

@@ -516,7 +516,7 @@ class TestAccessMatrix(AccessCase):
         products = self.own_order.order_line.product_id | self.other_order.order_line.product_id
         self.assertTrue(all(products.mapped("preorder_release_pending")), "the job is triggered")
         # the scheduled action runs as the superuser, not as the stock user
-        self.env["preorder.release"]._cron_release_preorders()
+        self.env["preorder.release.job"]._cron_release_preorders()
         self.assertEqual(self.own_order.order_line.preorder_state, "released")
         self.assertEqual(self.other_order.order_line.preorder_state, "released")
 
@@ -633,7 +633,7 @@ class TestAccessHttp(HttpCase, AccessCase):
                 self._login(role)
                 for model, method in (
                     ("preorder.release", "_release_products"),
-                    ("preorder.release", "_cron_release_preorders"),
+                    ("preorder.release.job", "_cron_release_preorders"),
                     ("preorder.release.now", "_run"),
                     ("preorder.allocator", "_allocate_parked"),
                     ("preorder.allocator", "_insert"),

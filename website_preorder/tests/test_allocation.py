@@ -274,7 +274,7 @@ class TestAllocation(PreorderCase):
         self.assertEqual((allocation.quantity, allocation.qty_delivered), (4.0, 0.0))
         self.assertEqual(allocation.partner_id, self.customer)
         self._receive(request, {self.product: 5})
-        self.env["preorder.release"]._cron_release_preorders()
+        self.env["preorder.release.job"]._cron_release_preorders()
         self.assertEqual(order.order_line.preorder_state, "released")
         picking = order.picking_ids
         picking.move_ids.quantity = 2

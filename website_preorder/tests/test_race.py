@@ -155,10 +155,10 @@ class TestReleaseWorkers(BaseCase):
             holder.execute("SELECT id FROM product_product WHERE id = %s FOR UPDATE", [busy])
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
-                env["preorder.release"]._cron_release_preorders(batch_size=10)
+                env["preorder.release.job"]._cron_release_preorders(batch_size=10)
             self.assertEqual(self._pending(), {busy}, "the free product done, the busy one left")
         self.assertNotIn(free, self._pending())
         with self.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
-            env["preorder.release"]._cron_release_preorders(batch_size=10)
+            env["preorder.release.job"]._cron_release_preorders(batch_size=10)
         self.assertEqual(self._pending(), set(), "released by the next run")

@@ -1,11 +1,14 @@
+import importlib.util
 from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import errors
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import file_path
 
 from .common import PreorderCase
 
@@ -200,20 +203,38 @@ class TestRelease(ReleaseCase):
     def test_release_failure_never_blocks_a_receipt(self):
         request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
         order = self._create_sale([(self.product, 2, "national")])
-        Release = type(self.env["preorder.release"])
-        with patch.object(Release, "_preorder_mark_pending", side_effect=RuntimeError("boom")):
+        Job = type(self.env["preorder.release.job"])
+        with patch.object(Job, "_mark_pending", side_effect=RuntimeError("boom")):
             picking = self._receive(request, {self.product: 2})
         self.assertEqual(picking.state, "done", "the receipt is validated all the same")
         self.assertEqual(request.order_line.qty_received, 2.0)
         self.product.preorder_release_pending = True
+        Release = type(self.env["preorder.release"])
         with patch.object(Release, "_release_products", side_effect=RuntimeError("boom")):
-            counts = self.env["preorder.release"]._cron_release_preorders()
+            counts = self.env["preorder.release.job"]._cron_release_preorders()
         self.assertEqual(counts["failed"], 1, "the poisoned product is logged and skipped")
         self.assertFalse(self.product.preorder_release_pending, "skipped until the next sweep")
         self.assertEqual(order.order_line.preorder_state, "allocated")
         self.product.preorder_release_pending = True
         self._run_release()
         self.assertEqual(order.order_line.preorder_state, "released")
+
+    def test_upgrade_points_the_release_cron_at_the_job_model(self):
+        """18.0.1.2.0 moved the job to ``preorder.release.job``: an existing
+        (noupdate) scheduled action follows, keeping the merchant's schedule."""
+        cron = self.env.ref("website_preorder.ir_cron_release_preorders")
+        cron.write({"model_id": self.env["ir.model"]._get("preorder.release").id,
+                    "interval_number": 3})  # fmt: skip
+        path = file_path("website_preorder/migrations/18.0.1.2.0/post-migrate.py")
+        spec = importlib.util.spec_from_file_location("preorder_migrate_1_2", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        cron.invalidate_recordset()
+        self.assertEqual(cron.model_id.model, "preorder.release.job")
+        self.assertEqual(cron.interval_number, 3, "the merchant's schedule stays")
+        cron.method_direct_trigger()
+        self.assertEqual(cron.lastcall.date(), fields.Date.today(), "the job runs from it")
 
     def test_job_works_in_batches_and_reports_progress(self):
         products = self.product | self.product_b
@@ -223,11 +244,11 @@ class TestRelease(ReleaseCase):
         products.preorder_release_pending = True
         cron = self.env.ref("website_preorder.ir_cron_release_preorders")
         cron, progress = cron._add_progress()
-        Release = self.env["preorder.release"].with_context(**cron.env.context)
-        first = Release._cron_release_preorders(batch_size=1)
+        Job = self.env["preorder.release.job"].with_context(**cron.env.context)
+        first = Job._cron_release_preorders(batch_size=1)
         self.assertEqual((first["done"], first["remaining"]), (1, 1))
         self.assertEqual((progress.done, progress.remaining), (1, 1), "cron progress API")
-        second = Release._cron_release_preorders(batch_size=1)
+        second = Job._cron_release_preorders(batch_size=1)
         self.assertEqual(second["remaining"], 0)
         self.assertEqual(set(products.mapped("preorder_release_pending")), {False})
 
@@ -261,7 +282,7 @@ class TestRelease(ReleaseCase):
         orders = self._due_orders()
         busy = errors.SerializationFailure("could not serialize access")
         with self._release_failing_for(self.product, busy):
-            counts = self.env["preorder.release"]._cron_release_preorders()
+            counts = self.env["preorder.release.job"]._cron_release_preorders()
         self.assertEqual((counts["busy"], counts["failed"]), (1, 0))
         self.assertTrue(self.product.preorder_release_pending, "taken again by the next run")
         self.assertFalse(self.product_b.preorder_release_pending)
