@@ -634,6 +634,7 @@ class TestAccessHttp(HttpCase, AccessCase):
                 for model, method in (
                     ("preorder.release", "_release_products"),
                     ("preorder.release.job", "_cron_release_preorders"),
+                    ("preorder.release.job", "_mark_pending"),
                     ("preorder.release.now", "_run"),
                     ("preorder.allocator", "_allocate_parked"),
                     ("preorder.allocator", "_insert"),
@@ -644,6 +645,8 @@ class TestAccessHttp(HttpCase, AccessCase):
                     ("preorder.cart.pricing", "_fix_pricelists"),
                     ("preorder.delivery", "_check_released_quantity"),
                     ("preorder.activity", "_schedule_large_orders"),
+                    ("preorder.cancellation", "_cancel"),
+                    ("preorder.allocator", "_allocate_confirmed"),
                     ("preorder.consent", "_answer"),
                     ("preorder.consent", "_cron_lapse"),
                     ("preorder.subscription", "_notify_opened"),
