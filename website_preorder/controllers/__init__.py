@@ -1,1 +1,1 @@
-from . import feed, portal, shop, subscription
+from . import feed, payment, portal, shop, subscription

@@ -34,6 +34,14 @@ class PreorderWebsiteSale(WebsiteSale):
         )
         return result
 
+    def _get_shop_payment_values(self, order, **kwargs):
+        values = super()._get_shop_payment_values(order, **kwargs)
+        due = request.env["preorder.deposit"]._due_now(order)
+        if due is not None:
+            # the payment form pays the deposit (README, Deposits)
+            values.update(amount=due, preorder_deposit_due=due)
+        return values
+
     def _check_cart(self, order_sudo):
         """Checkout pages: a cart whose pricelist or prices no longer follow the
         rules (a path that bypassed them, prices changed meanwhile) is fixed and

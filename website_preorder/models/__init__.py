@@ -1,4 +1,5 @@
 from . import (
+    payment_transaction,
     preorder_activity,
     preorder_allocation,
     preorder_allocator,
@@ -9,6 +10,7 @@ from . import (
     preorder_consent,
     preorder_deallocator,
     preorder_delivery,
+    preorder_deposit,
     preorder_move_earlier,
     preorder_promise,
     preorder_release,

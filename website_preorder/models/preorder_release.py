@@ -149,6 +149,8 @@ class PreorderRelease(models.AbstractModel):
                 for allocation, quantity in splits
             ]
         )
+        released = lines.filtered(lambda line: line.id in result.reserved)
+        # deposit orders whose pre-orders are all released now: the balance is due
+        self.env["preorder.deposit"]._invoice_balances(released.order_id)
         if notify:
-            released = lines.filtered(lambda line: line.id in result.reserved)
             self.env["preorder.promise"]._notify_released(released.order_id)

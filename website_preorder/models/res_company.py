@@ -5,7 +5,9 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..rules import deposit as deposit_rules
 from ..rules.availability import Settings as AvailabilitySettings
+from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE
 
 WAREHOUSE_MODES = [("all", "All"), ("specific", "Specific"), ("several", "Several")]
 
@@ -81,6 +83,19 @@ class ResCompany(models.Model):
         default="keep",
         required=True,
     )
+    preorder_deposit_national = fields.Float(
+        "Pre-order deposit (%)",
+        help="Share of a national pre-order line paid online at checkout; the balance is "
+        "invoiced when the line is released. 0: paid in full.",
+    )
+    preorder_deposit_international = fields.Float(
+        "International pre-order deposit (%)",
+        help="Share of an international pre-order line paid online at checkout. 0: paid in full.",
+    )
+    preorder_deposit_presale = fields.Float(
+        "Pre-sale deposit (%)",
+        help="Share of a pre-sale line paid online at checkout. 0: paid in full.",
+    )
     presale_message = fields.Text("Pre-Sale Message", translate=True)
     international_preorder_message = fields.Text("International Pre-order Message", translate=True)
     preorder_cancel_enabled = fields.Boolean("Enable website sale orders cancellation")
@@ -109,6 +124,9 @@ class ResCompany(models.Model):
         "preorder_cancel_hours",
         "presale_min_qty",
         "preorder_config_qty",
+        "preorder_deposit_national",
+        "preorder_deposit_international",
+        "preorder_deposit_presale",
     )
     def _check_preorder_numbers(self):
         for company in self:
@@ -128,6 +146,9 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("Quantities in the pre-order settings cannot be negative.")
                 )
+            deposits = company._preorder_deposit_percents().values()
+            if any(map(deposit_rules.percent_problem, deposits)):
+                raise ValidationError(self.env._("A deposit must be between 0 and 100 %."))
 
     @api.constrains("preorder_warehouse_mode", "preorder_warehouse_id", "preorder_warehouse_ids")
     def _check_preorder_warehouses(self):
@@ -152,6 +173,15 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The Excluded Pricelist cannot also be the Pre-sale Pricelist.")
                 )
+
+    def _preorder_deposit_percents(self):
+        """{request kind: deposit share (%)} of this company (README, Deposits)."""
+        self.ensure_one()
+        return {
+            NATIONAL: self.preorder_deposit_national,
+            INTERNATIONAL: self.preorder_deposit_international,
+            PRESALE: self.preorder_deposit_presale,
+        }
 
     def _get_preorder_warehouses(self):
         """The warehouses considered for stock and requests (Stock Warehouse setting)."""

@@ -81,6 +81,15 @@ class ResConfigSettings(models.TransientModel):
     )
     preorder_cancel_hours = fields.Float(related="company_id.preorder_cancel_hours", readonly=False)
     preorder_slip_days = fields.Integer(related="company_id.preorder_slip_days", readonly=False)
+    preorder_deposit_national = fields.Float(
+        related="company_id.preorder_deposit_national", readonly=False
+    )
+    preorder_deposit_international = fields.Float(
+        related="company_id.preorder_deposit_international", readonly=False
+    )
+    preorder_deposit_presale = fields.Float(
+        related="company_id.preorder_deposit_presale", readonly=False
+    )
     preorder_consent_days = fields.Integer(
         related="company_id.preorder_consent_days", readonly=False
     )

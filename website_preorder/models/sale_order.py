@@ -22,6 +22,14 @@ class SaleOrder(models.Model):
         help="While a pre-sale or international line puts a website cart on its own "
         "pricelist, the cart's other lines keep the shopper's pricelist, kept here.",
     )
+    preorder_deposit = fields.Selection(
+        [("due", "Balance due at release"), ("invoiced", "Balance invoiced")],
+        string="Deposit",
+        readonly=True,
+        copy=False,
+        help="The website cart paid a deposit; the balance is invoiced once its pre-order "
+        "and pre-sale lines are released.",
+    )
     preorder_request_count = fields.Integer(
         "Pre-order Requests",
         compute="_compute_preorder_request_count",
@@ -84,6 +92,11 @@ class SaleOrder(models.Model):
             self.env["preorder.allocator"]._allocate_parked(products)
         return result
 
+    def _get_prepayment_required_amount(self):
+        # a website cart with lines of a kind that takes a deposit pays the deposit
+        due = self.env["preorder.deposit"]._due_now(self)
+        return super()._get_prepayment_required_amount() if due is None else due
+
     def _send_order_confirmation_mail(self):
         """The merchant's confirmation template is kept; the notification layout
         adds each pre-order line's kind and date (views/mail_notification_layout.xml).
@@ -110,28 +123,27 @@ class SaleOrder(models.Model):
     # Customer notifications
     # ------------------------------------------------------------------
 
-    def preorder_promise_changed_lines(self):
-        """Pre-order lines whose promise date changed since the customer was told."""
+    def _preorder_lines(self, predicate):
+        """This order's lines matching ``predicate``, once the order is readable
+        (mail templates, portal pages)."""
         self.ensure_one()
         self.check_access("read")
-        return self.order_line.sudo().filtered(
+        return self.order_line.sudo().filtered(predicate)
+
+    def preorder_promise_changed_lines(self):
+        """Pre-order lines whose promise date changed since the customer was told."""
+        return self._preorder_lines(
             lambda line: line.preorder_kind in REQUEST_KINDS
             and line.promise_date != line.promise_date_notified
         )
 
     def preorder_consent_lines(self):
         """Lines whose slipped date waits for the customer's answer."""
-        self.ensure_one()
-        self.check_access("read")
-        return self.order_line.sudo().filtered(
-            lambda line: line.preorder_consent_state == "pending"
-        )
+        return self._preorder_lines(lambda line: line.preorder_consent_state == "pending")
 
     def preorder_release_lines(self):
         """Lines with quantity released since the customer was last told."""
-        self.ensure_one()
-        self.check_access("read")
-        return self.order_line.sudo().filtered(lambda line: line.preorder_release_notify_qty > 0)
+        return self._preorder_lines(lambda line: line.preorder_release_notify_qty > 0)
 
     def action_preorder_notify_promise_dates(self):
         """Notify customers: one e-mail per order listing its changed promise dates."""

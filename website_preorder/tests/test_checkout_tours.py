@@ -158,3 +158,33 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         self.assertIn("Ship everything together", "".join(mail.mapped("body_html")))
         portal = self.url_open(order.get_portal_url()).text
         self.assertIn("Ship everything together", portal)
+
+    def test_tour_deposit_paid_with_the_demo_provider(self):
+        """With a 30 % pre-order deposit the shopper pays 30 % of the pre-order
+        and all of the stock item; the payment confirms the order and is
+        invoiced as a down payment, paid."""
+        self._publish_demo_provider()
+        self.company.preorder_deposit_national = 30.0
+        shopper = new_test_user(
+            self.env, "tour_depositor", password="tour_depositor", groups="base.group_portal",
+            name="Tour Depositor", email="tour.depositor@example.com",
+        )  # fmt: skip
+        shopper.partner_id.write(
+            {"street": "3 Tour Street", "city": "Brussels", "zip": "1000", "phone": "123456",
+             "country_id": self.env.ref("base.be").id}
+        )  # fmt: skip
+        self.start_tour("/shop", "website_preorder_deposit", login="tour_depositor")
+        order = self._last_cart()
+        self.assertEqual(order.partner_id, shopper.partner_id)
+        self.assertEqual(order.state, "sale", "the deposit confirms the order")
+        self.assertEqual(
+            order.transaction_ids.filtered(lambda tx: tx.state == "done").amount, 130.0
+        )
+        self.assertEqual((order.require_payment, order.prepayment_percent), (True, 0.65))
+        self.assertEqual(order.preorder_deposit, "due")
+        down_payment = order.invoice_ids
+        self.assertEqual(len(down_payment), 1)
+        self.assertEqual((down_payment.state, down_payment.amount_total), ("posted", 130.0))
+        self.assertIn(down_payment.payment_state, ("paid", "in_payment"))
+        clock = order.order_line.filtered(lambda line: line.product_id == self.clock)
+        self.assertEqual(clock.preorder_state, "allocated")

@@ -203,3 +203,28 @@ registry.category("web_tour.tours").add("website_preorder_shipping_choice", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_deposit", {
+    url: "/shop",
+    steps: () => [
+        ...buyAs("Tour Preorder Clock", "national", 1),
+        ...buyAs("Tour Stock Mug", "stock", 1),
+        goToCart(),
+        assertTotal("200.00"),
+        checkoutFromCart(),
+        tourUtils.confirmOrder(),
+        {
+            content: "The payment page asks for the deposit: 30 % of the clock, all of the mug",
+            trigger: "#preorder_deposit_due .preorder_deposit_amount:contains('130.00')",
+        },
+        {
+            content: "and tells the balance, invoiced when the clock is ready to ship",
+            trigger: "#preorder_deposit_due .preorder_balance_amount:contains('70.00')",
+        },
+        ...tourUtils.payWithDemo(),
+        {
+            content: "The confirmation page takes the deposit as the payment it expected",
+            trigger: ".oe_website_sale_tx_status .alert-success #preorder_deposit_received",
+        },
+    ],
+});

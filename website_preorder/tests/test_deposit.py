@@ -1,0 +1,156 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import HttpCase, tagged
+
+from .common import PreorderCase, json_call
+
+
+@tagged("post_install", "-at_install")
+class TestDeposit(HttpCase, PreorderCase):
+    """Deposits (README): a website cart pays the deposit of its pre-order lines
+    and the whole of the others; the payment confirms the order and is invoiced
+    as a down payment; the balance is invoiced when the pre-orders are released."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        (cls.product | cls.product_b).taxes_id = False
+        cls.company.preorder_deposit_national = 25.0
+        cls.request = cls._create_request("national", [(cls.product, 5, 10)], confirm=True)
+        cls._set_stock(cls.product_b, 10)
+        cls.demo = cls.env.ref("payment.payment_provider_demo")
+        cls.demo.write({"state": "test", "is_published": True, "company_id": cls.company.id})
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "Deposit Free Delivery",
+                "product_id": cls.env["product.product"]
+                .create({"name": "Delivery", "type": "service"})
+                .id,
+                "delivery_type": "fixed",
+                "fixed_price": 0.0,
+            }
+        )
+
+    def _cart(self, lines=None):
+        """A website cart: 2 pre-ordered gadgets (200) and a widget from stock (100)."""
+        lines = lines or [(self.product, 2, "national"), (self.product_b, 1, "stock")]
+        order = self._create_sale(lines, confirm=False, website_id=self.website.id)
+        order.set_delivery_line(self.carrier, 0.0)
+        order._portal_ensure_token()
+        return order
+
+    def _pay(self, order, amount):
+        """The payment form's call, as the shopper's browser makes it."""
+        return json_call(
+            self,
+            f"/shop/payment/transaction/{order.id}",
+            access_token=order.access_token,
+            provider_id=self.demo.id,
+            payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
+            token_id=None,
+            amount=amount,
+            flow="direct",
+            tokenization_requested=False,
+            landing_route="/shop/payment/validate",
+            is_validation=False,
+        )
+
+    def _done(self, order):
+        tx = order.transaction_ids
+        tx._set_done()
+        tx._post_process()
+        return tx
+
+    def test_deposit_settings_refuse_shares_out_of_range(self):
+        for value in (-1.0, 100.5):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                settings = self.env["res.config.settings"].create(
+                    {"preorder_deposit_international": value}
+                )
+                settings.execute()
+        self.assertEqual(self.company.preorder_deposit_international, 0.0, "nothing changed")
+
+    def test_cart_pays_the_deposit_share_of_preorders_and_all_of_the_rest(self):
+        order = self._cart()
+        Deposit = self.env["preorder.deposit"]
+        self.assertEqual(Deposit._due_now(order), 50.0 + 100.0)
+        self.assertEqual(order._get_prepayment_required_amount(), 150.0, "Odoo's prepayment")
+        stock_only = self._cart([(self.product_b, 1, "stock")])
+        self.assertIsNone(Deposit._due_now(stock_only), "no pre-order: paid in full")
+        self.assertEqual(stock_only._get_prepayment_required_amount(), 100.0)
+        back_office = self._create_sale([(self.product, 2, "national")], confirm=False)
+        self.assertIsNone(Deposit._due_now(back_office), "quotations keep Odoo's own rules")
+
+    def test_payment_of_the_deposit_confirms_and_invoices_a_down_payment(self):
+        order = self._cart()
+        answer = self._pay(order, 150.0)
+        self.assertNotIn("error", answer)
+        tx = order.transaction_ids
+        self.assertEqual(tx.amount, 150.0, "the transaction is for the deposit")
+        self.assertEqual((order.require_payment, order.prepayment_percent), (True, 0.5))
+        self._done(order)
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.preorder_deposit, "due")
+        down_payment = order.invoice_ids
+        self.assertEqual((down_payment.state, down_payment.amount_total), ("posted", 150.0))
+        self.assertIn(down_payment.payment_state, ("paid", "in_payment"), "reconciled with tx")
+        deposit_line = order.order_line.filtered(
+            lambda line: line.is_downpayment and not line.display_type
+        )
+        self.assertEqual(deposit_line.price_unit, 150.0)
+
+    def test_wrong_amount_is_refused_and_changes_nothing(self):
+        order = self._cart()
+        for amount in (300.0, 10.0):
+            with self.subTest(amount=amount):
+                answer = self._pay(order, amount)
+                self.assertIn("refresh the page", answer["error"]["data"]["message"])
+        order.invalidate_recordset()
+        self.assertFalse(order.transaction_ids)
+        self.assertFalse(order.preorder_deposit)
+        self.assertEqual(order.state, "draft")
+
+    def test_cart_without_deposit_is_paid_in_full_as_odoo_does(self):
+        order = self._cart([(self.product_b, 1, "stock")])
+        self.assertIn("error", self._pay(order, 25.0))
+        self.assertNotIn("error", self._pay(order, 100.0))
+        self.assertEqual(order.transaction_ids.amount, 100.0)
+        self.assertFalse(order.preorder_deposit)
+
+    def test_removing_the_preorder_brings_back_the_full_payment(self):
+        order = self._cart()
+        self.env["preorder.deposit"]._prepare_payment(order)
+        self.assertEqual(order.preorder_deposit, "due")
+        order.order_line.filtered(lambda line: line.preorder_kind == "national").unlink()
+        self.assertIsNone(self.env["preorder.deposit"]._prepare_payment(order))
+        self.assertFalse(order.preorder_deposit)
+        self.assertEqual(order.prepayment_percent, self.company.prepayment_percent)
+
+    def test_balance_is_invoiced_when_the_preorders_are_released(self):
+        order = self._cart()
+        self._pay(order, 150.0)
+        self._done(order)
+        line = order.order_line.filtered(lambda line: line.preorder_kind == "national")
+        self.assertEqual(line.preorder_state, "allocated")
+        self._receive(self.request, {self.product: 1})
+        self._run_release()
+        self.assertEqual(line.preorder_state, "allocated", "half released: nothing invoiced yet")
+        self.assertEqual(len(order.invoice_ids), 1)
+        self._receive(self.request, {self.product: 4})
+        self._run_release()
+        self.assertEqual(line.preorder_state, "released")
+        self.assertEqual(order.preorder_deposit, "invoiced")
+        balance = order.invoice_ids - order.invoice_ids.sorted("id")[0]
+        self.assertEqual(len(balance), 1)
+        self.assertEqual(balance.state, "posted")
+        self.assertEqual(balance.amount_total, 300.0 - 150.0, "a regular invoice less the deposit")
+        deducted = balance.invoice_line_ids.filtered(
+            lambda aml: aml.display_type == "product" and aml.sale_line_ids.is_downpayment
+        )
+        self.assertEqual(deducted.price_subtotal, -150.0)
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id)]
+        )
+        self.assertIn("the balance", "".join(mail.mapped("body_html")))
+        self._run_release()
+        self.assertEqual(len(order.invoice_ids), 2, "invoiced once")
