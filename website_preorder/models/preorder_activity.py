@@ -6,10 +6,22 @@ from ..rules.kinds import NATIONAL
 class PreorderActivity(models.AbstractModel):
     """The To-Do for the company's Activity User when a national pre-order
     line is larger than its Config Quantity (SPEC §4), scheduled once per line
-    when the line is confirmed."""
+    when the line is confirmed; and who gets the other To-Dos about an order
+    (refunds after a consent cancellation, a balance that could not be invoiced)."""
 
     _name = "preorder.activity"
     _description = "Pre-order Activities"
+
+    @api.model
+    def _responsible(self, order):
+        """Who gets a To-Do about ``order``: its salesperson, else the company's
+        Activity User, the sales team's leader, the administrator."""
+        return (
+            order.user_id
+            or order.company_id.preorder_activity_user_id
+            or order.team_id.user_id
+            or self.env.ref("base.user_admin")
+        )
 
     @api.model
     def _schedule_large_orders(self, lines):

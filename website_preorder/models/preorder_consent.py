@@ -126,12 +126,7 @@ class PreorderConsent(models.AbstractModel):
             if paid:
                 order.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    user_id=(
-                        order.user_id
-                        or order.company_id.preorder_activity_user_id
-                        or order.team_id.user_id
-                        or self.env.ref("base.user_admin")
-                    ).id,
+                    user_id=self.env["preorder.activity"]._responsible(order).id,
                     summary=self.env._("Refund cancelled pre-order lines"),
                     note=self.env._(
                         "The customer of %(order)s cancelled lines whose date slipped; the order "

@@ -1,8 +1,12 @@
+import logging
+
 from odoo import Command, api, models
 from odoo.tools import str2bool
 
 from ..rules import deposit as deposit_rules
 from ..rules.kinds import REQUEST_KINDS
+
+_logger = logging.getLogger(__name__)
 
 
 class PreorderDeposit(models.AbstractModel):
@@ -61,7 +65,8 @@ class PreorderDeposit(models.AbstractModel):
         """Done ``transactions`` that paid the deposit of an order they confirmed:
         the payment is invoiced as a down payment (the transaction posts the
         invoice and reconciles its payment with it). When Odoo invoices paid
-        orders itself (Automatic Invoice), it does the same: nothing to add."""
+        orders itself (Automatic Invoice), it does the same: nothing to add. An
+        invoice that cannot be created never undoes the confirmation (To-Do)."""
         auto_invoice = self.env["ir.config_parameter"].sudo().get_param("sale.automatic_invoice")
         if str2bool(auto_invoice or "False"):
             return
@@ -74,16 +79,22 @@ class PreorderDeposit(models.AbstractModel):
                 or order.order_line.filtered("is_downpayment")
             ):
                 continue
-            invoices = order._generate_downpayment_invoices()
-            for invoice in invoices:
+            invoices = self._invoice_or_todo(
+                order,
+                self.env._("Invoice the deposit of an order"),
+                order._generate_downpayment_invoices,
+            )
+            for invoice in invoices or ():
                 invoice._portal_ensure_token()
-            tx.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
+            if invoices:
+                tx.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
 
     @api.model
     def _invoice_balances(self, orders):
         """Invoice the balance of the deposit orders among ``orders`` whose
-        pre-order and pre-sale lines are all released: everything not yet
-        invoiced, deducting the down payment, posted. Returns the invoices."""
+        pre-order and pre-sale lines are all released. An order that cannot be
+        invoiced never holds back the release: it keeps its balance due and its
+        salesperson gets a To-Do. Returns the invoices."""
         invoices = self.env["account.move"]
         for order in orders.sudo().filtered(lambda o: o.preorder_deposit == "due"):
             lines = order.order_line.filtered(
@@ -93,20 +104,50 @@ class PreorderDeposit(models.AbstractModel):
                 line.preorder_state == "released" for line in lines
             ):
                 continue
-            order = order.with_company(order.company_id)
-            order._force_lines_to_invoice_policy_order()
-            balance = order.with_context(raise_if_nothing_to_invoice=False)._create_invoices(
-                final=True
-            )
-            balance.action_post()
-            for invoice in balance:
-                invoice._portal_ensure_token()
-            order.preorder_deposit = "invoiced"
-            order._message_log(
-                body=self.env._(
-                    "Pre-orders released: the balance is invoiced (%(invoices)s).",
-                    invoices=", ".join(balance.mapped("name")),
+            invoices |= (
+                self._invoice_or_todo(
+                    order,
+                    self.env._("Invoice the balance of a deposit order"),
+                    lambda order=order: self._invoice_balance(order.with_company(order.company_id)),
                 )
+                or self.env["account.move"]
             )
-            invoices |= balance
         return invoices
+
+    @api.model
+    def _invoice_or_todo(self, order, summary, work):
+        """``work()``'s result; when it fails (accounting set-up, a locked
+        period), nothing it did stays, the payment or the release goes on, and
+        the order's salesperson gets a To-Do saying why. Returns None then."""
+        try:
+            with self.env.cr.savepoint():
+                return work()
+        except Exception as error:  # noqa: BLE001 - told to staff, the caller goes on
+            _logger.exception("%s: %s failed", order.name, summary)
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=self.env["preorder.activity"]._responsible(order).id,
+                summary=summary,
+                note=self.env._(
+                    "%(order)s could not be invoiced: %(error)s", order=order.name, error=str(error)
+                ),
+            )
+            return None
+
+    @api.model
+    def _invoice_balance(self, order):
+        """Everything not yet invoiced, at ordered quantities, less the down
+        payment: one posted invoice (Odoo's final invoice)."""
+        order._force_lines_to_invoice_policy_order()
+        balance = order.with_context(raise_if_nothing_to_invoice=False)._create_invoices(final=True)
+        balance.action_post()
+        for invoice in balance:
+            invoice._portal_ensure_token()
+        order.preorder_deposit = "invoiced"
+        order._message_log(
+            body=self.env._(
+                "Pre-orders released: the balance is invoiced (%(invoices)s).",
+                invoices=", ".join(balance.mapped("name")),
+            )
+        )
+        return balance

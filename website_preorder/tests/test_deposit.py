@@ -1,4 +1,6 @@
-from odoo.exceptions import ValidationError
+from unittest.mock import patch
+
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import PreorderCase, json_call
@@ -154,3 +156,33 @@ class TestDeposit(HttpCase, PreorderCase):
         self.assertIn("the balance", "".join(mail.mapped("body_html")))
         self._run_release()
         self.assertEqual(len(order.invoice_ids), 2, "invoiced once")
+
+    def test_balance_that_cannot_be_invoiced_never_holds_back_the_release(self):
+        order = self._cart()
+        self._pay(order, 150.0)
+        self._done(order)
+        self._receive(self.request, {self.product: 5})
+        Deposit = type(self.env["preorder.deposit"])
+        with patch.object(Deposit, "_invoice_balance", side_effect=UserError("period locked")):
+            self._run_release()
+        line = order.order_line.filtered(lambda line: line.preorder_kind == "national")
+        self.assertEqual(line.preorder_state, "released", "the goods are released all the same")
+        self.assertEqual(order.preorder_deposit, "due", "the balance is still due")
+        self.assertEqual(len(order.invoice_ids), 1, "only the down payment")
+        todo = order.activity_ids.filtered(lambda act: "balance" in act.summary)
+        self.assertIn("period locked", str(todo.note))
+
+    def test_deposit_that_cannot_be_invoiced_never_undoes_the_confirmation(self):
+        order = self._cart()
+        self._pay(order, 150.0)
+        SaleOrder = type(self.env["sale.order"])
+        failing = patch.object(
+            SaleOrder, "_generate_downpayment_invoices", side_effect=UserError("no deposit product")
+        )
+        with failing:
+            self._done(order)
+        self.assertEqual(order.state, "sale", "the paid deposit confirms the order")
+        self.assertFalse(order.invoice_ids)
+        self.assertEqual(order.transaction_ids.payment_id.amount, 150.0, "the payment is recorded")
+        todo = order.activity_ids.filtered(lambda act: "deposit" in act.summary)
+        self.assertIn("no deposit product", str(todo.note))
