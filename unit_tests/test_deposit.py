@@ -33,8 +33,19 @@ def test_due_now_rounds_with_the_currency():
     assert due_now(lines, {"national": 12.5}, lambda amount: round(amount, 0)) == 4.0
 
 
-def test_due_now_never_exceeds_the_total():
-    assert due_now([("national", 0.01)], {"national": 99.99}, lambda a: round(a, 2)) == 0.01
+def test_due_now_is_none_when_nothing_or_everything_is_due():
+    assert due_now([("national", 0.01)], {"national": 99.99}, lambda a: round(a, 2)) is None
+    assert due_now([("national", 0.0)], PERCENTS) is None, "a free cart: Odoo's flow"
+    assert due_now([("national", 10.0), ("stock", -10.0)], PERCENTS) is None
+
+
+def test_discounts_lower_the_deposit_in_proportion():
+    """A 10 % coupon on a 1,000 pre-order with a 10 % deposit: 90 due, not 0."""
+    lines = [("national", 1000.0), ("stock", -100.0)]
+    assert due_now(lines, {"national": 10}, lambda a: round(a, 2)) == 90.0
+    gift_card = [("national", 100.0), ("stock", 50.0), ("stock", -120.0)]
+    # 80 of the 150 bought is due now; the card leaves 30 to pay, 80/150 of it is due
+    assert due_now(gift_card, {"national": 30}, lambda a: round(a, 2)) == round(30 * 80 / 150, 2)
 
 
 def test_balance_due_when_every_deposit_line_is_released():

@@ -1,5 +1,8 @@
-from odoo.exceptions import AccessError, MissingError, ValidationError
+from psycopg2.errors import LockNotAvailable
+
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request, route
+from odoo.tools import SQL
 
 from odoo.addons.website_sale.controllers.payment import PaymentPortal
 
@@ -7,22 +10,24 @@ from odoo.addons.website_sale.controllers.payment import PaymentPortal
 class PreorderPaymentPortal(PaymentPortal):
     @route()
     def shop_payment_transaction(self, order_id, access_token, **kwargs):
-        """A cart with a deposit due (README, Deposits) pays that amount: the
-        shopper's amount must be the deposit, Odoo's own checks (access, lock,
-        cart ready, already paid) run on the cart as it is, then the transaction
-        is created for the deposit."""
+        """A cart with a deposit due (README, Deposits) pays the deposit, or in
+        full (express checkout); ``preorder.deposit`` refuses any other amount.
+        The order is locked first, as Odoo does, so a second click waits for
+        nothing and is refused; then Odoo's own checks run (cart ready, already
+        paid) and the transaction is created for the deposit."""
         try:
             order_sudo = self._document_check_access("sale.order", order_id, access_token)
+            request.env.cr.execute(
+                SQL("SELECT 1 FROM sale_order WHERE id = %s FOR NO KEY UPDATE NOWAIT", order_id)
+            )
         except (AccessError, MissingError):
             # Odoo refuses it with its own message
             return super().shop_payment_transaction(order_id, access_token, **kwargs)
-        due = request.env["preorder.deposit"]._prepare_payment(order_sudo)
+        except LockNotAvailable as error:
+            raise UserError(request.env._("Payment is already being processed.")) from error
+        amount = kwargs.get("amount")
+        due = request.env["preorder.deposit"]._prepare_payment(order_sudo, amount)
         if due is not None:
-            amount = kwargs.get("amount")
-            if amount is not None and order_sudo.currency_id.compare_amounts(amount, due):
-                raise ValidationError(
-                    request.env._("The cart has been updated. Please refresh the page.")
-                )
             # Odoo compares the amount with the cart's total: the deposit is set below
             kwargs["amount"] = order_sudo.amount_total
             request.update_context(preorder_deposit_amount=due)

@@ -1,6 +1,7 @@
 import logging
 
 from odoo import Command, api, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import str2bool
 
 from ..rules import deposit as deposit_rules
@@ -38,22 +39,37 @@ class PreorderDeposit(models.AbstractModel):
         return deposit_rules.due_now(lines, percents, order.currency_id.round)
 
     @api.model
-    def _prepare_payment(self, order):
-        """Before a payment of the cart ``order``: with a deposit due, the order
-        asks for that prepayment (shown to staff as Odoo's Online payment and
-        prepayment percentage); without one, it is back to the company's
-        defaults. Returns the amount due now, or None."""
+    def _prepare_payment(self, order, amount=None):
+        """Before the shop's payment of the cart ``order`` for ``amount``.
+
+        The deposit due (or no amount): the order asks for that prepayment
+        (Odoo's Online payment and its percentage, as staff see them) and is
+        marked as a deposit order; returns the deposit. The whole cart (express
+        checkout pays it, a shopper may too): back to the company's defaults;
+        returns None, Odoo's own payment. Any other amount, or a deposit already
+        paid, is refused and changes nothing. An order no longer in the cart
+        state is left to Odoo's own checks.
+        """
         order = order.sudo()
+        if order.state not in ("draft", "sent"):
+            return None
         due = self._due_now(order)
-        if due is not None and order.currency_id.compare_amounts(order.amount_total, 0) > 0:
+        compare = order.currency_id.compare_amounts
+        if due is not None and (amount is None or not compare(amount, due)):
+            if compare(order.amount_paid, due) >= 0:
+                raise UserError(
+                    self.env._("The deposit has already been paid. Please refresh the page.")
+                )
             order.write(
                 {
                     "require_payment": True,
-                    "prepayment_percent": min(due / order.amount_total, 1.0),
+                    "prepayment_percent": due / order.amount_total,
                     "preorder_deposit": "due",
                 }
             )
             return due
+        if due is not None and compare(amount, order.amount_total):
+            raise ValidationError(self.env._("The cart has been updated. Please refresh the page."))
         if order.preorder_deposit:
             order.preorder_deposit = False
             order._compute_require_payment()
@@ -82,12 +98,19 @@ class PreorderDeposit(models.AbstractModel):
             invoices = self._invoice_or_todo(
                 order,
                 self.env._("Invoice the deposit of an order"),
-                order._generate_downpayment_invoices,
+                lambda order=order: self._invoice_deposit(order),
             )
-            for invoice in invoices or ():
-                invoice._portal_ensure_token()
             if invoices:
                 tx.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
+
+    @api.model
+    def _invoice_deposit(self, order):
+        """The paid deposit as Odoo's down-payment invoice, posted."""
+        invoices = order._generate_downpayment_invoices()
+        invoices.action_post()
+        for invoice in invoices:
+            invoice._portal_ensure_token()
+        return invoices
 
     @api.model
     def _invoice_balances(self, orders):
@@ -143,6 +166,12 @@ class PreorderDeposit(models.AbstractModel):
         balance.action_post()
         for invoice in balance:
             invoice._portal_ensure_token()
+        # what the customer paid since the deposit (a payment link) settles it
+        for payment in order.transaction_ids.filtered(lambda tx: tx.state == "done").payment_id:
+            (payment.move_id.line_ids + balance.line_ids).filtered(
+                lambda line, payment=payment: line.account_id == payment.destination_account_id
+                and not line.reconciled
+            ).reconcile()
         order.preorder_deposit = "invoiced"
         order._message_log(
             body=self.env._(

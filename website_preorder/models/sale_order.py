@@ -93,8 +93,10 @@ class SaleOrder(models.Model):
         return result
 
     def _get_prepayment_required_amount(self):
-        # a website cart with lines of a kind that takes a deposit pays the deposit
-        due = self.env["preorder.deposit"]._due_now(self)
+        # a shop cart paying a deposit (preorder.deposit) is confirmed by it
+        due = (
+            self.env["preorder.deposit"]._due_now(self) if self.preorder_deposit == "due" else None
+        )
         return super()._get_prepayment_required_amount() if due is None else due
 
     def _send_order_confirmation_mail(self):

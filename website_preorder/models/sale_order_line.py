@@ -219,6 +219,8 @@ class SaleOrderLine(models.Model):
             )
         if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
             self.env["preorder.deallocator"]._replan(preorder_lines)
+            # the last line waiting may have gone: the balance of a deposit is due
+            self.env["preorder.deposit"]._invoice_balances(preorder_lines.order_id)
         return result
 
     def unlink(self):

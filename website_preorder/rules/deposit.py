@@ -27,19 +27,30 @@ def takes_deposit(kind, percents):
 
 
 def due_now(lines, percents, round_amount=round):
-    """The amount a cart pays now, or None when none of its lines takes a deposit
-    (then the cart is paid in full, as Odoo does).
+    """The amount a cart pays now, or None when it pays in full as Odoo does
+    (no line takes a deposit, or nothing is left to pay).
 
     ``lines``: (kind, total incl. taxes) per line; ``percents``: {kind: share};
-    ``round_amount``: the currency's rounding. Never more than the total.
+    ``round_amount``: the currency's rounding. Lines of a kind with a deposit
+    count for their share, the others in full; negative lines (discounts,
+    coupons, gift cards) lower what is due in proportion, never below a share
+    of the cart's total or above it.
     """
     if not any(takes_deposit(kind, percents) for kind, _total in lines):
         return None
-    due = sum(
-        total * percents[kind] / 100 if takes_deposit(kind, percents) else total
-        for kind, total in lines
+    total = sum(amount for _kind, amount in lines)
+    positive = sum(amount for _kind, amount in lines if amount > 0)
+    if total <= 0 or positive <= 0:
+        return None
+    share = sum(
+        amount * (percents[kind] / 100 if takes_deposit(kind, percents) else 1)
+        for kind, amount in lines
+        if amount > 0
     )
-    return min(round_amount(due), round_amount(sum(total for _kind, total in lines)))
+    due = round_amount(total * share / positive)
+    if due <= 0 or due >= round_amount(total):
+        return None
+    return due
 
 
 def balance_due(deposit_lines_released):

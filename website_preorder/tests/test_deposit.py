@@ -76,6 +76,7 @@ class TestDeposit(HttpCase, PreorderCase):
         order = self._cart()
         Deposit = self.env["preorder.deposit"]
         self.assertEqual(Deposit._due_now(order), 50.0 + 100.0)
+        self.assertEqual(Deposit._prepare_payment(order), 150.0)
         self.assertEqual(order._get_prepayment_required_amount(), 150.0, "Odoo's prepayment")
         stock_only = self._cart([(self.product_b, 1, "stock")])
         self.assertIsNone(Deposit._due_now(stock_only), "no pre-order: paid in full")
@@ -103,7 +104,7 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_wrong_amount_is_refused_and_changes_nothing(self):
         order = self._cart()
-        for amount in (300.0, 10.0):
+        for amount in (200.0, 10.0):
             with self.subTest(amount=amount):
                 answer = self._pay(order, amount)
                 self.assertIn("refresh the page", answer["error"]["data"]["message"])
@@ -111,6 +112,51 @@ class TestDeposit(HttpCase, PreorderCase):
         self.assertFalse(order.transaction_ids)
         self.assertFalse(order.preorder_deposit)
         self.assertEqual(order.state, "draft")
+
+    def test_deposit_cart_may_be_paid_in_full(self):
+        """Express checkout (and any shopper who wishes) pays the whole cart:
+        Odoo's own payment, no deposit order."""
+        order = self._cart()
+        self.env["preorder.deposit"]._prepare_payment(order)
+        self.assertNotIn("error", self._pay(order, 300.0))
+        self.assertEqual(order.transaction_ids.amount, 300.0)
+        self.assertFalse(order.preorder_deposit)
+        self.assertEqual(order._get_prepayment_required_amount(), 300.0)
+
+    def test_second_deposit_payment_is_refused(self):
+        """A double click or a second tab while the first payment is being
+        processed: the deposit is not charged twice."""
+        order = self._cart()
+        self._pay(order, 150.0)
+        order.transaction_ids._set_done()
+        answer = self._pay(order, 150.0)
+        self.assertIn("already been paid", answer["error"]["data"]["message"])
+        self.assertEqual(len(order.transaction_ids), 1)
+
+    def test_copied_order_keeps_odoos_prepayment(self):
+        order = self._cart()
+        self.env["preorder.deposit"]._prepare_payment(order)
+        self.assertEqual(order._get_prepayment_required_amount(), 150.0)
+        copy = order.copy()
+        self.assertFalse(copy.preorder_deposit, "a quotation made from a cart is not a deposit")
+        copy.write({"require_payment": True, "prepayment_percent": 0.8})
+        self.assertEqual(copy._get_prepayment_required_amount(), 240.0, "the salesman's 80 %")
+
+    def test_balance_is_invoiced_when_the_last_waiting_line_is_cancelled(self):
+        order = self._cart([(self.product, 2, "national"), (self.product, 1, "national")])
+        self._pay(order, 75.0)
+        self._done(order)
+        self._receive(self.request, {self.product: 2})
+        self._run_release()
+        released, waiting = order.order_line.filtered(lambda line: line.preorder_kind == "national")
+        self.assertEqual(
+            (released.preorder_state, waiting.preorder_state), ("released", "allocated")
+        )
+        self.assertEqual(order.preorder_deposit, "due")
+        waiting.product_uom_qty = 0.0
+        self.assertEqual(order.preorder_deposit, "invoiced", "nothing left to wait for")
+        balance = order.invoice_ids.sorted("id")[-1]
+        self.assertEqual(balance.amount_total, 200.0 - 75.0)
 
     def test_cart_without_deposit_is_paid_in_full_as_odoo_does(self):
         order = self._cart([(self.product_b, 1, "stock")])
