@@ -66,6 +66,19 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         cls.env["payment.provider"].search([("id", "!=", demo.id)]).write({"state": "disabled"})
         demo.write({"state": "test", "is_published": True, "company_id": cls.company.id})
 
+    def _portal_shopper(self, login, name):
+        """A portal user (password = login) with a Belgian address: checkout
+        goes straight to the payment page."""
+        shopper = new_test_user(
+            self.env, login, password=login, groups="base.group_portal", name=name,
+            email=f"{login}@example.com",
+        )  # fmt: skip
+        shopper.partner_id.write(
+            {"street": "2 Tour Street", "city": "Brussels", "zip": "1000", "phone": "123456",
+             "country_id": self.env.ref("base.be").id}
+        )  # fmt: skip
+        return shopper
+
     def _last_cart(self):
         return self.env["sale.order"].search(
             [("website_id", "=", self.website.id)], order="id desc", limit=1
@@ -138,14 +151,7 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         with Odoo's demo provider; the order is confirmed with that picking policy
         and the confirmation page, the portal and the e-mail tell it."""
         self._publish_demo_provider()
-        shopper = new_test_user(
-            self.env, "tour_shipper", password="tour_shipper", groups="base.group_portal",
-            name="Tour Shipper", email="tour.shipper@example.com",
-        )  # fmt: skip
-        shopper.partner_id.write(
-            {"street": "2 Tour Street", "city": "Brussels", "zip": "1000", "phone": "123456",
-             "country_id": self.env.ref("base.be").id}
-        )  # fmt: skip
+        shopper = self._portal_shopper("tour_shipper", "Tour Shipper")
         self.start_tour("/shop", "website_preorder_shipping_choice", login="tour_shipper")
         order = self._last_cart()
         self.assertEqual(order.partner_id, shopper.partner_id)
@@ -165,14 +171,7 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         invoiced as a down payment, paid."""
         self._publish_demo_provider()
         self.company.preorder_deposit_national = 30.0
-        shopper = new_test_user(
-            self.env, "tour_depositor", password="tour_depositor", groups="base.group_portal",
-            name="Tour Depositor", email="tour.depositor@example.com",
-        )  # fmt: skip
-        shopper.partner_id.write(
-            {"street": "3 Tour Street", "city": "Brussels", "zip": "1000", "phone": "123456",
-             "country_id": self.env.ref("base.be").id}
-        )  # fmt: skip
+        shopper = self._portal_shopper("tour_depositor", "Tour Depositor")
         self.start_tour("/shop", "website_preorder_deposit", login="tour_depositor")
         order = self._last_cart()
         self.assertEqual(order.partner_id, shopper.partner_id)
