@@ -4,8 +4,8 @@ pays online now, and when the balance is invoiced.
 Each request kind has a deposit share (company settings, percent; 0 means no
 deposit, the kind is paid in full). A cart pays, now, the deposit share of each
 line of a kind with a deposit and the whole of every other line (stock,
-next-day, shipping). The balance is invoiced once the order's lines with a
-deposit are all released.
+next-day, shipping). The balance is invoiced once the order's pre-order and
+pre-sale lines are all released.
 """
 
 from .kinds import REQUEST_KINDS
@@ -33,8 +33,8 @@ def due_now(lines, percents, round_amount=round):
     ``lines``: (kind, total incl. taxes) per line; ``percents``: {kind: share};
     ``round_amount``: the currency's rounding. Lines of a kind with a deposit
     count for their share, the others in full; negative lines (discounts,
-    coupons, gift cards) lower what is due in proportion, never below a share
-    of the cart's total or above it.
+    coupons, gift cards) lower what is due in the proportion they lower the
+    cart's total.
     """
     if not any(takes_deposit(kind, percents) for kind, _total in lines):
         return None
@@ -54,8 +54,8 @@ def due_now(lines, percents, round_amount=round):
 
 
 def balance_due(deposit_lines_released):
-    """True when the balance of a deposit order may be invoiced: it has lines
-    with a deposit and every one of them is released (``deposit_lines_released``:
-    one flag per such line)."""
+    """True when the balance of a deposit order may be invoiced: it has
+    pre-order or pre-sale lines and every one of them is released
+    (``deposit_lines_released``: one flag per such line, cancelled ones left out)."""
     flags = list(deposit_lines_released)
     return bool(flags) and all(flags)

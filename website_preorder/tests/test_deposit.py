@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import PreorderCase, json_call
 
@@ -84,6 +84,17 @@ class TestDeposit(HttpCase, PreorderCase):
         back_office = self._create_sale([(self.product, 2, "national")], confirm=False)
         self.assertIsNone(Deposit._due_now(back_office), "quotations keep Odoo's own rules")
 
+    def test_deposit_is_a_share_of_the_prices_with_taxes(self):
+        tax = self.env["account.tax"].create(
+            {"name": "Deposit VAT 10", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        self.product.taxes_id = tax
+        order = self._cart()
+        self.assertEqual(order.amount_total, 2 * 110.0 + 100.0)
+        self.assertEqual(self.env["preorder.deposit"]._due_now(order), 55.0 + 100.0)
+        self.assertNotIn("error", self._pay(order, 155.0))
+        self.assertEqual(order.transaction_ids.amount, 155.0)
+
     def test_payment_of_the_deposit_confirms_and_invoices_a_down_payment(self):
         order = self._cart()
         answer = self._pay(order, 150.0)
@@ -153,7 +164,11 @@ class TestDeposit(HttpCase, PreorderCase):
             (released.preorder_state, waiting.preorder_state), ("released", "allocated")
         )
         self.assertEqual(order.preorder_deposit, "due")
-        waiting.product_uom_qty = 0.0
+        salesman = new_test_user(
+            self.env, "deposit_salesman", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        # the salesman cancels the line the customer no longer wants (no accounting rights)
+        waiting.with_user(salesman).product_uom_qty = 0.0
         self.assertEqual(order.preorder_deposit, "invoiced", "nothing left to wait for")
         balance = order.invoice_ids.sorted("id")[-1]
         self.assertEqual(balance.amount_total, 200.0 - 75.0)
