@@ -18,6 +18,14 @@ _PLANNED_COLUMNS = {
 }
 
 
+def _ids_by_value(records, values):
+    """{value: ids of ``records``}, ``values`` given in the order of ``records``."""
+    ids_by_value = {}
+    for record_id, value in zip(records._ids, values, strict=True):
+        ids_by_value.setdefault(value, []).append(record_id)
+    return ids_by_value
+
+
 class PreorderAllocator(models.AbstractModel):
     """Allocation (SPEC §4): the ORM adapter of ``rules.allocation.plan``.
 
@@ -140,11 +148,12 @@ class PreorderAllocator(models.AbstractModel):
         The plan pairs lines of one product, kind and company within the ATP
         read under the supply rows' lock, so create()'s checks, defaults and
         per-value conversions (a third of allocating 10,000 lines) are not
-        needed. What create() does after its INSERT is done here: the cached
-        allocations of the records they point to are dropped, and ``modified``
-        marks every stored field that depends on allocations (the sale lines'
-        quantities and state, the request lines' allocated quantity and ATP)
-        for recomputation, as for records created through the ORM.
+        needed. What create() does after its INSERT is done here: the values go
+        to the cache, the cached allocations of the records they point to gain
+        the new ones, and ``modified`` marks every stored field that depends on
+        allocations (the sale lines' quantities and state, the request lines'
+        allocated quantity and ATP) for recomputation, as for records created
+        through the ORM.
         ``vals_list``: values of ``_values``.
         """
         Allocation = self.env["preorder.allocation"].sudo()
@@ -172,11 +181,18 @@ class PreorderAllocator(models.AbstractModel):
             )
         )
         records = Allocation.browse(row[0] for row in self.env.cr.fetchall())
-        for name, values in columns.items():
-            field = Allocation._fields[name]
-            for inverse in Allocation.pool.field_inverses[field]:
-                self.env[field.comodel_name].browse(set(values)).invalidate_recordset(
-                    [inverse.name]
-                )
-        records.modified([*_PLANNED_COLUMNS, "state"], create=True)
+        columns["state"] = ["allocated"] * len(records)
+        # as create() does after its INSERT: the new records' values in cache
+        # (already in the cache's format), the records added to the cached
+        # one2many of the records they point to, and every stored field that
+        # depends on allocations marked for recomputation -- but not the
+        # allocations' own stored related fields, whose values were inserted
+        planned = [Allocation._fields[name] for name in columns]
+        for field, values in zip(planned, columns.values(), strict=True):
+            self.env.cache.update(records, field, values)
+            if field.type == "many2one" and Allocation.pool.field_inverses[field]:
+                for value, ids in _ids_by_value(records, values).items():
+                    field._update_inverses(Allocation.browse(ids), value)
+        with self.env.protecting(planned, records):
+            records.modified([field.name for field in planned], create=True)
         return records
