@@ -16,6 +16,8 @@ _PLANNED_COLUMNS = {
     "order_confirmed_at": "timestamp[]",
     "purchase_order_id": "int4[]",
 }
+#: parked sale lines allocated between two flushes (memory stays flat)
+BATCH_LINES = 5000
 
 
 def _ids_by_value(records, values):
@@ -24,6 +26,18 @@ def _ids_by_value(records, values):
     for record_id, value in zip(records._ids, values, strict=True):
         ids_by_value.setdefault(value, []).append(record_id)
     return ids_by_value
+
+
+def _batches(lines_by_product, batch_size):
+    """[(product ids, sale line ids)]: whole products, about ``batch_size`` lines
+    a batch (a product with more lines makes a batch of its own)."""
+    batches = []
+    for product_id, line_ids in lines_by_product:
+        if not batches or len(batches[-1][1]) + len(line_ids) > batch_size:
+            batches.append(([], []))
+        batches[-1][0].append(product_id)
+        batches[-1][1].extend(line_ids)
+    return batches
 
 
 class PreorderAllocator(models.AbstractModel):
@@ -101,17 +115,34 @@ class PreorderAllocator(models.AbstractModel):
     @api.model
     def _allocate_parked(self, products, kinds=None, supply_lines=None, exclude=None):
         """Allocate every parked sale line of ``products`` (oldest orders first),
-        except the sale lines ``exclude``."""
+        except the sale lines ``exclude``.
+
+        Products are taken in batches of about ``BATCH_LINES`` parked lines (a
+        product's lines are never split: FIFO is per product and kind); between
+        batches the work done is flushed and the cache emptied, so memory stays
+        flat however many lines wait.
+        """
         domain = [("preorder_state", "=", "parked"), ("product_id", "in", products.ids)]
         if kinds:
             domain.append(("preorder_kind", "in", list(kinds)))
         if exclude:
             domain.append(("id", "not in", exclude.ids))
-        parked = self.env["sale.order.line"].sudo().search(domain)
-        created = self._allocate(parked, supply_lines=supply_lines)
-        # supply changed or was freed: what arrives earlier serves older orders
-        self.env["preorder.move.earlier"]._run(products, kinds)
-        return created
+        SaleLine = self.env["sale.order.line"].sudo()
+        groups = SaleLine._read_group(domain, ["product_id"], ["id:array_agg"])
+        batches = _batches([(product.id, ids) for product, ids in groups], BATCH_LINES)
+        created_ids = []
+        MoveEarlier = self.env["preorder.move.earlier"]
+        for index, (product_ids, line_ids) in enumerate(batches):
+            if index:
+                self.env.invalidate_all(flush=True)
+            created_ids += self._allocate(SaleLine.browse(sorted(line_ids)), supply_lines).ids
+            # supply changed or was freed: what arrives earlier serves older orders
+            MoveEarlier._run(products.browse(product_ids), kinds)
+        # and for the products that have no parked line
+        unparked = products - products.browse(product.id for product, _ids in groups)
+        if unparked:
+            MoveEarlier._run(unparked, kinds)
+        return self.env["preorder.allocation"].browse(created_ids)
 
     @api.model
     def _demand(self, line):

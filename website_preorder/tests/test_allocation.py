@@ -1,8 +1,10 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..models import preorder_allocator
 from .common import PreorderCase
 
 
@@ -87,6 +89,50 @@ class TestAllocation(PreorderCase):
         self.env.invalidate_all()
         check()  # from the database
         self.assertEqual(self.product.preorder_national_qty, 2.0)
+
+    def test_parked_lines_are_allocated_in_batches_of_whole_products(self):
+        """Many parked lines are allocated a batch of products at a time
+        (preorder.allocator.BATCH_LINES lines, cache emptied between batches):
+        the same FIFO result, and allocations of products with no parked line
+        still move to earlier supply."""
+        self.company.preorder_move_earlier = True
+        product_c = self._create_product("Pre-order Gizmo", "PRE-GIZMO")
+        late_c = self._create_request("national", [(product_c, 5, 20)])
+        held_c = self._create_sale([(product_c, 2, "national")])
+        older = self._create_sale([(self.product, 2, "national"), (self.product_b, 1, "national")])
+        newer = self._create_sale([(self.product, 3, "national")], partner=self.customer_b)
+        newer.date_order = older.date_order + timedelta(minutes=5)
+        request = self._create_request(
+            False, [(self.product, 4, 10), (self.product_b, 1, 10), (product_c, 2, 5)]
+        )
+        buyer = new_test_user(self.env, "batch_buyer", groups="purchase.group_purchase_user")
+        Allocator = type(self.env["preorder.allocator"])
+        allocate = Allocator._allocate
+        with (
+            patch.object(preorder_allocator, "BATCH_LINES", 1),
+            patch.object(Allocator, "_allocate", autospec=True, side_effect=allocate) as batches,
+        ):
+            request.with_user(buyer).write({"preorder_kind": "national"})
+        self.assertEqual(
+            [call.args[1].product_id for call in batches.call_args_list if call.args[1]],
+            [self.product, self.product_b],
+            "a batch per product with parked lines, in product order",
+        )
+        line_a, line_b = older.order_line
+        self.assertEqual((line_a.preorder_allocated_qty, line_a.preorder_state), (2.0, "allocated"))
+        self.assertEqual((line_b.preorder_allocated_qty, line_b.preorder_state), (1.0, "allocated"))
+        self.assertEqual(
+            (newer.order_line.preorder_allocated_qty, newer.order_line.preorder_parked_qty),
+            (2.0, 1.0),
+            "the newer order gets what the older one left",
+        )
+        self.assertEqual(
+            held_c.order_line.preorder_allocation_ids.purchase_order_id,
+            request,
+            "moved to the earlier supply though no line of it was parked",
+        )
+        self.assertEqual(late_c.order_line.preorder_atp, 5.0)
+        self.assertEqual(held_c.order_line.promise_date, self.today + timedelta(days=5))
 
     def test_allocation_display_name(self):
         request = self._create_request("national", [(self.product, 5, 10)])
