@@ -1,14 +1,18 @@
 """Time the scheduled jobs on a generated database (run through ``odoo-bin shell``).
 
-Prints one JSON line per job: wall time, SQL queries, peak RSS of this process.
-Nothing is committed.
+Prints one JSON line per job: wall time, SQL queries, and the peak RSS of this
+process during the job (the high-water mark is reset before each job, so what
+the set-up between jobs held does not count). Nothing is committed.
 """
 
+import gc
 import json
 import os
-import resource
+import re
 import time
 from datetime import datetime, timedelta
+
+from odoo.addons.stock.models.stock_move import StockMove as StockStockMove
 
 SCALE = int(os.environ["BENCH_SCALE"])
 env = env(context=dict(env.context, tracking_disable=True))  # noqa: F821
@@ -17,9 +21,17 @@ Product = env["product.product"]
 Allocation = env["preorder.allocation"]
 
 
+def peak_rss_mb():
+    with open("/proc/self/status") as status:
+        return round(int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024)
+
+
 def measure(name, func):
     env.flush_all()
     env.invalidate_all()
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")  # reset the process's peak RSS to its current RSS
     queries = env.cr.sql_log_count
     start = time.perf_counter()
     result = func()
@@ -30,7 +42,7 @@ def measure(name, func):
         "job": name,
         "seconds": round(seconds, 3),
         "queries": env.cr.sql_log_count - queries,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": peak_rss_mb(),
         "result": result if isinstance(result, dict) else len(result),
     }
     print("BENCH " + json.dumps(row), flush=True)
@@ -46,34 +58,42 @@ catalogue_job = env["preorder.catalog"]._refresh_all
 measure("catalogue job (all flags rewritten)", catalogue_job)
 measure("catalogue job (nothing changed)", catalogue_job)
 
-parked = env["sale.order.line"].search([("preorder_state", "=", "parked")])
-products = parked.product_id
-vendor = env["res.partner"].search([("name", "=", "Bench Vendor")], limit=1)
-request = env["purchase.order"].create(
-    {
-        "partner_id": vendor.id,
-        "order_line": [
-            (
-                0,
-                0,
-                {
-                    "product_id": p.id,
-                    "product_qty": 1000,
-                    "price_unit": 1,
-                    "date_planned": datetime.now() + timedelta(days=5),
-                },
-            )  # fmt: skip
-            for p in products
-        ],
-    }
+parked_count = env["sale.order.line"].search_count([("preorder_state", "=", "parked")])
+products = Product.browse(
+    product.id
+    for [product] in env["sale.order.line"]._read_group(
+        [("preorder_state", "=", "parked")], ["product_id"]
+    )
 )
+vendor = env["res.partner"].search([("name", "=", "Bench Vendor")], limit=1)
+request = env["purchase.order"].create({"partner_id": vendor.id})
+# its lines in batches: the set-up's memory is not the job's
+for start in range(0, len(products), 5000):
+    request.write(
+        {
+            "order_line": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": p.id,
+                        "product_qty": 1000,
+                        "price_unit": 1,
+                        "date_planned": datetime.now() + timedelta(days=5),
+                    },
+                )  # fmt: skip
+                for p in products[start : start + 5000]
+            ],
+        }
+    )
+    env.invalidate_all(flush=True)
 # the purchase order becomes a national request: it starts taking orders and
 # every parked line of its products is allocated (what the merchant does)
 allocations = measure(
-    f"allocation of {len(parked)} parked lines",
+    f"allocation of {parked_count} parked lines",
     lambda: request.write({"preorder_kind": "national"}) and request.preorder_allocation_ids,
 )
-assert len(allocations) == len(parked), (len(allocations), len(parked))
+assert len(allocations) == parked_count, (len(allocations), parked_count)
 # goods arrive: free stock for every allocated product, promise dates due today
 quant_location = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
 for product in products:
@@ -82,10 +102,31 @@ allocations.sale_line_id.with_context(preorder_system_update=True).write(
     {"promise_date": datetime.now().date()}
 )
 # the generated orders have no deliveries (confirmed by writing their state):
-# this measures the release planning only; tools/bench/release_1k.py measures
-# a release with real deliveries to reserve
+# first the release planning alone
+lines = allocations.sale_line_id
 measure(
-    f"release planning of {len(allocations.sale_line_id)} lines (no deliveries)",
+    f"release planning of {len(lines)} lines (no deliveries)",
     lambda: {"released_lines": len(env["preorder.release"]._release_products(products).reserved)},
 )
+if SCALE <= 10000:
+    # then every line gets its delivery, as confirming the order gives it
+    for start in range(0, len(lines), 2000):
+        lines[start : start + 2000]._action_launch_stock_rule()
+        env.invalidate_all(flush=True)
+    moves = env["stock.move"].search([("sale_line_id", "in", lines.ids)])
+    # what stock's own reservation of those deliveries costs, without the release
+    savepoint = env.cr.savepoint()
+    measure(
+        f"stock's own reservation of the same {len(moves)} deliveries (no release)",
+        lambda: StockStockMove._action_assign(moves) or {"moves": len(moves)},
+    )
+    savepoint.close(rollback=True)
+    env.invalidate_all()
+    measure(
+        f"release of {len(lines)} lines (deliveries reserved, e-mails queued)",
+        lambda: {
+            "released_lines": len(env["preorder.release"]._release_products(products).reserved),
+            "mails": env["mail.mail"].search_count([("model", "=", "sale.order")]),
+        },
+    )
 env.cr.rollback()
