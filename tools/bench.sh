@@ -3,7 +3,7 @@
 # scale, a synthetic database with website_preorder and one with plain Odoo
 # (website_sale_stock, sale_stock, purchase_stock) holding the same generated
 # data, times the scheduled jobs, serves both and measures the product page and
-# /shop. Writes BENCHMARKS.md.
+# /shop. Writes each measured scale's block of BENCHMARKS.md (tools/bench/report.py).
 #   SCALES="1000 10000 50000"  product variants per run (default "1000 10000")
 #   HTTP_SCALES="1000 10000"    scales whose pages are measured (default: SCALES)
 #   BENCH_REQUESTS=200          measured requests per page (after 20 warm-up)
@@ -96,5 +96,6 @@ for scale in $SCALES; do
     fi
 done
 grep '^BENCH' "$out/http.txt" >> "$results" || true
-"$VENV/bin/python" "$here/tools/bench/report.py" "$results" "$here/BENCHMARKS.md"
+BENCH_COMMAND="SCALES=\"$SCALES\" HTTP_SCALES=\"$HTTP_SCALES\" make bench" \
+    "$VENV/bin/python" "$here/tools/bench/report.py" "$results" "$here/BENCHMARKS.md"
 echo "[bench] results in BENCHMARKS.md"

@@ -43,5 +43,6 @@ for path in paths:
         "median_ms": round(statistics.median(times) * 1000, 1),
         "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
         "queries": round(statistics.median(counts)) if counts else None,
+        "requests": REQUESTS,
     }
     print("BENCH " + json.dumps(row), flush=True)
