@@ -2,6 +2,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..rules import allocation as allocation_rules
+from ..rules import batches as batch_rules
 from ..rules.kinds import REQUEST_KINDS
 
 # the columns of an allocation the allocator's plan gives, with their SQL types
@@ -26,18 +27,6 @@ def _ids_by_value(records, values):
     for record_id, value in zip(records._ids, values, strict=True):
         ids_by_value.setdefault(value, []).append(record_id)
     return ids_by_value
-
-
-def _batches(lines_by_product, batch_size):
-    """[(product ids, sale line ids)]: whole products, about ``batch_size`` lines
-    a batch (a product with more lines makes a batch of its own)."""
-    batches = []
-    for product_id, line_ids in lines_by_product:
-        if not batches or len(batches[-1][1]) + len(line_ids) > batch_size:
-            batches.append(([], []))
-        batches[-1][0].append(product_id)
-        batches[-1][1].extend(line_ids)
-    return batches
 
 
 class PreorderAllocator(models.AbstractModel):
@@ -129,7 +118,9 @@ class PreorderAllocator(models.AbstractModel):
             domain.append(("id", "not in", exclude.ids))
         SaleLine = self.env["sale.order.line"].sudo()
         groups = SaleLine._read_group(domain, ["product_id"], ["id:array_agg"])
-        batches = _batches([(product.id, ids) for product, ids in groups], BATCH_LINES)
+        batches = batch_rules.by_product(
+            [(product.id, ids) for product, ids in groups], BATCH_LINES
+        )
         created_ids = []
         MoveEarlier = self.env["preorder.move.earlier"]
         for index, (product_ids, line_ids) in enumerate(batches):

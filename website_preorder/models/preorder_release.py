@@ -1,6 +1,10 @@
 from odoo import api, models
 
+from ..rules import batches as batch_rules
 from ..rules import release as release_rules
+
+#: open sale lines released between two flushes (memory stays flat)
+BATCH_LINES = 5000
 
 
 class PreorderRelease(models.AbstractModel):
@@ -26,23 +30,44 @@ class PreorderRelease(models.AbstractModel):
         split) and (``notify``) e-mails each customer once; without ``notify``
         the released quantities wait on their lines for
         ``preorder.promise._notify_released``. Returns a ReleaseResult.
+
+        Products are taken in batches of about ``BATCH_LINES`` open lines (a
+        product's lines are never split: release is first in first out per
+        product); between batches the work done is flushed and the cache
+        emptied, so memory stays flat. Balances and e-mails go out once, after
+        the last batch.
         """
         result = release_rules.ReleaseResult()
-        lines = (
-            self.env["sale.order.line"]
-            .sudo()
-            .search(
-                [
-                    ("product_id", "in", products.ids),
-                    ("preorder_state", "in", ["parked", "allocated"]),
-                ],
-                order="id",
-            )
+        SaleLine = self.env["sale.order.line"].sudo()
+        groups = SaleLine._read_group(
+            [
+                ("product_id", "in", products.ids),
+                ("preorder_state", "in", ["parked", "allocated"]),
+            ],
+            ["product_id"],
+            ["id:array_agg"],
+            order="product_id",
         )
-        for company, company_lines in lines.grouped("company_id").items():
-            self.sudo().with_company(company)._release_plan(company, company_lines, result)
-        if apply and result.planned:
-            self.sudo()._release_apply(result, notify=notify)
+        batches = batch_rules.by_product(
+            [(product.id, ids) for product, ids in groups], BATCH_LINES
+        )
+        released_order_ids = set()
+        for index, (_product_ids, line_ids) in enumerate(batches):
+            if index:
+                self.env.invalidate_all(flush=True)
+            batch = release_rules.ReleaseResult()
+            lines = SaleLine.browse(sorted(line_ids))
+            for company, company_lines in lines.grouped("company_id").items():
+                self.sudo().with_company(company)._release_plan(company, company_lines, batch)
+            if apply and batch.planned:
+                released_order_ids.update(self.sudo()._release_apply(batch).order_id.ids)
+            result.merge(batch)
+        if released_order_ids:
+            orders = self.env["sale.order"].sudo().browse(sorted(released_order_ids))
+            # deposit orders whose pre-orders are all released now: the balance is due
+            self.env["preorder.deposit"].sudo()._invoice_balances(orders)
+            if notify:
+                self.env["preorder.promise"].sudo()._notify_released(orders)
         return result
 
     @api.model
@@ -97,8 +122,9 @@ class PreorderRelease(models.AbstractModel):
         result.planned.extend(release_rules.plan(rows, parked, credit, free, today))
 
     @api.model
-    def _release_apply(self, result, notify=True):
-        """Reserve the planned releases and record what was actually reserved."""
+    def _release_apply(self, result):
+        """Reserve the planned releases and record what was actually reserved;
+        returns the sale lines that reserved something."""
         planned = {}
         for release in result.planned:
             planned.setdefault(release.sale_line_id, []).append(release)
@@ -149,8 +175,4 @@ class PreorderRelease(models.AbstractModel):
                 for allocation, quantity in splits
             ]
         )
-        released = lines.filtered(lambda line: line.id in result.reserved)
-        # deposit orders whose pre-orders are all released now: the balance is due
-        self.env["preorder.deposit"]._invoice_balances(released.order_id)
-        if notify:
-            self.env["preorder.promise"]._notify_released(released.order_id)
+        return lines.filtered(lambda line: line.id in result.reserved)

@@ -69,6 +69,14 @@ class ReleaseResult:
     covered: dict = field(default_factory=dict)  # {allocation id: covered by receipts}
     today: dict = field(default_factory=dict)  # {company id: date}
 
+    def merge(self, other):
+        """Add what ``other`` (a batch of other products) planned and reserved."""
+        self.planned.extend(other.planned)
+        self.reserved.update(other.reserved)
+        self.free.update(other.free)
+        self.covered.update(other.covered)
+        self.today.update(other.today)
+
 
 def _fifo(row):
     return (row.confirmed_at, row.sale_line_id, getattr(row, "id", 0))

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import file_path
 
+from ..models import preorder_release
 from .common import PreorderCase
 
 
@@ -450,3 +451,47 @@ class TestReleaseNow(ReleaseCase):
         with self.assertRaises(AccessError):
             order.order_line.with_user(self.accountant).action_preorder_release()
         self.assertEqual(order.order_line.preorder_state, "parked", "nothing changed")
+
+    def test_many_lines_are_released_in_batches_of_whole_products(self):
+        """Many open lines are released a batch of products at a time
+        (preorder.release.BATCH_LINES lines, cache emptied between batches): the
+        same first-in-first-out result, and one e-mail per order at the end."""
+        self._create_request("national", [(self.product, 3, 10), (self.product_b, 2, 10)])
+        old = self._create_sale([(self.product, 2, "national"), (self.product_b, 2, "national")])
+        new = self._create_sale([(self.product, 2, "national")], partner=self.customer_b)
+        new.date_order = old.date_order + timedelta(minutes=5)
+        self._set_stock(self.product, 3)
+        self._set_stock(self.product_b, 2)
+        Release = type(self.env["preorder.release"])
+        plan = Release._release_plan
+        with (
+            freeze_time(self.today + timedelta(days=10)),
+            patch.object(preorder_release, "BATCH_LINES", 1),
+            patch.object(Release, "_release_plan", autospec=True, side_effect=plan) as batches,
+        ):
+            result = old.order_line[:1].with_user(self.salesman).action_preorder_release()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertEqual(
+            [call.args[2].product_id for call in batches.call_args_list],
+            [self.product],
+            "Release now of one line: its product only",
+        )
+        self.assertEqual(old.order_line.mapped("preorder_state"), ["released", "allocated"])
+        self.assertEqual(new.order_line.preorder_released_qty, 1.0, "what the old order left")
+        with (
+            freeze_time(self.today + timedelta(days=10)),
+            patch.object(preorder_release, "BATCH_LINES", 1),
+            patch.object(Release, "_release_plan", autospec=True, side_effect=plan) as batches,
+        ):
+            (self.product | self.product_b).preorder_release_pending = True
+            self._run_release()
+        self.assertEqual(
+            [call.args[2].product_id for call in batches.call_args_list],
+            [self.product, self.product_b],
+            "a batch per product, in product order",
+        )
+        self.assertEqual(old.order_line.mapped("preorder_state"), ["released", "released"])
+        self.assertEqual(self._reserved(old), 4.0)
+        self.assertEqual(new.order_line.preorder_released_qty, 1.0, "no stock left for it")
+        self.assertEqual(len(self._mails(old)), 2, "one e-mail per release run, not per batch")
+        self.assertEqual(len(self._mails(new)), 1)
