@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, models
+from odoo.tools import SQL
 
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE
 from .product_template import LISTING_FLAGS
@@ -42,12 +43,11 @@ class PreorderCatalog(models.AbstractModel):
         logged and skipped. Returns counts, with ``remaining`` for this pass.
         """
         counts = {"checked": 0, "changed": 0, "failed": 0}
-        owners = self._owners()
         Param = self.env["ir.config_parameter"].sudo()
         cursor = int(Param.get_param(CATALOG_CURSOR, "0") or 0)
-        pending = sorted(product_id for product_id in owners if product_id > cursor)
-        batch_ids, rest = pending[:batch_size], pending[batch_size:]
+        batch_ids, remaining = self._candidates(cursor, batch_size)
         Product = self.env["product.product"].sudo().with_context(active_test=False)
+        owners = self._owners(Product.browse(batch_ids))
         by_owners = {}
         for product_id in batch_ids:
             by_owners.setdefault(owners[product_id], []).append(product_id)
@@ -69,9 +69,9 @@ class PreorderCatalog(models.AbstractModel):
                         _logger.exception("Catalogue refresh failed for %s", product.id)
                         counts["failed"] += 1
             batch.invalidate_recordset()
-        Param.set_param(CATALOG_CURSOR, str(batch_ids[-1]) if rest else "0")
-        self.env["ir.cron"]._notify_progress(done=len(batch_ids), remaining=len(rest))
-        return {**counts, "remaining": len(rest)}
+        Param.set_param(CATALOG_CURSOR, str(batch_ids[-1]) if remaining else "0")
+        self.env["ir.cron"]._notify_progress(done=len(batch_ids), remaining=remaining)
+        return {**counts, "remaining": remaining}
 
     @api.model
     def _refresh_all(self, batch_size=2000):
@@ -86,25 +86,56 @@ class PreorderCatalog(models.AbstractModel):
                 return totals
 
     @api.model
-    def _owners(self):
-        """{product id: (company ids)}: the companies whose open requests decide
-        each variant's flags. A variant listed now that is on no open request is
-        unlisted by the first company; the others are unlisted already, so the
-        job's cost follows open supply, not history. Grouped queries only."""
+    def _companies(self):
         # every company: a handful of records, each read with grouped queries
-        companies = self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
-        Supply = self.env["purchase.order.line"]
-        owners = {}
-        for company in companies:
-            for product_id in Supply._preorder_request_products(company, open_only=True).ids:
-                owners.setdefault(product_id, []).append(company.id)
+        return self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+
+    @api.model
+    def _candidates(self, after, limit):
+        """(ids, remaining): the first ``limit`` variants with an id above ``after``
+        whose flags the job decides (on an open request of any company, or
+        listed now), and how many more follow them. One query, whatever the
+        number of batches, so a pass costs what the open supply holds, not what
+        history holds: a variant on no open request and listed for nothing is
+        never read."""
+        Supply = self.env["purchase.order.line"].sudo()
+        parts = []
+        for company in self._companies():
+            query = Supply._search(
+                [("product_id", "!=", False), *Supply._preorder_open_request_domain(company)]
+            )
+            parts.append(query.select(SQL.identifier(query.table, "product_id")))
         listed = (
             self.env["product.product"]
             .sudo()
             .with_context(active_test=False)
             ._search(["|", "|", *((flag, "=", True) for flag in FLAG_FIELDS)])
         )
-        for product_id in listed:
+        parts.append(listed.select())
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, count(*) OVER () FROM (%s) AS candidate(id)"
+                " WHERE id > %s ORDER BY id LIMIT %s",
+                SQL(" UNION ").join(parts),
+                after,
+                limit,
+            )
+        )
+        return [row[0] for row in rows], (rows[0][1] - len(rows) if rows else 0)
+
+    @api.model
+    def _owners(self, products):
+        """{product id: (company ids)}: the companies whose open requests decide
+        the flags of each of ``products``. A variant listed now that is on no
+        open request is unlisted by the first company; the others are unlisted
+        already. One grouped query per company."""
+        companies = self._companies()
+        Supply = self.env["purchase.order.line"]
+        owners = {}
+        for company in companies:
+            for product_id in Supply._preorder_products_on_request(products, company):
+                owners.setdefault(product_id, []).append(company.id)
+        for product_id in products.ids:
             owners.setdefault(product_id, companies[:1].ids)
         return {product_id: tuple(company_ids) for product_id, company_ids in owners.items()}
 
@@ -122,10 +153,8 @@ class PreorderCatalog(models.AbstractModel):
                 for kind, listed in zip(LISTED_KINDS, values, strict=True):
                     if listed:
                         sources.setdefault((product_id, kind), company)
-        listed_before = {
-            product.id: tuple(product[name] for name in FLAG_FIELDS) for product in products
-        }
-        changed = self._write_flags(products, flags)
+        listed_before = self._current_flags(products)
+        changed = self._write_flags(products, flags, listed_before)
         # "Tell me when it opens": kinds listed now that were not
         opened = {}
         for product in products:
@@ -166,13 +195,20 @@ class PreorderCatalog(models.AbstractModel):
         return flags
 
     @api.model
-    def _write_flags(self, products, flags):
-        """Write changed flags grouped by value: a few writes, not one per product."""
+    def _current_flags(self, products):
+        """{product id: (national, international, pre-sale)} as stored now, read a
+        column at a time (no record built per product and field)."""
+        columns = [products._fields[name].mapped(products) for name in FLAG_FIELDS]
+        return dict(zip(products.ids, zip(*columns, strict=True), strict=True))
+
+    @api.model
+    def _write_flags(self, products, flags, current):
+        """Write the flags that differ from ``current``, grouped by value: a few
+        writes, not one per product."""
         by_value = {}
-        for product in products:
-            current = tuple(product[name] for name in FLAG_FIELDS)
-            if current != flags[product.id]:
-                by_value.setdefault(flags[product.id], []).append(product.id)
+        for product_id in products.ids:
+            if current[product_id] != flags[product_id]:
+                by_value.setdefault(flags[product_id], []).append(product_id)
         for wanted, ids in by_value.items():
             products.browse(ids).write(dict(zip(FLAG_FIELDS, wanted, strict=True)))
         return sum(len(ids) for ids in by_value.values())

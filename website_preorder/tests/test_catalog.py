@@ -134,6 +134,39 @@ class TestCatalog(PreorderCase):
         third = Catalog._cron_refresh_preorder_catalog(batch_size=1)
         self.assertEqual((third["checked"], third["changed"]), (1, 0), "a new pass, from the start")
 
+    def test_a_pass_reads_open_supply_and_listed_variants_not_history(self):
+        """Candidates are the variants on an open request and those listed now (to
+        be unlisted): a variant whose requests are history is never read again,
+        and each call takes only its batch."""
+        Catalog = self.env["preorder.catalog"]
+        done = self._create_product("Sold-out Gadget", "PRE-DONE")
+        past = self._create_request("national", [(done, 2, 10)])
+        self._create_request("national", [(self.product, 2, 10)])
+        self._create_request("international", [(self.product_b, 2, 10)])
+        self._refresh()
+        self.assertTrue(done.preorder_national_listed)
+        past.button_cancel()
+        # listed but on no open request any more: still a candidate, to be unlisted
+        candidates, remaining = Catalog._candidates(0, 10)
+        self.assertEqual(candidates, sorted((self.product | self.product_b | done).ids))
+        self.assertEqual(remaining, 0)
+        first, remaining = Catalog._candidates(0, 1)
+        self.assertEqual((first, remaining), (candidates[:1], 2), "a batch, and what follows")
+        self.assertEqual(Catalog._candidates(candidates[1], 1), (candidates[2:], 0))
+        with patch.object(type(Catalog), "_refresh", autospec=True, return_value=0) as refresh:
+            self.assertEqual(self._refresh()["remaining"], 0)
+        self.assertEqual(
+            sorted(refresh.call_args.args[1].ids), candidates, "one owner: one batch of three"
+        )
+        self._refresh()
+        done.invalidate_recordset()
+        self.assertFalse(done.preorder_national_listed, "unlisted once its request closed")
+        self.assertEqual(
+            Catalog._candidates(0, 10)[0],
+            sorted((self.product | self.product_b).ids),
+            "history is not read again",
+        )
+
     def test_cron_record(self):
         cron = self.env.ref("website_preorder.ir_cron_refresh_catalog")
         self.assertEqual((cron.interval_number, cron.interval_type), (15, "minutes"))
