@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, models
 
 from ..rules import batches as batch_rules
@@ -142,6 +144,8 @@ class PreorderRelease(models.AbstractModel):
         moves.with_context(preorder_release_extra=extra)._action_assign()
         after = Delivery._taken_qty(lines)
         released_ids, splits = [], []
+        # the lines' new quantities, written once per distinct value (not per line)
+        stock_released, notify = defaultdict(list), defaultdict(list)
         for line in lines:
             reserved = after[line.id] - before[line.id]
             if reserved <= line.product_id.uom_id.rounding / 2:
@@ -157,8 +161,15 @@ class PreorderRelease(models.AbstractModel):
                         released_ids.append(allocation.id)
                     else:
                         splits.append((allocation, quantity))
-            line.preorder_stock_released_qty += from_stock
-            line.preorder_release_notify_qty += reserved
+            if from_stock:
+                stock_released[line.preorder_stock_released_qty + from_stock].append(line.id)
+            notify[line.preorder_release_notify_qty + reserved].append(line.id)
+        for field, values in (
+            ("preorder_stock_released_qty", stock_released),
+            ("preorder_release_notify_qty", notify),
+        ):
+            for value, line_ids in values.items():
+                lines.browse(line_ids).write({field: value})
         Allocation.browse(released_ids).write({"state": "released"})
         Split = Allocation.with_context(preorder_split=True)
         for allocation, quantity in splits:

@@ -188,6 +188,38 @@ class TestRelease(ReleaseCase):
         self.assertEqual(new.order_line.preorder_state, "parked")
         self.assertEqual(self._reserved(stock_order), 0.0, "a later stock order finds it taken")
 
+    def test_release_from_stock_adds_up_per_line_and_mails_each_release(self):
+        """One release run writes each line its own quantity (released from stock
+        and to be e-mailed), and a later run adds to what is already there."""
+        old = self._create_sale([(self.product, 2, "national")])
+        new = self._create_sale([(self.product, 5, "national")], partner=self.customer_b)
+        new.date_order = old.date_order + timedelta(minutes=5)
+        self._set_stock(self.product, 5)
+        self._run_release()
+        self.assertEqual(old.order_line.preorder_released_qty, 2.0, "all of the oldest")
+        self.assertEqual(new.order_line.preorder_released_qty, 3.0, "what was left")
+        self.assertEqual(new.order_line.preorder_parked_qty, 2.0)
+        for order, quantity in ((old, 2.0), (new, 3.0)):
+            [mail] = self._mails(order)
+            self.assertIn(order.order_line._preorder_format_qty(quantity), mail.body_html)
+        # two more arrive by an inventory adjustment, which triggers the job
+        quant = self.env["stock.quant"].search(
+            [("product_id", "=", self.product.id), ("location_id", "=", self.wh1.lot_stock_id.id)]
+        )
+        quant.inventory_quantity = 7
+        quant.action_apply_inventory()
+        self._run_release()
+        line = new.order_line
+        self.assertEqual(line.preorder_released_qty, 5.0, "3 and then 2 more")
+        self.assertEqual(line.preorder_parked_qty, 0.0)
+        self.assertEqual(line.preorder_state, "released")
+        self.assertEqual(self._reserved(new), 5.0)
+        self.assertEqual(len(self._mails(old)), 1, "nothing new for the oldest")
+        mails = self._mails(new).sorted("id")
+        self.assertEqual(len(mails), 2)
+        self.assertIn(line._preorder_format_qty(2.0), mails[1].body_html, "only what is new")
+        self.assertNotIn(line._preorder_format_qty(5.0), mails[1].body_html)
+
     def test_ordinary_receipt_triggers_release(self):
         self._create_sale([(self.product, 1, "national")])
         purchase = self.env["purchase.order"].create(
