@@ -202,12 +202,22 @@ class TestRelease(ReleaseCase):
         for order, quantity in ((old, 2.0), (new, 3.0)):
             [mail] = self._mails(order)
             self.assertIn(order.order_line._preorder_format_qty(quantity), mail.body_html)
-        # two more arrive by an inventory adjustment, which triggers the job
-        quant = self.env["stock.quant"].search(
-            [("product_id", "=", self.product.id), ("location_id", "=", self.wh1.lot_stock_id.id)]
+        # two more counted by the inventory manager: the adjustment triggers the job
+        manager = new_test_user(self.env, "release_inventory", groups="stock.group_stock_manager")
+        quant = (
+            self.env["stock.quant"]
+            .with_user(manager)
+            .with_context(inventory_mode=True)
+            .search(
+                [
+                    ("product_id", "=", self.product.id),
+                    ("location_id", "=", self.wh1.lot_stock_id.id),
+                ]
+            )
         )
         quant.inventory_quantity = 7
         quant.action_apply_inventory()
+        self.assertTrue(self.product.preorder_release_pending)
         self._run_release()
         line = new.order_line
         self.assertEqual(line.preorder_released_qty, 5.0, "3 and then 2 more")
@@ -219,6 +229,23 @@ class TestRelease(ReleaseCase):
         self.assertEqual(len(mails), 2)
         self.assertIn(line._preorder_format_qty(2.0), mails[1].body_html, "only what is new")
         self.assertNotIn(line._preorder_format_qty(5.0), mails[1].body_html)
+
+    def test_quantities_released_before_the_e_mail_add_up_in_it(self):
+        """The job e-mails once its pass is over: what two batches (or two
+        interrupted runs) released for a line before that is told as one sum."""
+        order = self._create_sale([(self.product, 5, "national")])
+        Release = self.env["preorder.release"]
+        self._set_stock(self.product, 2)
+        Release._release_products(self.product, notify=False)
+        self._set_stock(self.product, 3)
+        Release._release_products(self.product, notify=False)
+        line = order.order_line
+        self.assertEqual(line.preorder_released_qty, 5.0)
+        self.assertFalse(self._mails(order), "nothing e-mailed before the pass is over")
+        self.env["preorder.promise"]._notify_released()
+        [mail] = self._mails(order)
+        self.assertIn(line._preorder_format_qty(5.0), mail.body_html, "2 and 3, in one e-mail")
+        self.assertFalse(line.preorder_release_notify_qty, "told: nothing left to tell")
 
     def test_ordinary_receipt_triggers_release(self):
         self._create_sale([(self.product, 1, "national")])
