@@ -1,5 +1,5 @@
 """Build website_preorder/README.rst from the readme/*.md fragments (the OCA
-layout: DESCRIPTION, CONFIGURE, USAGE). ``--check`` fails when it is stale.
+layout: DESCRIPTION, INSTALL, CONFIGURE, USAGE). ``--check`` fails when it is stale.
 
 The fragments use a small Markdown subset (paragraphs, lists, *em*, **strong**,
 `code`); this converts exactly that to reStructuredText.
@@ -10,7 +10,12 @@ import re
 import sys
 
 ADDON = pathlib.Path(__file__).resolve().parent.parent / "website_preorder"
-SECTIONS = (("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage"))
+SECTIONS = (
+    ("DESCRIPTION.md", None),
+    ("INSTALL.md", "Installation"),
+    ("CONFIGURE.md", "Configuration"),
+    ("USAGE.md", "Usage"),
+)
 
 
 def to_rst(markdown):

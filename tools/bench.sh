@@ -3,7 +3,8 @@
 # scale, a synthetic database with website_preorder and one with plain Odoo
 # (website_sale_stock, sale_stock, purchase_stock) holding the same generated
 # data, times the scheduled jobs, serves both and measures the product page and
-# /shop. Writes each measured scale's block of BENCHMARKS.md (tools/bench/report.py).
+# /shop. Writes each measured scale's block of docs/perf/BENCHMARKS.md
+# (tools/bench/report.py).
 #   SCALES="1000 10000 50000"  product variants per run (default "1000 10000")
 #   HTTP_SCALES="1000 10000"    scales whose pages are measured (default: SCALES)
 #   BENCH_REQUESTS=200          measured requests per page (after 20 warm-up)
@@ -97,5 +98,5 @@ for scale in $SCALES; do
 done
 grep '^BENCH' "$out/http.txt" >> "$results" || true
 BENCH_COMMAND="SCALES=\"$SCALES\" HTTP_SCALES=\"$HTTP_SCALES\" make bench" \
-    "$VENV/bin/python" "$here/tools/bench/report.py" "$results" "$here/BENCHMARKS.md"
-echo "[bench] results in BENCHMARKS.md"
+    "$VENV/bin/python" "$here/tools/bench/report.py" "$results" "$here/docs/perf/BENCHMARKS.md"
+echo "[bench] results in docs/perf/BENCHMARKS.md"

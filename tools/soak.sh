@@ -6,10 +6,11 @@
 # drives $SOAK_USERS Locust shoppers (headless) through cart, checkout and
 # payment while a staff user triggers the catalogue, release and pre-sale price
 # jobs and restocks, then checks the invariants in the database, the Locust
-# stats and the server log. Writes SOAK.md; exits non-zero when an invariant breaks.
+# stats and the server log. Writes docs/perf/SOAK.md; exits non-zero when an
+# invariant breaks.
 #   SOAK_USERS=40 SOAK_SPAWN_RATE=10 SOAK_RUN_TIME=60s  Locust's -u, -r, --run-time
 #   RESET_DB=1   rebuild $SOAK_DB instead of updating it
-#   SOAK_REPORT=SOAK.md  where the results go ("" to write none)
+#   SOAK_REPORT=docs/perf/SOAK.md  where the results go ("" to write none)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tools/env.sh"
@@ -20,7 +21,7 @@ source "$here/tools/odoo_conf.sh"
 : "${SOAK_USERS:=40}"
 : "${SOAK_SPAWN_RATE:=10}"
 : "${SOAK_RUN_TIME:=60s}"
-: "${SOAK_REPORT=$here/SOAK.md}"
+: "${SOAK_REPORT=$here/docs/perf/SOAK.md}"
 export SOAK_DB SOAK_PORT SOAK_GEVENT_PORT SOAK_USERS SOAK_SPAWN_RATE SOAK_RUN_TIME
 started=$(date +%s)
 bash "$here/tools/setup.sh"

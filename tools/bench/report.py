@@ -1,4 +1,5 @@
-"""Write the BENCH lines of a benchmark run into BENCHMARKS.md, one block per scale.
+"""Write the BENCH lines of a benchmark run into docs/perf/BENCHMARKS.md, one block per
+scale.
 
 Each scale's tables sit between ``<!-- make bench N: begin -->`` and
 ``<!-- make bench N: end -->`` markers under "Latest `make bench` results": a

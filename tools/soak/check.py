@@ -2,8 +2,9 @@
 
     check.py wait-jobs            wait (bounded) until the jobs the run triggered are done
     check.py probe-websocket      open Odoo's websocket on the gevent port (prefork mode)
-    check.py report OUT [SOAK.md] invariants from the database, Locust's stats and
-                                  the server log; prints them, writes the report,
+    check.py report OUT [REPORT]  invariants from the database, Locust's stats and
+                                  the server log; prints them, writes the report
+                                  (tools/soak.sh: docs/perf/SOAK.md),
                                   exits 1 when one breaks
 
 Reads SOAK_DB, SOAK_PORT, SOAK_GEVENT_PORT and the PG* variables of tools/env.sh.
@@ -288,7 +289,7 @@ def server_log(out):
     # while confirming the order into Exception('retry') (the page polls again,
     # payment/controllers/post_processing.py); http.py logs it with its
     # traceback. Two confirmations of the same product meet on the supply
-    # line's row lock by design (README "Allocation"): counted, not failed.
+    # line's row lock by design (docs/decisions.md, "Allocation"): counted, not failed.
     retries = set()
     for i in tracebacks:
         start = next((j for j in range(i, -1, -1) if level.match(lines[j])), 0)
@@ -503,8 +504,8 @@ def report(out, target):
         doc = [
             "# Soak",
             "",
-            "Written by `make soak` (`tools/soak.sh`) from its last run; see the README's "
-            "*Soak* paragraph. Regenerate with `make soak`.",
+            "Written by `make soak` (`tools/soak.sh`) from its last run; see *Soak* in "
+            "`tools/README.md`. Regenerate with `make soak`.",
             "",
             f"**Result: {'PASSED' if ok else 'FAILED'}** — {box['date']}, run `{fixture['run']}`, "
             f"Locust {settings}, Odoo `--workers 4 --max-cron-threads 2` on 127.0.0.1, "
