@@ -1,5 +1,5 @@
 # The project's commands; each does its own set-up (tools/setup.sh) first.
-.PHONY: setup run test unit lint bench soak kill-resume
+.PHONY: setup run test unit lint bench soak kill-resume upgrade-check
 
 setup:
 	bash tools/setup.sh
@@ -26,3 +26,6 @@ soak:
 
 kill-resume:
 	bash tools/kill_resume.sh
+
+upgrade-check:
+	bash tools/upgrade_check.sh

@@ -61,6 +61,14 @@ ensure_chromium() {
     apt_install chromium
 }
 
+ensure_wkhtmltopdf() {
+    # Odoo renders order PDFs (the quotation attached to the confirmation
+    # e-mail sent when a payment confirms an order) with wkhtmltopdf.
+    command -v wkhtmltopdf >/dev/null && return
+    log "installing wkhtmltopdf from Debian (Odoo's PDF reports)"
+    apt_install wkhtmltopdf
+}
+
 pg_ready() { pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; }
 
 ensure_postgres() {
@@ -139,6 +147,7 @@ require_odoo
 ensure_system_packages
 ensure_postgres
 ensure_chromium
+ensure_wkhtmltopdf
 ensure_venv
 link_odoo
 log "ready: Odoo $ODOO_SRC, PostgreSQL $PGUSER@$PGHOST:$PGPORT, venv $VENV"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Command 2: the whole test suite. ruff and pylint-odoo (OCA's lint, .pylintrc),
 # the pure-Python unit tests of the rules
-# (no Odoo), then a fresh database with website_preorder installed (no demo)
-# and the Odoo tests (TransactionCase and HttpCase tours in headless Chromium)
+# (no Odoo), a check that Odoo's runner sees every test pytest collects
+# (tools/check_test_count.py), then a fresh database with website_preorder
+# installed (no demo) and the Odoo tests (TransactionCase and HttpCase tours in headless Chromium)
 # through pytest-odoo. Exits non-zero on any failure; ends on pytest's summary.
 #   REUSE_DB=1  keep an existing test database instead of rebuilding it
 #   PYTEST_ARGS extra arguments for the Odoo pytest run (e.g. -k allocation)
@@ -27,6 +28,12 @@ if [ "${ODOO_ONLY:-0}" != 1 ]; then
     echo "== unit tests (pure rules, no Odoo)"
     "$VENV/bin/python" -m pytest -p no:odoo -p no:cacheprovider -q unit_tests
 fi
+
+# Odoo's own runner (odoo-bin --test-enable) only runs the test modules that
+# tests/__init__.py imports, pytest runs every tests/test_*.py: both must see
+# the same tests (read from the source with ast, no Odoo, milliseconds).
+echo "== same tests for Odoo's runner and pytest"
+"$VENV/bin/python" tools/check_test_count.py website_preorder
 
 # One Odoo at a time on this machine (2 cores, one HTTP port for the tours):
 # checkouts sharing it wait for each other here.

@@ -6,8 +6,8 @@ TODAY = date(2026, 11, 22)
 IN = lambda days: TODAY + timedelta(days=days)  # noqa: E731
 
 
-def g(product, kind, state, days, atp):
-    return SupplyGroup(product, kind, state, IN(days), atp)
+def g(product, kind, state, days, atp, rounding=0.01):
+    return SupplyGroup(product, kind, state, IN(days), atp, rounding=rounding)
 
 
 def test_sums_per_kind_and_earliest_date():
@@ -76,6 +76,13 @@ def test_presale_settings_apply():
 def test_fractional_quantities_do_not_drift():
     groups = [g(1, "national", "draft", 1, 0.1) for _ in range(3)]
     assert aggregate(groups, [1], TODAY, Settings())[1].national.qty == 0.3
+
+
+def test_presale_floor_is_taken_at_the_unit_rounding():
+    # 1.15 × 100 is 114.99999999999999 in binary floating point
+    groups = [g(1, "presale", "purchase", 5, 100)]
+    result = aggregate(groups, [1], TODAY, Settings(multiplier=1.15))
+    assert result[1].presale.qty == 115
 
 
 def test_restock_when_every_preorder_supply_line_is_a_restock():

@@ -101,3 +101,27 @@ def test_blocked_reasons():
     assert blocked_reason(10, P, WH_A, free, [], due=False) == (NOT_DUE, [])
     assert blocked_reason(10, P, WH_A, free, [9], due=True) == (NO_STOCK, [])
     assert blocked_reason(10, P, WH_B, free, [8, 9, 10], due=True) == (EARLIER_ORDERS, [8, 9])
+
+
+def test_is_due_parked_covered_or_promised():
+    from rules.release import is_due
+
+    assert is_due(1.0, 0.0, None, TODAY), "parked lines take free stock"
+    assert is_due(0.0, 2.0, LATER, TODAY), "received goods cover it"
+    assert is_due(0.0, 0.0, TODAY, TODAY), "its promise date came"
+    assert not is_due(0.0, 0.0, LATER, TODAY)
+    assert not is_due(0.004, 0.0, None, TODAY, rounding=0.01), "below the unit's rounding"
+
+
+def test_earlier_lines_are_first_in_first_out():
+    from rules.release import earlier_lines
+
+    queue = [(10, T(1)), (11, T(2)), (12, T(2)), (13, T(3))]
+    assert earlier_lines(12, T(2), queue) == [10, 11], "older orders, then lower line ids"
+    assert earlier_lines(10, T(1), queue) == []
+
+
+def test_plan_ignores_float_noise_below_the_rounding():
+    free = {(P, WH_A): 1e-10}
+    releases = plan([], [ParkedLine(1, P, WH_A, 1.0, T(1), 0.01)], {}, free, TODAY)
+    assert releases == [], "nothing free at the unit's rounding"

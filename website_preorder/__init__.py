@@ -2,8 +2,10 @@
 # its views created) after models/
 from . import (
     controllers,
+    hooks,
     models,
     report,
     rules,
     wizards,
 )
+from .hooks import uninstall_hook

@@ -117,7 +117,7 @@ for start in range(0, SCALE, 500):
     env.cr.commit()
 print(f"sale lines done in {time.perf_counter() - started:.0f}s", flush=True)
 if has_addon:
-    env["preorder.catalog"]._refresh_all()  # the shop filters read its flags
+    env["product.product"]._preorder_refresh_catalog_all()  # the shop filters read its flags
 env.cr.commit()
 # both databases get fresh planner statistics before anything is measured
 env.cr.execute("ANALYZE")

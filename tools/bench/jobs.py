@@ -59,7 +59,7 @@ env.cr.execute(
     "UPDATE product_product SET preorder_national_listed = false,"
     " preorder_international_listed = false, presale_listed = false"
 )
-catalogue_job = env["preorder.catalog"]._refresh_all
+catalogue_job = env["product.product"]._preorder_refresh_catalog_all
 measure("catalogue job (all flags rewritten)", catalogue_job)
 measure("catalogue job (nothing changed)", catalogue_job)
 
@@ -111,7 +111,9 @@ allocations.sale_line_id.with_context(preorder_system_update=True).write(
 lines = allocations.sale_line_id
 measure(
     f"release planning of {len(lines)} lines (no deliveries)",
-    lambda: {"released_lines": len(env["preorder.release"]._release_products(products).reserved)},
+    lambda: {
+        "released_lines": len(env["preorder.allocation"]._release_products(products).reserved)
+    },
 )
 if SCALE <= 10000:
     # then every line gets its delivery, as confirming the order gives it
@@ -131,7 +133,7 @@ if SCALE <= 10000:
     # the deliveries and of the e-mails: the rest is the addon's own work
     spent = {"reservation": 0.0, "mails": 0.0}
     depth = dict.fromkeys(spent, 0)
-    Promise = type(env["preorder.promise"])
+    SaleOrder = type(env["sale.order"])
 
     def timed(key, method):
         # the outermost call only, with the writes it leaves to the next flush
@@ -156,12 +158,16 @@ if SCALE <= 10000:
         patch.object(
             StockStockMove, "_action_assign", timed("reservation", StockStockMove._action_assign)
         ),
-        patch.object(Promise, "_send", timed("mails", Promise._send)),
+        patch.object(
+            SaleOrder, "_preorder_send_mail", timed("mails", SaleOrder._preorder_send_mail)
+        ),
     ):
         release = measure(
             f"release of {len(lines)} lines (deliveries reserved, e-mails queued)",
             lambda: {
-                "released_lines": len(env["preorder.release"]._release_products(products).reserved),
+                "released_lines": len(
+                    env["preorder.allocation"]._release_products(products).reserved
+                ),
                 "mails": env["mail.mail"].search_count([("model", "=", "sale.order")]),
             },
         )

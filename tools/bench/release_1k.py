@@ -60,7 +60,7 @@ for product in products:
     env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, PER_PRODUCT)
 lines = env["sale.order.line"].search([("product_id", "in", products.ids)])
 assert set(lines.mapped("preorder_state")) == {"allocated"}, set(lines.mapped("preorder_state"))
-if "preorder.release" in env:
+if "preorder.release" in env:  # versions before 18.0.1.3.0
     job = lambda: env["preorder.release"]._release_products(products).reserved  # noqa: E731
 elif hasattr(env["preorder.allocation"], "_release_products"):
     job = lambda: env["preorder.allocation"]._release_products(products).reserved  # noqa: E731

@@ -9,7 +9,7 @@ env = env(context=dict(env.context, tracking_disable=True))  # noqa: F821
 BATCH = int(os.environ.get("KR_BATCH", 20))
 while True:
     started = time.perf_counter()
-    counts = env["preorder.release.job"]._cron_release_preorders(batch_size=BATCH)
+    counts = env["preorder.allocation"]._cron_release_preorders(batch_size=BATCH)
     env.cr.commit()
     print(f"KR_BATCH {counts} in {time.perf_counter() - started:.2f}s", flush=True)
     if not counts["remaining"]:

@@ -28,7 +28,7 @@ params.set_param("report.url", base_url)
 # prefork deployment needs: sent inside the payment's request, each renders the
 # quotation PDF with wkhtmltopdf, which fetches its assets from the same
 # server's workers, while the confirmation holds the supply lines' row locks;
-# with as many paid carts as workers, every worker waits (see SOAK.md).
+# with as many paid carts as workers, every worker waits (see docs/perf/SOAK.md).
 # SOAK_SYNC_EMAILS=1 keeps Odoo's default (synchronous) to reproduce it.
 sync_emails = os.environ.get("SOAK_SYNC_EMAILS") == "1"
 env["ir.config_parameter"].sudo().set_param("sale.async_emails", not sync_emails)
@@ -175,7 +175,7 @@ for item, qty in ((lamp, 4), (mug, 3), (kite, 2), (shirt, 8)):
     Quant._update_available_quantity(item, stock_location, qty)
 products = gadget | lamp | drone | boots | mug | kite | shirt
 env["product.pricelist"]._preorder_update_presale_prices(products)
-env["preorder.catalog"]._refresh_all()
+env["product.product"]._preorder_refresh_catalog_all()
 
 offers = [
     {"product_id": gadget.id, "kind": "national"},

@@ -11,7 +11,8 @@ class PreorderPaymentPortal(PaymentPortal):
     @route()
     def shop_payment_transaction(self, order_id, access_token, **kwargs):
         """A cart with a deposit due (README, Deposits) pays the deposit, or in
-        full (express checkout); ``preorder.deposit`` refuses any other amount.
+        full (express checkout); ``sale.order._preorder_deposit_prepare_payment``
+        refuses any other amount.
         The order is locked first, as Odoo does, so a second click waits for
         nothing and is refused; then Odoo's own checks run (cart ready, already
         paid) and the transaction is created for the deposit."""
@@ -26,7 +27,7 @@ class PreorderPaymentPortal(PaymentPortal):
         except LockNotAvailable as error:
             raise UserError(request.env._("Payment is already being processed.")) from error
         amount = kwargs.get("amount")
-        due = request.env["preorder.deposit"]._prepare_payment(order_sudo, amount)
+        due = order_sudo._preorder_deposit_prepare_payment(amount)
         if due is not None:
             # Odoo compares the amount with the cart's total: the deposit is set below
             kwargs["amount"] = order_sudo.amount_total

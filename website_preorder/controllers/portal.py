@@ -9,6 +9,13 @@ from odoo.addons.sale.controllers.portal import CustomerPortal
 CANCEL_FLAGS = {True: "preorder_cancelled", False: "preorder_cancel_refused"}
 
 
+def _token_is_wellformed(token):
+    """An access token as Odoo issues them (ASCII text), or none: anything else
+    is a bad link, answered as such instead of reaching ``consteq`` (which
+    raises on non-ASCII text)."""
+    return token is None or (isinstance(token, str) and token.isascii())
+
+
 class PreorderCustomerPortal(CustomerPortal):
     @route(
         "/my/orders/<int:order_id>/preorder_cancel",
@@ -23,11 +30,13 @@ class PreorderCustomerPortal(CustomerPortal):
         CSRF-protected POST. Refused (nothing changes) after the limit, when the
         setting is off, or for an order the visitor may not access.
         """
+        if not _token_is_wellformed(access_token):
+            return request.redirect("/my")
         try:
             order = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        flag = CANCEL_FLAGS[bool(request.env["preorder.cancellation"]._cancel(order))]
+        flag = CANCEL_FLAGS[bool(order._preorder_portal_cancel())]
         return request.redirect(order.get_portal_url(query_string="&%s=1" % flag))
 
     @route(
@@ -43,18 +52,21 @@ class PreorderCustomerPortal(CustomerPortal):
         A bad link, an order shipped, a lapsed or answered question is refused
         with a message and changes nothing."""
         values = {"order": False, "refusal": False, "answered": False, "access_token": access_token}
+        if not _token_is_wellformed(access_token):
+            values.update(refusal="bad_link", access_token=False)
+            return request.render("website_preorder.portal_preorder_consent", values)
         try:
             order = self._document_check_access("sale.order", order_id, access_token=access_token)
         except (AccessError, MissingError):
             values["refusal"] = "bad_link"
             return request.render("website_preorder.portal_preorder_consent", values)
         values["order"] = order
-        Consent = request.env["preorder.consent"].sudo()
+        order = order.sudo()
         if request.httprequest.method == "POST":
-            values["refusal"] = Consent._answer(order, answer)
+            values["refusal"] = order._preorder_consent_answer(answer)
             values["answered"] = not values["refusal"] and answer
         else:
-            values["refusal"] = Consent._refusal(order, "accept")
+            values["refusal"] = order._preorder_consent_refusal("accept")
         return request.render("website_preorder.portal_preorder_consent", values)
 
 

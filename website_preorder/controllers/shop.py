@@ -36,7 +36,7 @@ class PreorderWebsiteSale(WebsiteSale):
 
     def _get_shop_payment_values(self, order, **kwargs):
         values = super()._get_shop_payment_values(order, **kwargs)
-        due = request.env["preorder.deposit"]._due_now(order)
+        due = order._preorder_deposit_due_now()
         if due is not None:
             # the payment form pays the deposit (README, Deposits)
             values.update(amount=due, preorder_deposit_due=due)
@@ -47,12 +47,12 @@ class PreorderWebsiteSale(WebsiteSale):
         rules (a path that bypassed them, prices changed meanwhile) is fixed and
         the shopper sent back to the cart to review it, before any payment."""
         messages = (
-            request.env["preorder.cart.pricing"].sudo()._price_messages(order_sudo)
+            order_sudo._preorder_price_messages()
             if order_sudo and order_sudo._preorder_is_managed_cart() and order_sudo.order_line
             else []
         )
         if messages:
-            request.env["preorder.cart.pricing"].sudo()._fix_pricelists(order_sudo)
+            order_sudo._preorder_fix_pricelists()
             order_sudo._recompute_prices()
             order_sudo.shop_warning = " ".join(messages)
             return request.redirect("/shop/cart")
@@ -64,7 +64,7 @@ class PreorderWebsiteSale(WebsiteSale):
         order_sudo = request.website.sale_get_order()
         if not order_sudo:
             raise UserError(request.env._("Your cart is empty."))
-        request.env["preorder.cart"].sudo()._set_shipping_choice(order_sudo, policy)
+        order_sudo._preorder_set_shipping_choice(policy)
         return {"policy": order_sudo.picking_policy}
 
     def _preorder_shop_filters(self):

@@ -116,7 +116,10 @@ class ProductPricelist(models.Model):
             for product_id in self._preorder_presale_candidates(company).ids
         )
         Param = self.env["ir.config_parameter"].sudo()
-        cursor = tuple(int(part) for part in (Param.get_param(PRESALE_CURSOR) or "0:0").split(":"))
+        cursor = tuple(
+            int(part)
+            for part in (Param._preorder_get_job_cursor(PRESALE_CURSOR) or "0:0").split(":")
+        )
         pending = [pair for pair in pairs if pair > cursor]
         batch, rest = pending[:batch_size], pending[batch_size:]
         by_company = {}
@@ -135,7 +138,7 @@ class ProductPricelist(models.Model):
                 continue
             for key, value in counts.items():
                 totals[key] += value
-        Param.set_param(PRESALE_CURSOR, "%s:%s" % batch[-1] if rest else "0:0")
+        Param._preorder_set_job_cursor(PRESALE_CURSOR, "%s:%s" % batch[-1] if rest else "0:0")
         self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(rest))
         return {**totals, "remaining": len(rest)}
 

@@ -1,13 +1,42 @@
+import logging
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL, consteq, email_normalize, float_compare
+from odoo.tools.misc import hmac
 
 from ..rules import availability as availability_rules
+from ..rules.allocation import OPEN_STATES
+from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE
+from .product_template import LISTING_FLAGS
+
+_logger = logging.getLogger(__name__)
+
+#: where an interrupted pass of the catalogue job resumes (last product id done)
+CATALOG_CURSOR = "website_preorder.catalog_cursor"
+#: the kinds the catalogue job lists, in the order of the tuples of its flags
+LISTED_KINDS = (NATIONAL, INTERNATIONAL, PRESALE)
+FLAG_FIELDS = tuple(LISTING_FLAGS[kind] for kind in LISTED_KINDS)
+#: the scope of the tokens of "tell me when it opens" unsubscribe links
+TOKEN_SCOPE = "website_preorder-subscription"
+#: visitors' subscriptions e-mailed from one connection (IP address) per hour
+SUBSCRIPTIONS_PER_IP_HOUR = 5
 
 
 class ProductProduct(models.Model):
     """A variant's availability per kind, from its supply lines (SPEC §3).
 
-    The catalogue job (``preorder.catalog``) keeps the stored ``*_listed`` flags
-    the shop filters read; the page payload is ``website._preorder_product_info``.
+    The catalogue job (``_cron_refresh_preorder_catalog``) keeps the stored
+    ``*_listed`` flags the shop filters read, from the same availability the
+    product page and the cart compute; when it first lists a kind, the
+    shoppers who asked to be told ("tell me when it opens", Odoo's
+    back-in-stock pattern of website_sale_stock) get one e-mail. Incoming
+    stock marks products pending for the release job. The page payload is
+    ``website._preorder_product_info``.
     """
 
     _inherit = "product.product"
@@ -127,7 +156,13 @@ class ProductProduct(models.Model):
         )
         return [
             availability_rules.SupplyGroup(
-                product.id, kind, state, arrival.date() if arrival else None, atp, restock
+                product.id,
+                kind,
+                state,
+                arrival.date() if arrival else None,
+                atp,
+                restock,
+                product.uom_id.rounding,
             )
             for product, kind, state, arrival, restock, atp in groups
         ]
@@ -153,4 +188,427 @@ class ProductProduct(models.Model):
         self.ensure_one()
         return self.env["preorder.demand.report"]._action_for(
             [("product_id", "=", self.id)], self.display_name
+        )
+
+    # ------------------------------------------------------------------
+    # Release trigger: incoming stock marks products pending
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _preorder_mark_release_pending(self, domain, rewrite=False):
+        """Mark pending the products of the open pre-order lines in ``domain``.
+
+        ``rewrite``: write the flag of the products already pending too (incoming
+        stock): a product the release job is working on right now is locked by
+        it, so the write waits for the job's batch to commit and then makes the
+        product pending again (PostgreSQL refuses the write of a row the job
+        changed meanwhile; Odoo retries the receipt, which finds it released).
+        Without it, a receipt landing during the batch would see the flag set,
+        write nothing, and its stock would wait for the daily sweep."""
+        groups = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [*domain, ("preorder_state", "in", list(OPEN_STATES))],
+                groupby=["product_id"],
+            )
+        )
+        products = self.env["product.product"].union(*(product for (product,) in groups))
+        waiting = products.sudo()
+        if not rewrite:
+            waiting = waiting.filtered(lambda product: not product.preorder_release_pending)
+        waiting.write({"preorder_release_pending": True})
+        waiting.flush_recordset(["preorder_release_pending"])
+        return products
+
+    def _preorder_on_incoming_stock(self):
+        """Stock of these products came in (receipt, put-away, return,
+        adjustment): those with open pre-order lines become pending and the
+        release job (``preorder.allocation._cron_release_preorders``) is triggered.
+
+        Never fails the stock operation for a release problem; a concurrency
+        error (the release job holds the product) is raised for Odoo to retry
+        the operation, as it retries any serialization failure.
+        """
+        products = self
+        if not products:
+            return
+        domain = [("product_id", "in", products.ids)]
+        # a read first: the savepoint below flushes every pending computation,
+        # which must not happen inside receipts of products nobody pre-ordered
+        # (Odoo logs received quantities as its own computation finds them)
+        open_lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search_count([*domain, ("preorder_state", "in", list(OPEN_STATES))], limit=1)
+        )
+        if not open_lines:
+            return
+        try:
+            with self.env.cr.savepoint():
+                if self._preorder_mark_release_pending(domain, rewrite=True):
+                    cron = self.env.ref(
+                        "website_preorder.ir_cron_release_preorders", raise_if_not_found=False
+                    )
+                    if cron:
+                        cron.sudo()._trigger()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
+        except Exception:
+            _logger.exception("Could not trigger the pre-order release for %s", products.ids)
+
+    # ------------------------------------------------------------------
+    # Catalogue job (SPEC §5): the stored listing flags
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_refresh_preorder_catalog(self, batch_size=2000):
+        """List and unlist products for each kind (every 15 minutes).
+
+        The flags are global per variant: a variant shared between companies is
+        listed for a kind when any company with requests for it offers that
+        kind, so the result does not depend on the order companies are visited.
+
+        One batch of candidates per call, in product id order after the cursor
+        kept in ``ir.config_parameter``; the cron progress API makes Odoo's
+        runner commit each batch and call again for the rest. A run killed in
+        the middle loses only its uncommitted batch (a batch is written whole or
+        not at all) and the next run resumes after the last committed one. A
+        failing batch is retried product by product, so one bad record is
+        logged and skipped. Returns counts, with ``remaining`` for this pass.
+        """
+        counts = {"checked": 0, "changed": 0, "failed": 0}
+        Param = self.env["ir.config_parameter"].sudo()
+        cursor = int(Param._preorder_get_job_cursor(CATALOG_CURSOR, "0") or 0)
+        batch_ids, remaining = self._preorder_catalog_candidates(cursor, batch_size)
+        Product = self.sudo().with_context(active_test=False)
+        owners = Product.browse(batch_ids)._preorder_catalog_owners()
+        by_owners = {}
+        for product_id in batch_ids:
+            by_owners.setdefault(owners[product_id], []).append(product_id)
+        for company_ids, product_ids in by_owners.items():
+            companies = self.env["res.company"].sudo().browse(company_ids)
+            batch = Product.browse(product_ids)
+            try:
+                with self.env.cr.savepoint():
+                    counts["changed"] += batch._preorder_refresh_listing(companies)
+                counts["checked"] += len(batch)
+            except Exception:
+                _logger.exception("Catalogue batch failed, retrying product by product")
+                for product in batch:
+                    try:
+                        with self.env.cr.savepoint():
+                            counts["changed"] += product._preorder_refresh_listing(companies)
+                        counts["checked"] += 1
+                    except Exception:
+                        _logger.exception("Catalogue refresh failed for %s", product.id)
+                        counts["failed"] += 1
+            batch.invalidate_recordset()
+        Param._preorder_set_job_cursor(CATALOG_CURSOR, str(batch_ids[-1]) if remaining else "0")
+        self.env["ir.cron"]._notify_progress(done=len(batch_ids), remaining=remaining)
+        return {**counts, "remaining": remaining}
+
+    @api.model
+    def _preorder_refresh_catalog_all(self, batch_size=2000):
+        """Run the catalogue job to the end of its pass in this transaction (demo
+        data, benchmarks, set-up scripts): the cron runner's loop, without it."""
+        totals = {"checked": 0, "changed": 0, "failed": 0}
+        while True:
+            counts = self._cron_refresh_preorder_catalog(batch_size=batch_size)
+            for key in totals:
+                totals[key] += counts[key]
+            if not counts["remaining"]:
+                return totals
+
+    @api.model
+    def _preorder_catalog_companies(self):
+        # every company: a handful of records, each read with grouped queries
+        return self.env["res.company"].sudo().search([], order="id")  # pylint: disable=no-search-all
+
+    @api.model
+    def _preorder_catalog_candidates(self, after, limit):
+        """(ids, remaining): the first ``limit`` variants with an id above ``after``
+        whose flags the job decides (on an open request of any company, or
+        listed now), and how many more follow them. One query, whatever the
+        number of batches, so a pass costs what the open supply holds, not what
+        history holds: a variant on no open request and listed for nothing is
+        never read."""
+        Supply = self.env["purchase.order.line"].sudo()
+        parts = []
+        for company in self._preorder_catalog_companies():
+            query = Supply._search(
+                [("product_id", "!=", False), *Supply._preorder_open_request_domain(company)]
+            )
+            parts.append(query.select(SQL.identifier(query.table, "product_id")))
+        listed = (
+            self.sudo()
+            .with_context(active_test=False)
+            ._search(["|", "|", *((flag, "=", True) for flag in FLAG_FIELDS)])
+        )
+        parts.append(listed.select())
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, count(*) OVER () FROM (%s) AS candidate(id)"
+                " WHERE id > %s ORDER BY id LIMIT %s",
+                SQL(" UNION ").join(parts),
+                after,
+                limit,
+            )
+        )
+        return [row[0] for row in rows], (rows[0][1] - len(rows) if rows else 0)
+
+    def _preorder_catalog_owners(self):
+        """{product id: (company ids)}: the companies whose open requests decide
+        the flags of each of these products. A variant listed now that is on no
+        open request is unlisted by the first company; the others are unlisted
+        already. One grouped query per company."""
+        products = self
+        companies = self._preorder_catalog_companies()
+        Supply = self.env["purchase.order.line"]
+        owners = {}
+        for company in companies:
+            for product_id in Supply._preorder_products_on_request(products, company):
+                owners.setdefault(product_id, []).append(company.id)
+        for product_id in products.ids:
+            owners.setdefault(product_id, companies[:1].ids)
+        return {product_id: tuple(company_ids) for product_id, company_ids in owners.items()}
+
+    def _preorder_refresh_listing(self, companies):
+        """Write the catalogue flags of these products: a kind is listed when one
+        of ``companies`` lists it. Returns how many variants changed."""
+        products = self
+        flags = dict.fromkeys(products.ids, (False, False, False))
+        sources = {}  # {(product id, kind): the first company that lists it}
+        for company in companies:
+            for product_id, values in products._preorder_listing_flags(company).items():
+                flags[product_id] = tuple(
+                    a or b for a, b in zip(flags[product_id], values, strict=True)
+                )
+                for kind, listed in zip(LISTED_KINDS, values, strict=True):
+                    if listed:
+                        sources.setdefault((product_id, kind), company)
+        listed_before = products._preorder_current_flags()
+        changed = products._preorder_write_flags(flags, listed_before)
+        # "Tell me when it opens": kinds listed now that were not
+        opened = {}
+        for product in products:
+            for kind, was, now in zip(
+                LISTED_KINDS, listed_before[product.id], flags[product.id], strict=True
+            ):
+                if now and not was:
+                    opened.setdefault(product.id, {})[kind] = sources[product.id, kind]
+        if opened:
+            try:
+                # an e-mail that cannot be built never holds back the listing:
+                # the subscriptions stay and are told at the next opening
+                with self.env.cr.savepoint():
+                    products.browse(list(opened))._preorder_notify_opened(opened)
+            except Exception:
+                _logger.exception("Pre-order catalogue: opening e-mails failed")
+        return changed
+
+    def _preorder_listing_flags(self, company):
+        """{product id: (national, international, pre-sale)} of these products as
+        they should be now for ``company``: a kind is listed while it offers a
+        quantity; pre-orders not while in stock when "Offer pre-orders only while
+        out of stock" is on."""
+        products = self.with_company(company)
+        availability = products._get_preorder_availability(company)
+        in_stock = {}
+        if company.preorder_only_out_of_stock:
+            in_stock = self.env["stock.quant"]._preorder_free_qty(products, company)
+        flags = {}
+        for product in products:
+            avail = availability[product.id]
+            rounding = product.uom_id.rounding
+            free = in_stock.get(product.id, 0.0)
+            blocked = float_compare(free, 0.0, precision_rounding=rounding) > 0
+            flags[product.id] = (
+                avail.national.qty > 0 and not blocked,
+                avail.international.qty > 0 and not blocked,
+                avail.presale.qty > 0,
+            )
+        return flags
+
+    def _preorder_current_flags(self):
+        """{product id: (national, international, pre-sale)} of these products as
+        stored now, read a column at a time (no record built per product and field)."""
+        products = self
+        columns = [products._fields[name].mapped(products) for name in FLAG_FIELDS]
+        return dict(zip(products.ids, zip(*columns, strict=True), strict=True))
+
+    def _preorder_write_flags(self, flags, current):
+        """Write the flags of these products that differ from ``current``, grouped
+        by value: a few writes, not one per product."""
+        products = self
+        by_value = {}
+        for product_id in products.ids:
+            if current[product_id] != flags[product_id]:
+                by_value.setdefault(flags[product_id], []).append(product_id)
+        for wanted, ids in by_value.items():
+            products.browse(ids).write(dict(zip(FLAG_FIELDS, wanted, strict=True)))
+        return sum(len(ids) for ids in by_value.values())
+
+    # ------------------------------------------------------------------
+    # "Tell me when it opens" subscriptions
+    # ------------------------------------------------------------------
+
+    def _preorder_subscribe(self, email=None, client_ip=None):
+        """Subscribe the logged-in shopper to this product's opening, or the
+        partner of ``email`` for a visitor. Returns (partner, new); only a new
+        subscription is confirmed by e-mail (with the unsubscribe link). Bad
+        input changes nothing.
+
+        Throttled, as anyone can type any address: visitors' subscriptions from
+        one connection (``client_ip``) are e-mailed at most
+        ``SUBSCRIPTIONS_PER_IP_HOUR`` an hour (more are refused, nothing
+        created), and an address is sent a confirmation at most once a day (a
+        later subscription is recorded without one)."""
+        product = self.sudo().exists()
+        if not product or not product.active or not product.website_published:
+            raise UserError(self.env._("This product is not available."))
+        user = self.env.user
+        now = fields.Datetime.now()
+        if user._is_public():
+            normalized = email_normalize(email or "") if isinstance(email, str) else False
+            if not normalized:
+                raise UserError(self.env._("Enter a valid e-mail address."))
+            if client_ip:
+                recent = (
+                    self.env["res.partner"]
+                    .sudo()
+                    .search_count(
+                        [
+                            ("preorder_subscription_ip", "=", client_ip),
+                            ("preorder_subscription_mailed_at", ">", now - timedelta(hours=1)),
+                        ]
+                    )
+                )
+                if recent >= SUBSCRIPTIONS_PER_IP_HOUR:
+                    raise UserError(
+                        self.env._("Too many requests from your connection: try again later.")
+                    )
+            partner = (
+                self.env["mail.thread"]
+                .sudo()
+                ._mail_find_partner_from_emails([normalized], force_create=True)[0]
+            )
+        else:
+            partner = user.partner_id
+            if not partner.email:
+                raise UserError(self.env._("Your account has no e-mail address."))
+        if partner in product.preorder_subscriber_ids:
+            return partner, False
+        product.preorder_subscriber_ids = [(4, partner.id)]
+        mailed_at = partner.sudo().preorder_subscription_mailed_at
+        if mailed_at and mailed_at > now - timedelta(days=1):
+            # the address had its e-mail today: subscribed, not e-mailed again
+            return partner, True
+        env = self.with_context(lang=partner.lang).env
+        product._preorder_send_subscription_mail(
+            partner,
+            env._("We will tell you when %(product)s opens", product=product.display_name),
+            "website_preorder.subscription_confirmed_email",
+            {"unsubscribe_url": product._preorder_unsubscribe_url(partner)},
+        )
+        partner.sudo().write(
+            {"preorder_subscription_mailed_at": now, "preorder_subscription_ip": client_ip}
+        )
+        return partner, True
+
+    def _preorder_subscription_token(self, partner):
+        self.ensure_one()
+        return hmac(self.env(su=True), TOKEN_SCOPE, (self.id, partner.id))
+
+    def _preorder_unsubscribe_url(self, partner):
+        self.ensure_one()
+        token = self._preorder_subscription_token(partner)
+        return f"{self.get_base_url()}/preorder/unsubscribe/{self.id}/{partner.id}/{token}"
+
+    @api.model
+    def _preorder_check_unsubscribe_token(self, product_id, partner_id, token):
+        """(product, partner) of a valid unsubscribe link, else a UserError."""
+        product = self.sudo().browse(product_id).exists()
+        partner = self.env["res.partner"].sudo().browse(partner_id).exists()
+        valid = product and partner and isinstance(token, str) and token.isascii()
+        if valid:
+            valid = consteq(product._preorder_subscription_token(partner), token or "")
+        if not valid:
+            raise UserError(self.env._("This link is not valid."))
+        return product, partner
+
+    @api.model
+    def _preorder_unsubscribe(self, product_id, partner_id, token):
+        """End a subscription from its e-mail's link (checked by its token)."""
+        product, partner = self._preorder_check_unsubscribe_token(product_id, partner_id, token)
+        product.preorder_subscriber_ids = [(3, partner.id)]
+        return product
+
+    def _preorder_notify_opened(self, opened):
+        """The catalogue job has just listed these products for some kinds
+        (``opened``: {product id: {kind: company}}): each subscriber is e-mailed
+        once (queued with the job's transaction) and unsubscribed."""
+        subscribed = self.sudo().filtered("preorder_subscriber_ids")
+        # read once per company and per (product, company, language), not per subscriber
+        websites, infos = {}, {}
+        for product in subscribed:
+            kinds = opened[product.id]
+            for partner in product.preorder_subscriber_ids:
+                offers = []
+                for kind, company in kinds.items():
+                    if company not in websites:
+                        websites[company] = company._preorder_website()
+                    website = websites[company].with_context(lang=partner.lang)
+                    key = (product.id, company.id, partner.lang)
+                    if key not in infos:
+                        infos[key] = website._preorder_product_info(product)
+                    offers.append(product._preorder_offer(website, infos[key], kind, partner))
+                env = self.with_context(lang=partner.lang).env
+                product._preorder_send_subscription_mail(
+                    partner,
+                    env._("%(product)s can now be ordered", product=product.display_name),
+                    "website_preorder.subscription_opened_email",
+                    {"offers": offers},
+                )
+            product.preorder_subscriber_ids = [(5, 0, 0)]
+        return subscribed
+
+    def _preorder_offer(self, website, info, kind, partner):
+        """This product's ``kind``, its price for ``partner`` and its date, as the
+        opening e-mail says (``info``: the website's product page payload)."""
+        product = self
+        company = website.company_id
+        pricelist = company._preorder_needed_pricelist(kind)
+        pricelist = self.env["product.pricelist"].browse(pricelist) or (
+            partner.with_company(company).property_product_pricelist
+        )
+        return {
+            "kind": info[kind]["text"],
+            "date": info[kind]["date"],
+            "price": website._preorder_price(product, pricelist),
+            "currency": website.currency_id,
+        }
+
+    def _preorder_send_subscription_mail(self, partner, subject, view, values):
+        """Queue one e-mail to ``partner`` about this product (Odoo's light layout)."""
+        # shoppers subscribe as public or portal users: the e-mail is the company's
+        self = self.sudo()
+        partner = partner.sudo()
+        product = self.with_context(lang=partner.lang)
+        env = self.with_context(lang=partner.lang).env
+        body = env["ir.qweb"]._render(view, {"product": product, "partner": partner, **values})
+        message = env["mail.message"].sudo().new({"body": body, "record_name": product.name})
+        company = product.company_id or self.env.company
+        env["mail.mail"].sudo().create(
+            {
+                "subject": subject,
+                "email_from": company.partner_id.email_formatted or self.env.user.email_formatted,
+                "email_to": partner.email_formatted,
+                "body_html": env["mail.render.mixin"]._render_encapsulate(
+                    "mail.mail_notification_light",
+                    Markup(body),
+                    add_context={"message": message, "model_description": env._("Product")},
+                ),
+                "auto_delete": True,
+            }
         )

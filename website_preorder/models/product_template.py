@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_date
+from odoo.tools import float_compare, format_date
 
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, STOCK
 
@@ -138,7 +138,11 @@ class ProductTemplate(models.Model):
                         else self.env._("Pre-order"),
                     )
                 )
-            if any(free.get(p.id, 0) > 0 and p.id not in on_request for p in products & next_day):
+            if any(
+                float_compare(free.get(p.id, 0.0), 0.0, precision_rounding=p.uom_id.rounding) > 0
+                and p.id not in on_request
+                for p in products & next_day
+            ):
                 card.append((NEXT_DAY, self.env._("Next-day")))
             if card:
                 badges[template.id] = card

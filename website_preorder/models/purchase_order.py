@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..rules.allocation import ALLOCATED
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
 from ..rules.supply import CONFIRMED_STATES, starts_taking
 
@@ -69,9 +70,7 @@ class PurchaseOrder(models.Model):
             stale = self.preorder_allocation_ids.filtered(
                 lambda a: a.kind != a.purchase_line_id.preorder_kind
             )
-            self.env["preorder.deallocator"]._free_all(
-                stale, self.env._("The kind of the request changed.")
-            )
+            stale._free_all(self.env._("The kind of the request changed."))
             self.filtered("preorder_kind")._preorder_allocate_parked()
         if old_states:
             # approved (two-step), confirmed, back to draft...: starts taking orders
@@ -93,9 +92,7 @@ class PurchaseOrder(models.Model):
         result = super().button_cancel()
         # released allocations stay: their goods are reserved for the customer
         cancelled = self.filtered(lambda order: order.state == "cancel")
-        self.env["preorder.deallocator"]._free_all(
-            cancelled.preorder_allocation_ids, self.env._("The request was cancelled.")
-        )
+        cancelled.preorder_allocation_ids._free_all(self.env._("The request was cancelled."))
         return result
 
     def _preorder_allocate_parked(self):
@@ -103,7 +100,7 @@ class PurchaseOrder(models.Model):
         lines = self.order_line.filtered(lambda line: line.product_id and line.preorder_kind)
         if not lines:
             return self.env["preorder.allocation"]
-        return self.env["preorder.allocator"]._allocate_parked(
+        return self.env["preorder.allocation"]._allocate_parked(
             lines.product_id, set(lines.mapped("preorder_kind")), supply_lines=lines
         )
 
@@ -139,7 +136,7 @@ class PurchaseOrder(models.Model):
         self.env["res.users"]._preorder_check_action(
             self, "purchase", self.env._("remove allocations")
         )
-        allocations = self.sudo().preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        allocations = self.sudo().preorder_allocation_ids.filtered(lambda a: a.state == ALLOCATED)
         if not allocations:
             raise UserError(self.env._("These requests have no allocation that is not released."))
         sale_lines = allocations.sale_line_id

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
+from ..rules.allocation import ALLOCATED
 from ..rules.kinds import REQUEST_KINDS
 from ..rules.supply import TAKING_STATES
 
@@ -158,14 +159,41 @@ class PurchaseOrderLine(models.Model):
         self.invalidate_recordset(["preorder_allocated_qty", "preorder_atp", "qty_received"])
 
     # ------------------------------------------------------------------
+    # Expected Arrival: the date promised to shoppers moves only by hand
+    # ------------------------------------------------------------------
+
+    def _preorder_keeps_date_planned(self):
+        """A request line whose Expected Arrival is promised to customers: it
+        has allocations, or its request is confirmed (it takes orders at that
+        date). Its date changes only when someone changes it (or Sync/CSV)."""
+        self.ensure_one()
+        return bool(
+            self.preorder_kind
+            and self.date_planned
+            and (self.sudo().preorder_allocation_ids or self.order_id.state in ("purchase", "done"))
+        )
+
+    def _compute_price_unit_and_date_planned_and_name(self):
+        """Odoo recomputes Expected Arrival from the vendor's lead time whenever
+        the quantity or unit of a line changes (form and write alike). On a
+        request line promised to customers that would move their date with no
+        message and no consent: the price follows the vendor, the date stays."""
+        kept = {line: line.date_planned for line in self if line._preorder_keeps_date_planned()}
+        result = super()._compute_price_unit_and_date_planned_and_name()
+        for line, date_planned in kept.items():
+            if line.date_planned != date_planned:
+                line.date_planned = date_planned
+        return result
+
+    # ------------------------------------------------------------------
     # Changes to supply (SPEC §4): cancellation and lowered quantities park
     # ------------------------------------------------------------------
 
     def write(self, vals):
         result = super().write(vals)
         if "product_id" in vals:
-            self.env["preorder.deallocator"]._free_changed_product(
-                self.preorder_allocation_ids, self.env._("The product of a request line changed.")
+            self.preorder_allocation_ids._free_changed_product(
+                self.env._("The product of a request line changed.")
             )
         if {"product_qty", "product_uom"} & set(vals):
             self._preorder_park_excess(self.env._("The request line quantity was lowered."))
@@ -181,25 +209,25 @@ class PurchaseOrderLine(models.Model):
         return lines
 
     def unlink(self):
-        allocations = self.preorder_allocation_ids.filtered(lambda a: a.state == "allocated")
+        allocations = self.preorder_allocation_ids.filtered(lambda a: a.state == ALLOCATED)
         if not allocations:
             return super().unlink()
         products, kinds = allocations.product_id, set(allocations.mapped("kind"))
-        self.env["preorder.deallocator"]._free(
+        allocations._free(
             dict.fromkeys(allocations.ids, 0.0),
             self.env._("A request line was deleted."),
             reoffer=False,
         )
         result = super().unlink()
         # offered once the line is gone, so nothing lands on it again
-        self.env["preorder.allocator"]._allocate_parked(products, kinds)
+        self.env["preorder.allocation"]._allocate_parked(products, kinds)
         return result
 
     def _preorder_park_excess(self, message):
         """Free what is allocated beyond the ordered quantity, latest orders first;
         released allocations are never shrunk."""
         lines = self.filtered("preorder_allocation_ids")
-        return self.env["preorder.deallocator"]._free_excess(
+        return self.env["preorder.allocation"]._free_excess(
             {
                 line: line.preorder_allocated_qty - line._preorder_ordered_and_received()[0]
                 for line in lines
@@ -217,7 +245,7 @@ class PurchaseOrderLine(models.Model):
         self.env["res.users"]._preorder_check_action(
             self, "purchase", self.env._("allocate sales orders")
         )
-        allocations = self.env["preorder.allocator"]._allocate_parked(
+        allocations = self.env["preorder.allocation"]._allocate_parked(
             self.product_id, set(self.mapped("preorder_kind")), supply_lines=self
         )
         return self.order_id._preorder_notification(
@@ -231,7 +259,7 @@ class PurchaseOrderLine(models.Model):
         )
         # checked above; purchase users may not read the sale lines themselves
         lines = self.sudo().preorder_allocation_ids.sale_line_id
-        changed = self.env["preorder.promise"]._update(lines, sync=True)
+        changed = lines._preorder_update_promise_dates(sync=True)
         return self.order_id._preorder_notification(
             self.env._("%s sale line promise date(s) updated.", len(changed))
         )

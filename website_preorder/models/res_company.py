@@ -183,6 +183,19 @@ class ResCompany(models.Model):
             PRESALE: self.preorder_deposit_presale,
         }
 
+    def _preorder_needed_pricelist(self, kind):
+        """Id of this company's pricelist a website cart line of ``kind`` puts the
+        cart on (0: none; README "Cart pricelists")."""
+        if kind == PRESALE:
+            return self.presale_pricelist_id.id or 0
+        if kind == INTERNATIONAL:
+            return self.international_pricelist_id.id or 0
+        return 0
+
+    def _preorder_forced_pricelists(self):
+        """{kind: pricelist id} of the kinds that put a website cart on their own pricelist."""
+        return {kind: self._preorder_needed_pricelist(kind) for kind in (PRESALE, INTERNATIONAL)}
+
     def _get_preorder_warehouses(self):
         """The warehouses considered for stock and requests (Stock Warehouse setting)."""
         self.ensure_one()
@@ -228,4 +241,12 @@ class ResCompany(models.Model):
             multiplier=self.presale_qty_multiplier,
             minimum=self.presale_min_qty,
             days=self.presale_days,
+        )
+
+    def _preorder_website(self):
+        """The website whose prices and texts the company's e-mails give: its first."""
+        self.ensure_one()
+        Website = self.env["website"].sudo()
+        return Website.search([("company_id", "=", self.id)], limit=1) or Website.search(
+            [], limit=1
         )

@@ -1,10 +1,19 @@
-from odoo import models
+from odoo import fields, models
 
 from odoo.addons.website.models import ir_http
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    # "Tell me when it opens" throttle (README): when this address was last sent
+    # a subscription confirmation, and from which connection it was asked
+    preorder_subscription_mailed_at = fields.Datetime(
+        "Opening Subscription Mailed", copy=False, readonly=True, groups="base.group_user"
+    )
+    preorder_subscription_ip = fields.Char(
+        "Opening Subscription From", copy=False, readonly=True, groups="base.group_user"
+    )
 
     def _compute_last_website_so_id(self):
         """Odoo finds a shopper's last cart by their pricelist; a cart forced onto

@@ -1,10 +1,28 @@
+import contextlib
+import logging
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.tools import SQL, float_compare, formatLang
 
-from ..rules.kinds import NEXT_DAY, REQUEST_KINDS, STOCK
+from ..rules import cancellation as cancellation_rules
+from ..rules import cart as cart_rules
+from ..rules import consent as consent_rules
+from ..rules import deposit as deposit_rules
+from ..rules.allocation import RELEASED
+from ..rules.kinds import (
+    INTERNATIONAL,
+    NATIONAL,
+    NEXT_DAY,
+    PRESALE,
+    REQUEST_KINDS,
+    SALE_KINDS,
+    STOCK,
+)
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -71,13 +89,13 @@ class SaleOrder(models.Model):
                  "order_line.qty_invoiced")  # fmt: skip
     @api.depends_context("uid")
     def _compute_preorder_can_cancel(self):
-        may_cancel = self.env["preorder.cancellation"]._may_cancel(self)
+        may_cancel = self._preorder_may_cancel()
         for order in self:
             order.preorder_can_cancel = may_cancel[order.id]
 
     def _action_confirm(self):
         # allocate before the deliveries exist, so none of them reserves too early
-        self.env["preorder.allocator"]._allocate_confirmed(self.order_line)
+        self.order_line._preorder_allocate_confirmed()
         return super()._action_confirm()
 
     def _action_cancel(self):
@@ -85,18 +103,14 @@ class SaleOrder(models.Model):
         products = allocations.product_id
         result = super()._action_cancel()
         if allocations:
-            self.env["preorder.deallocator"]._deallocate(
-                allocations, self.env._("The sale order was cancelled.")
-            )
+            allocations._deallocate(self.env._("The sale order was cancelled."))
             # what they held may serve parked lines of other orders
-            self.env["preorder.allocator"]._allocate_parked(products)
+            self.env["preorder.allocation"]._allocate_parked(products)
         return result
 
     def _get_prepayment_required_amount(self):
-        # a shop cart paying a deposit (preorder.deposit) is confirmed by it
-        due = (
-            self.env["preorder.deposit"]._due_now(self) if self.preorder_deposit == "due" else None
-        )
+        # a shop cart paying a deposit (Deposits, below) is confirmed by it
+        due = self._preorder_deposit_due_now() if self.preorder_deposit == "due" else None
         return super()._get_prepayment_required_amount() if due is None else due
 
     def _send_order_confirmation_mail(self):
@@ -107,9 +121,9 @@ class SaleOrder(models.Model):
         result = super(
             SaleOrder, self.with_context(preorder_confirmation_mail=True)
         )._send_order_confirmation_mail()
-        self.env["preorder.promise"]._mark_notified(
-            self.order_line.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
-        )
+        self.order_line.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS
+        )._preorder_mark_notified()
         return result
 
     def _notify_by_email_prepare_rendering_context(self, message, *args, **kwargs):
@@ -117,7 +131,7 @@ class SaleOrder(models.Model):
             message, *args, **kwargs
         )
         if self.env.context.get("preorder_confirmation_mail") and len(self) == 1:
-            render_context["preorder_lines"] = self.env["preorder.promise"]._mail_lines(self)
+            render_context["preorder_lines"] = self._preorder_mail_lines()
             render_context["preorder_shipping"] = self._preorder_shipping_choice()
         return render_context
 
@@ -141,7 +155,9 @@ class SaleOrder(models.Model):
 
     def preorder_consent_lines(self):
         """Lines whose slipped date waits for the customer's answer."""
-        return self._preorder_lines(lambda line: line.preorder_consent_state == "pending")
+        return self._preorder_lines(
+            lambda line: line.preorder_consent_state == consent_rules.PENDING
+        )
 
     def preorder_release_lines(self):
         """Lines with quantity released since the customer was last told."""
@@ -152,7 +168,7 @@ class SaleOrder(models.Model):
         self.env["res.users"]._preorder_check_action(
             self, "sales", self.env._("notify customers of promise dates")
         )
-        return self.env["preorder.promise"]._notify_action(self)
+        return self._preorder_action_notify_customers()
 
     # ------------------------------------------------------------------
     # Website cart rules (SPEC §7): the same product as two kinds is two lines
@@ -180,9 +196,7 @@ class SaleOrder(models.Model):
         kind = order_line.preorder_kind if order_line else kwargs.get("preorder_kind") or STOCK
         if kind == STOCK:
             return super()._verify_updated_quantity(order_line, product_id, new_qty, **kwargs)
-        message = self.env["preorder.cart"]._update_refusal(
-            self, order_line, product_id, kind, new_qty, kwargs
-        )
+        message = self._preorder_cart_update_refusal(order_line, product_id, kind, new_qty, kwargs)
         if message:
             # also kept on the cart, for the "go to cart" flow (shown once there)
             self.shop_warning = message
@@ -200,46 +214,232 @@ class SaleOrder(models.Model):
         return cart_qty, free_qty
 
     def _cart_update(self, *args, **kwargs):
-        kwargs = self.env["preorder.cart"]._cart_update_kwargs(kwargs)
+        kwargs = self._preorder_cart_update_kwargs(kwargs)
         result = super()._cart_update(*args, **kwargs)
-        self.env["preorder.cart.pricing"]._sync_pricelists(self)
+        self._preorder_sync_pricelists()
         return result
 
     def _preorder_shipping_choice(self):
         """The shipping choice as the shopper reads it, or "" when the order has
         no pre-order or pre-sale line (confirmation page, portal, e-mail)."""
         self.ensure_one()
-        Cart = self.env["preorder.cart"]
-        if not Cart._offers_shipping_choice(self):
+        if not self._preorder_offers_shipping_choice():
             return ""
-        return Cart._shipping_labels()[self.picking_policy]
+        return self._preorder_shipping_labels()[self.picking_policy]
 
     def _preorder_is_managed_cart(self):
         self.ensure_one()
         return bool(self.website_id) and self.state == "draft"
 
     # ------------------------------------------------------------------
-    # Website cart pricelists (preorder.cart.pricing): a pre-sale or
-    # international line puts the order on its kind's pricelist, the other
-    # lines keep the shopper's
+    # What a website cart may hold (SPEC §7), as the cart hooks above apply
+    # it: the facts ``rules.cart`` decides on, gathered in a few grouped
+    # reads, and the shopper's sentence for each refusal
+    # ------------------------------------------------------------------
+
+    def _preorder_cart_line_facts(self, product, kind, order_line, new_qty, exclusivity):
+        """What rules.cart needs to judge ``order_line`` of this cart (or a new
+        line of ``product`` as ``kind``) holding ``new_qty``: a few grouped reads,
+        no loop of queries."""
+        company = self.company_id.sudo()
+        others = self.order_line - order_line
+        same = others.filtered(lambda line: line.product_id == product)
+        kind_total = sum(
+            same.filtered(lambda sol: sol.preorder_kind == kind).mapped("product_uom_qty")
+        )
+        product = product.with_company(company).sudo()
+        on_request = in_stock_blocks = False
+        if kind == NEXT_DAY:
+            free = self.env["stock.quant"]._preorder_free_qty(product, company)[product.id]
+            stock_in_cart = sum(
+                same.filtered(lambda sol: sol.preorder_kind == STOCK).mapped("product_uom_qty")
+            )
+            offered = free - stock_in_cart
+            Supply = self.env["purchase.order.line"]
+            on_request = product.id in Supply._preorder_products_on_request(product, company)
+            enabled = True
+        elif kind in REQUEST_KINDS:
+            availability = product._get_preorder_availability(company)[product.id]
+            offered = availability.get(kind).qty
+            enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
+            if kind != PRESALE and company.preorder_only_out_of_stock:
+                free = self.env["stock.quant"]._preorder_free_qty(product, company)[product.id]
+                rounding = product.uom_id.rounding
+                in_stock_blocks = float_compare(free, 0.0, precision_rounding=rounding) > 0
+        else:
+            offered, enabled = 0.0, False
+        return cart_rules.CartLine(
+            kind=kind,
+            quantity=new_qty,
+            kind_total=kind_total + new_qty,
+            offered=offered,
+            kind_enabled=enabled,
+            min_qty=product.preorder_min_qty,
+            exclusivity=exclusivity,
+            exclusivity_min_qty=product.exclusivity_min_qty,
+            next_day_product=product.next_day_shipping,
+            on_request=on_request,
+            pricelist_id=self._preorder_shopper_pricelist().id or 0,
+            excluded_pricelist_id=company.preorder_excluded_pricelist_id.id or 0,
+            next_day_pricelist_ids=frozenset(
+                (company.next_day_cash_pricelist_id | company.next_day_credit_pricelist_id).ids
+            ),
+            needed_pricelist_id=company._preorder_needed_pricelist(kind),
+            other_needed_pricelist_ids=frozenset(
+                company._preorder_needed_pricelist(line.preorder_kind) for line in others
+            ),
+            in_stock_blocks_preorder=in_stock_blocks,
+            rounding=product.uom_id.rounding,
+        )
+
+    @api.model
+    def _preorder_cart_refusal_message(self, refusal):
+        """The shopper's message for a ``rules.cart.Refusal``."""
+        kind = {
+            STOCK: self.env._("from stock"),
+            NATIONAL: self.env._("pre-order"),
+            INTERNATIONAL: self.env._("international pre-order"),
+            PRESALE: self.env._("pre-sale"),
+            NEXT_DAY: self.env._("next-day shipping"),
+        }.get(refusal.kind, refusal.kind)
+        params = {key: f"{value:g}" for key, value in refusal.params.items()}
+        messages = {
+            cart_rules.UNKNOWN_KIND: lambda: self.env._("Unknown way to buy: %(kind)s.", kind=kind),
+            cart_rules.KIND_DISABLED: lambda: self.env._(
+                "This product cannot be bought as %(kind)s at the moment.", kind=kind
+            ),
+            cart_rules.IN_STOCK: lambda: self.env._(
+                "This product is in stock: it cannot be bought as %(kind)s at the moment.",
+                kind=kind,
+            ),
+            cart_rules.EXCLUDED_PRICELIST: lambda: self.env._(
+                "Products cannot be bought as %(kind)s with your price list.", kind=kind
+            ),
+            cart_rules.BELOW_MINIMUM: lambda: self.env._(
+                "An international pre-order of this product is at least %(min_qty)s.", **params
+            ),
+            cart_rules.OTHER_PRICELIST: lambda: self.env._(
+                "Your cart holds items with another price list: check them out before "
+                "buying this one as %(kind)s.",
+                kind=kind,
+            ),
+            cart_rules.EXCLUSIVITY_MINIMUM: lambda: self.env._(
+                "Exclusivity of this product requires at least %(min_qty)s.", **params
+            ),
+            cart_rules.NOT_NEXT_DAY: lambda: self.env._(
+                "This product is not offered for next-day shipping."
+            ),
+            cart_rules.NEXT_DAY_PRICELIST: lambda: self.env._(
+                "Next-day shipping is only sold on the Cash or Credit Next Day price list."
+            ),
+            cart_rules.NOT_ENOUGH: lambda: self.env._(
+                "Only %(available)s available as %(kind)s.", kind=kind, **params
+            ),
+        }
+        return messages[refusal.code]()
+
+    def _preorder_cart_update_refusal(self, order_line, product_id, kind, new_qty, kwargs):
+        """The shopper's message when ``order_line`` of this cart (or a new line
+        of ``kind``) may not hold ``new_qty``, else None."""
+        exclusivity = (
+            order_line.preorder_exclusivity
+            if order_line
+            else bool(kwargs.get("preorder_exclusivity"))
+        )
+        product = self.env["product.product"].browse(product_id)
+        refusal = cart_rules.refusal(
+            self._preorder_cart_line_facts(product, kind, order_line, new_qty, exclusivity)
+        )
+        return self._preorder_cart_refusal_message(refusal) if refusal else None
+
+    @api.model
+    def _preorder_cart_update_kwargs(self, kwargs):
+        """The arguments of a cart update, checked: an unknown kind or a quantity
+        Odoo cannot read is refused (Odoo would turn it into 1); optional products
+        and combo items are bought from stock; exclusivity goes with international
+        pre-orders only."""
+        kind = kwargs.get("preorder_kind")
+        if kind and kind not in SALE_KINDS:
+            raise UserError(self.env._("Unknown way to buy: %s", kind))
+        for name in ("add_qty", "set_qty"):
+            if not cart_rules.is_valid_quantity(kwargs.get(name)):
+                raise UserError(self.env._("The quantity must be a whole number."))
+        if kwargs.get("linked_line_id"):
+            return dict(kwargs, preorder_kind=STOCK, preorder_exclusivity=False)
+        if kwargs.get("preorder_exclusivity") and kind != INTERNATIONAL:
+            return dict(kwargs, preorder_exclusivity=False)
+        return kwargs
+
+    def _preorder_cart_payment_messages(self):
+        """Before payment: every pre-order, pre-sale and next-day line of this
+        cart against its rules, and the cart's pricelists and prices against what
+        the rules give now. Nothing is changed here."""
+        messages = []
+        for line in self.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
+            refusal = line._preorder_cart_refusal()
+            if refusal:
+                messages.append(
+                    self.env._(
+                        "%(product)s: %(reason)s",
+                        product=line.product_id.display_name,
+                        reason=self._preorder_cart_refusal_message(refusal),
+                    )
+                )
+        if self._preorder_is_managed_cart():
+            messages += self._preorder_price_messages()
+        return messages
+
+    # ------------------------------------------------------------------
+    # Shipping choice (README "Shipping choice at checkout")
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _preorder_shipping_labels(self):
+        """{picking_policy: what the shopper reads}."""
+        return {
+            "direct": self.env._("Ship each item when it is ready"),
+            "one": self.env._("Ship everything together"),
+        }
+
+    def _preorder_offers_shipping_choice(self):
+        """A cart with pre-order or pre-sale lines lets the shopper choose."""
+        return any(line.preorder_kind in REQUEST_KINDS for line in self.order_line)
+
+    def _preorder_set_shipping_choice(self, policy):
+        """Store the shopper's choice as this cart's picking_policy; deliveries
+        follow it (one delivery when everything is ready, or each item as the
+        release reserves it). Bad input is refused and changes nothing."""
+        if not isinstance(policy, str) or policy not in self._preorder_shipping_labels():
+            raise UserError(self.env._("Choose how your items are shipped."))
+        if not self._preorder_is_managed_cart():
+            raise UserError(self.env._("This order can no longer be changed."))
+        if not self._preorder_offers_shipping_choice():
+            raise UserError(self.env._("Your cart holds no pre-ordered items."))
+        self.picking_policy = policy
+
+    # ------------------------------------------------------------------
+    # Website cart pricelists (README "Cart pricelists"): a pre-sale or
+    # international line puts the order on its kind's pricelist, every other
+    # line stays priced by the shopper's pricelist, remembered on the order
+    # (preorder_base_pricelist_id)
     # ------------------------------------------------------------------
 
     def _recompute_prices(self):
         # whatever set the pricelist (address, login, pricelist switch, promo
         # code), a website cart is repriced on the pricelists the rules require
-        self.env["preorder.cart.pricing"]._fix_pricelists(self)
+        self._preorder_fix_pricelists()
         return super()._recompute_prices()
 
     def _cart_update_pricelist(self, pricelist_id=None):
         result = super()._cart_update_pricelist(pricelist_id=pricelist_id)
         # super() reprices only when the order's pricelist changed: the pricelist
         # the shopper chose may be new for the ordinary lines of a forced cart
-        self.env["preorder.cart.pricing"]._sync_pricelists(self)
+        self._preorder_sync_pricelists()
         return result
 
     def _update_address(self, partner_id, fnames=None):
         result = super()._update_address(partner_id, fnames=fnames)
-        self.env["preorder.cart.pricing"]._sync_pricelists(self)
+        self._preorder_sync_pricelists()
         shopper = self.preorder_base_pricelist_id
         if shopper and request:
             # the shop goes on showing the shopper's prices, not the cart's forced ones
@@ -247,9 +447,441 @@ class SaleOrder(models.Model):
         return result
 
     def _check_cart_is_ready_to_be_paid(self):
-        """Before payment, the cart against the rules (preorder.cart): a refusal
-        changes nothing; the checkout pages then show the fixed cart."""
-        messages = self.env["preorder.cart"]._payment_messages(self)
+        """Before payment, the cart against the rules (``_preorder_cart_payment_messages``):
+        a refusal changes nothing; the checkout pages then show the fixed cart."""
+        messages = self._preorder_cart_payment_messages()
         if messages:
             raise ValidationError("\n".join(messages))
         return super()._check_cart_is_ready_to_be_paid()
+
+    def _preorder_shopper_pricelist(self):
+        """The pricelist of the cart's ordinary lines: the shopper's."""
+        return self.preorder_base_pricelist_id or self.pricelist_id
+
+    def _preorder_pricelist_plan(self):
+        """The ``rules.cart.pricelist_plan`` of this cart: the pricelist and the
+        shopper's pricelist its lines' kinds require."""
+        forced = self.company_id._preorder_forced_pricelists()
+        forced_ids = set(forced.values())
+        default = self.env["product.pricelist"]
+        if (
+            self.website_id
+            and self.pricelist_id.id in forced_ids
+            and self.preorder_base_pricelist_id.id in forced_ids | {False}
+        ):
+            # forced with no shopper's pricelist known (an old or merged cart)
+            default = self.website_id.with_company(self.company_id)._get_current_pricelist()
+        return cart_rules.pricelist_plan(
+            self.order_line.mapped("preorder_kind"),
+            forced,
+            self.pricelist_id.id or 0,
+            self.preorder_base_pricelist_id.id or 0,
+            default.id or 0,
+        )
+
+    def _preorder_fix_pricelists(self):
+        """Put each website cart of these orders on the pricelists the rules
+        require (no repricing).
+
+        Returns the carts that changed."""
+        changed = self.browse()
+        for order in self.filtered(lambda order: order._preorder_is_managed_cart()):
+            plan = order._preorder_pricelist_plan()
+            if plan.conflict:
+                continue
+            if (order.pricelist_id.id or 0, order.preorder_base_pricelist_id.id or 0) != (
+                plan.pricelist_id,
+                plan.base_pricelist_id,
+            ):
+                order.write(
+                    {
+                        "pricelist_id": plan.pricelist_id or False,
+                        "preorder_base_pricelist_id": plan.base_pricelist_id or False,
+                    }
+                )
+                changed |= order
+        return changed
+
+    def _preorder_sync_pricelists(self):
+        """Fix these carts' pricelists and reprice those whose pricelists changed."""
+        changed = self._preorder_fix_pricelists()
+        if changed:
+            changed._recompute_prices()
+        return changed
+
+    def _preorder_price_changes(self):
+        """Lines of this cart whose price differs from what the rules give now,
+        and whether the pricelist is wrong. Changes nothing (computed in a rolled
+        back savepoint)."""
+        report = {}
+
+        class _Rollback(Exception):
+            pass
+
+        lines = self._get_update_prices_lines()
+        before = {line.id: (line.price_unit, line.discount) for line in lines}
+        pricelists_before = (self.pricelist_id, self.preorder_base_pricelist_id)
+        with contextlib.suppress(_Rollback), self.env.cr.savepoint():
+            # repriced the way the cart would be (pricelists fixed first)
+            self._recompute_prices()
+            report["pricelist"] = (
+                self.pricelist_id,
+                self.preorder_base_pricelist_id,
+            ) != pricelists_before
+            digits = self.env["decimal.precision"].precision_get("Product Price")
+            report["lines"] = [
+                (line.id, line.price_unit)
+                for line in lines
+                if float_compare(line.price_unit, before[line.id][0], precision_digits=digits)
+                or float_compare(line.discount, before[line.id][1], precision_digits=2)
+            ]
+            raise _Rollback
+        return report
+
+    def _preorder_price_messages(self):
+        """What the shopper must review before paying this cart: kinds that
+        cannot share a cart, a wrong pricelist, changed prices (nothing changed
+        here)."""
+        if self._preorder_pricelist_plan().conflict:
+            return [
+                self.env._(
+                    "Your cart holds pre-sale and international pre-order items: check "
+                    "them out in separate orders."
+                )
+            ]
+        report = self._preorder_price_changes()
+        messages = []
+        if report["pricelist"]:
+            messages.append(self.env._("The price list of your cart no longer matches its items."))
+        if report["lines"]:
+            lines = self.env["sale.order.line"].browse(
+                [line_id for line_id, _price in report["lines"]]
+            )
+            messages.append(
+                self.env._(
+                    "The price of %(products)s changed: please review your cart.",
+                    products=", ".join(lines.product_id.mapped("display_name")),
+                )
+            )
+        return messages
+
+    # ------------------------------------------------------------------
+    # Deposits (README, Deposits): the ORM adapter of ``rules.deposit``.
+    # A website cart with lines of a kind that takes a deposit pays that share
+    # of them online (Odoo's partial prepayment: ``require_payment`` and
+    # ``prepayment_percent``); the payment confirms the order and is invoiced
+    # as a down payment (payment.transaction); once the order's pre-order and
+    # pre-sale lines are all released, the balance is invoiced: a regular
+    # invoice that deducts it.
+    # ------------------------------------------------------------------
+
+    def _preorder_deposit_due_now(self):
+        """What this website cart pays online now, or None when none of its
+        lines takes a deposit (then it is paid in full, as Odoo does)."""
+        order = self.sudo()
+        if not order.website_id or order.state not in ("draft", "sent"):
+            return None
+        lines = [
+            (line.preorder_kind, line.price_total)
+            for line in order.order_line
+            if not line.display_type
+        ]
+        percents = order.company_id._preorder_deposit_percents()
+        return deposit_rules.due_now(lines, percents, order.currency_id.round)
+
+    def _preorder_deposit_prepare_payment(self, amount=None):
+        """Before the shop's payment of this cart for ``amount``.
+
+        The deposit due (or no amount): the order asks for that prepayment
+        (Odoo's Online payment and its percentage, as staff see them) and is
+        marked as a deposit order; returns the deposit. The whole cart (express
+        checkout pays it, a shopper may too): back to the company's defaults;
+        returns None, Odoo's own payment. Any other amount, or a deposit already
+        paid, is refused and changes nothing. An order no longer in the cart
+        state is left to Odoo's own checks.
+        """
+        order = self.sudo()
+        if order.state not in ("draft", "sent"):
+            return None
+        due = order._preorder_deposit_due_now()
+        compare = order.currency_id.compare_amounts
+        if due is not None and (amount is None or not compare(amount, due)):
+            if compare(order.amount_paid, due) >= 0:
+                raise UserError(
+                    self.env._("The deposit has already been paid. Please refresh the page.")
+                )
+            order.write(
+                {
+                    "require_payment": True,
+                    "prepayment_percent": due / order.amount_total,
+                    "preorder_deposit": "due",
+                }
+            )
+            return due
+        if due is not None and compare(amount, order.amount_total):
+            raise ValidationError(self.env._("The cart has been updated. Please refresh the page."))
+        if order.preorder_deposit:
+            order.preorder_deposit = False
+            order._compute_require_payment()
+            order._compute_prepayment_percent()
+        return None
+
+    def _preorder_invoice_deposit(self):
+        """This order's paid deposit as Odoo's down-payment invoice, posted."""
+        invoices = self._generate_downpayment_invoices()
+        invoices.action_post()
+        for invoice in invoices:
+            invoice._portal_ensure_token()
+        return invoices
+
+    def _preorder_invoice_balances(self):
+        """Invoice the balance of the deposit orders among these orders whose
+        pre-order and pre-sale lines are all released. An order that cannot be
+        invoiced never holds back the release: it keeps its balance due and its
+        salesperson gets a To-Do. Returns the invoices."""
+        invoices = self.env["account.move"]
+        for order in self.sudo().filtered(lambda o: o.preorder_deposit == "due"):
+            lines = order.order_line.filtered(
+                lambda line: line.preorder_kind in REQUEST_KINDS and line.product_uom_qty > 0
+            )
+            if order.state != "sale" or not deposit_rules.balance_due(
+                line.preorder_state == RELEASED for line in lines
+            ):
+                continue
+            invoices |= (
+                order._preorder_invoice_or_todo(
+                    self.env._("Invoice the balance of a deposit order"),
+                    lambda order=order: order.with_company(
+                        order.company_id
+                    )._preorder_invoice_balance(),
+                )
+                or self.env["account.move"]
+            )
+        return invoices
+
+    def _preorder_invoice_or_todo(self, summary, work):
+        """``work()``'s result; when it fails (accounting set-up, a locked
+        period), nothing it did stays, the payment or the release goes on, and
+        this order's salesperson gets a To-Do saying why. Returns None then."""
+        try:
+            with self.env.cr.savepoint():
+                return work()
+        except Exception as error:  # noqa: BLE001 - told to staff, the caller goes on
+            _logger.exception("%s: %s failed", self.name, summary)
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=self._preorder_responsible_user().id,
+                summary=summary,
+                note=self.env._(
+                    "%(order)s could not be invoiced: %(error)s", order=self.name, error=str(error)
+                ),
+            )
+            return None
+
+    def _preorder_invoice_balance(self):
+        """Everything not yet invoiced on this order, at ordered quantities, less
+        the down payment: one posted invoice (Odoo's final invoice)."""
+        self._force_lines_to_invoice_policy_order()
+        balance = self.with_context(raise_if_nothing_to_invoice=False)._create_invoices(final=True)
+        balance.action_post()
+        for invoice in balance:
+            invoice._portal_ensure_token()
+        # what the customer paid since the deposit (a payment link) settles it
+        for payment in self.transaction_ids.filtered(lambda tx: tx.state == "done").payment_id:
+            (payment.move_id.line_ids + balance.line_ids).filtered(
+                lambda line, payment=payment: line.account_id == payment.destination_account_id
+                and not line.reconciled
+            ).reconcile()
+        self.preorder_deposit = "invoiced"
+        self._message_log(
+            body=self.env._(
+                "Pre-orders released: the balance is invoiced (%(invoices)s).",
+                invoices=", ".join(balance.mapped("name")),
+            )
+        )
+        return balance
+
+    # ------------------------------------------------------------------
+    # Portal cancellation (SPEC §7): the ORM adapter of ``rules.cancellation``.
+    # A customer cancels their own confirmed order from the portal while its
+    # company allows it, within the company's hours and before anything was
+    # delivered or invoiced.
+    # ------------------------------------------------------------------
+
+    def _preorder_may_cancel(self):
+        """{order id: whether its customer may cancel it now}."""
+        now = fields.Datetime.now()
+        result = {}
+        for order in self.sudo():
+            company, lines = order.company_id, order.order_line
+            result[order.id] = cancellation_rules.may_cancel(
+                company.preorder_cancel_enabled,
+                order.state,
+                order.date_order,
+                company.preorder_cancel_hours,
+                now,
+                started=any(lines.mapped("qty_delivered")) or any(lines.mapped("qty_invoiced")),
+            )
+        return result
+
+    def _preorder_portal_cancel(self):
+        """Cancel this order at its customer's request, inside the window; False
+        when refused (nothing changes)."""
+        self.ensure_one()
+        # a release or a second request for the same order waits here, then sees
+        # the order as it is now (Odoo retries the request on a stale snapshot)
+        self.env.cr.execute(
+            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", self.id),
+            log_exceptions=False,
+        )
+        self.invalidate_recordset(["state", "preorder_can_cancel"])
+        self.order_line.invalidate_recordset(["qty_delivered", "qty_invoiced"])
+        if not self._preorder_may_cancel()[self.id]:
+            return False
+        self.sudo()._action_cancel()
+        self.sudo()._message_log(body=self.env._("Cancelled by the customer from the portal."))
+        return True
+
+    # ------------------------------------------------------------------
+    # Customer e-mails about pre-order lines, date-slip answers, To-Dos
+    # ------------------------------------------------------------------
+
+    def _preorder_notify_promise_changes(self):
+        """One e-mail per order listing its changed promise dates; the orders
+        e-mailed (callers checked the user)."""
+        orders = self.filtered(lambda order: order.preorder_promise_changed_lines())
+        orders._preorder_send_mail(
+            "website_preorder.mail_template_promise_date_changed",
+            self.env._("Promise date change e-mailed to the customer."),
+        )
+        lines = self.env["sale.order.line"].concat(
+            *(order.preorder_promise_changed_lines() for order in orders)
+        )
+        lines._preorder_mark_notified()
+        return orders
+
+    def _preorder_notify_released(self):
+        """One e-mail per order with the quantities released since the last one."""
+        released = self.sudo().order_line.filtered(
+            lambda line: line.preorder_release_notify_qty > 0
+        )
+        released.order_id._preorder_send_mail(
+            "website_preorder.mail_template_preorder_released",
+            self.env._("Release e-mail sent: pre-ordered goods are reserved for delivery."),
+        )
+        released.preorder_release_notify_qty = 0
+
+    def _preorder_send_mail(self, template_xmlid, log):
+        """One e-mail per order, rendered and queued in one batch (sent by the
+        mail queue), and one line in each order's chatter, also in one batch."""
+        orders = self
+        if not orders:
+            return
+        template = self.env.ref(template_xmlid)
+        template.sudo().send_mail_batch(orders.ids)
+        orders._message_log_batch(bodies=dict.fromkeys(orders.ids, log))
+
+    def _preorder_action_notify_customers(self):
+        """Notify customers (staff button): e-mail the orders with changed promise
+        dates and say how many were told."""
+        notified = self._preorder_notify_promise_changes()
+        if not notified:
+            # nothing to tell is news for staff, not an error (an import goes on)
+            kind, message = (
+                "warning",
+                self.env._("No promise date changed since the customers were last told."),
+            )
+        else:
+            kind, message = "success", self.env._("%s customer(s) notified.", len(notified))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": kind,
+                "message": message,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _preorder_mail_lines(self):
+        """Kind, date and unit price of the lines not served from stock, for e-mails."""
+        self.ensure_one()
+        order = self
+        lines = order.order_line.filtered(
+            lambda line: not line.display_type and line.preorder_kind != STOCK
+        )
+        return [
+            {
+                "product": line.product_id.display_name,
+                "quantity": line.product_uom_qty,
+                "kind": line._preorder_kind_description(),
+                "price_unit": formatLang(self.env, line.price_unit, currency_obj=order.currency_id),
+                "exclusivity": line.preorder_exclusivity,
+            }
+            for line in lines
+        ]
+
+    def _preorder_consent_refusal(self, answer):
+        """The ``rules.consent`` code refusing the customer's ``answer`` to a
+        date-slip question on this order now, or None."""
+        self.ensure_one()
+        order = self
+        lines = order.order_line
+        pending = lines.filtered(lambda line: line.preorder_consent_state == consent_rules.PENDING)
+        if order.state != "sale":
+            return consent_rules.NOTHING_WAITING
+        shipped = order.locked or any(
+            line.qty_delivered or line.preorder_released_qty for line in pending
+        )
+        return consent_rules.answer_refusal(
+            answer, set(lines.mapped("preorder_consent_state")), shipped
+        )
+
+    def _preorder_lock_for_consent(self):
+        """Lock this order's row for a date-slip answer (the customer's or the
+        lapse job's): the other waits here, then sees the order as it is now
+        (a concurrent answer committed meanwhile makes PostgreSQL refuse the
+        lock with a serialization error, which Odoo retries)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", self.id),
+            log_exceptions=False,
+        )
+        self.invalidate_recordset()
+        self.order_line.invalidate_recordset()
+
+    def _preorder_consent_answer(self, answer):
+        """The customer's answer from the portal (the order: sudo, access checked).
+        Returns the refusal code, or None when taken. Idempotent: a second
+        answer finds nothing waiting and changes nothing."""
+        self.ensure_one()
+        order = self
+        order._preorder_lock_for_consent()
+        refusal = order._preorder_consent_refusal(answer)
+        if refusal:
+            return refusal
+        pending = order.order_line.filtered(
+            lambda line: line.preorder_consent_state == consent_rules.PENDING
+        )
+        if answer == consent_rules.ACCEPT:
+            pending.write({"preorder_consent_state": consent_rules.ACCEPTED})
+            pending._preorder_log_consent(self.env._("The customer accepted the new dates:"))
+        else:
+            pending._preorder_cancel_for_consent(
+                consent_rules.DECLINED,
+                self.env._("The customer cancelled these lines rather than wait:"),
+            )
+        return None
+
+    def _preorder_responsible_user(self):
+        """Who gets a To-Do about this order (a refund after a consent
+        cancellation, a balance that could not be invoiced): its salesperson,
+        else the company's Activity User, the sales team's leader, the
+        administrator."""
+        self.ensure_one()
+        return (
+            self.user_id
+            or self.company_id.preorder_activity_user_id
+            or self.team_id.user_id
+            or self.env.ref("base.user_admin")
+        )

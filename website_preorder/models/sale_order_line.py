@@ -1,10 +1,22 @@
+import functools
+import logging
 from collections import defaultdict
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import float_compare, format_date
 
 from ..rules import allocation as allocation_rules
+from ..rules import cart as cart_rules
+from ..rules import consent as consent_rules
+from ..rules import release as release_rules
+from ..rules.allocation import ALLOCATED, OPEN_STATES, PARKED, RELEASED
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
+
+_logger = logging.getLogger(__name__)
 
 SALE_KIND_SELECTION = [
     (STOCK, "From stock"),
@@ -13,7 +25,7 @@ SALE_KIND_SELECTION = [
     (PRESALE, "Pre-sale"),
     (NEXT_DAY, "Next-day shipping"),
 ]
-PREORDER_STATES = [("parked", "Parked"), ("allocated", "Allocated"), ("released", "Released")]
+PREORDER_STATES = [(PARKED, "Parked"), (ALLOCATED, "Allocated"), (RELEASED, "Released")]
 STAFF = "sales_team.group_sale_salesman,purchase.group_purchase_user,stock.group_stock_user"
 
 
@@ -115,7 +127,7 @@ class SaleOrderLine(models.Model):
         values = defaultdict(list)
         for line in self:
             figures = allocation_rules.line_quantities(
-                [(a.quantity, a.state == "released") for a in line.preorder_allocation_ids],
+                [(a.quantity, a.state == RELEASED) for a in line.preorder_allocation_ids],
                 line.preorder_stock_released_qty,
                 line._preorder_to_product_qty(line.product_uom_qty),
                 line.preorder_kind in REQUEST_KINDS and line.order_id.state == "sale",
@@ -141,7 +153,7 @@ class SaleOrderLine(models.Model):
     @api.depends("promise_date", "preorder_kind", "product_id")
     @api.depends_context("company", "tz")
     def _compute_preorder_expected_date(self):
-        dates = self.env["preorder.promise"]._expected_dates(self)
+        dates = self._preorder_expected_dates()
         for line in self:
             line.preorder_expected_date = dates[line.id]
 
@@ -150,11 +162,6 @@ class SaleOrderLine(models.Model):
         lines = super().get_description_following_lines()
         label = self._preorder_kind_description()
         return [*lines, label] if label else lines
-
-    def _preorder_kind_description(self):
-        """The kind and its date, as cart, checkout, portal and e-mails show them."""
-        self.ensure_one()
-        return self.env["preorder.promise"]._kind_description(self)
 
     def _preorder_to_product_qty(self, quantity):
         """``quantity`` in the line's unit, in the product's."""
@@ -182,14 +189,14 @@ class SaleOrderLine(models.Model):
     def action_preorder_release(self):
         """Release now: the release rule, run for these lines' products."""
         self.check_access("write")
-        return self.env["preorder.release.now"]._run_lines(self.sudo())
+        return self.sudo()._preorder_release_now()
 
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
         # lines added to an already confirmed order are allocated like confirmed ones
         confirmed = lines.filtered(lambda line: line.order_id.state == "sale")
-        self.env["preorder.allocator"]._allocate_confirmed(confirmed)
+        confirmed._preorder_allocate_confirmed()
         return lines
 
     def write(self, vals):
@@ -201,7 +208,7 @@ class SaleOrderLine(models.Model):
             if locked:
                 raise UserError(self.env._("The kind of a confirmed order line cannot change."))
         if {"product_uom_qty", "product_uom"} & set(vals):
-            self.env["preorder.delivery"]._check_released_quantity(self, vals)
+            self._preorder_check_released_quantity(vals)
         old_dates = {}
         manual = "promise_date" in vals and not self.env.context.get("preorder_system_update")
         if manual:
@@ -209,18 +216,17 @@ class SaleOrderLine(models.Model):
             vals = {**vals, "promise_date_manual": True}
         result = super().write(vals)
         if old_dates:
-            self.env["preorder.promise"]._log(self, old_dates)
-            self.env["preorder.consent"]._ask(self, old_dates)
+            self._preorder_log_promise_dates(old_dates)
+            self._preorder_ask_consent(old_dates)
         preorder_lines = self.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if "product_id" in vals:
-            self.env["preorder.deallocator"]._free_changed_product(
-                preorder_lines.sudo().preorder_allocation_ids,
-                self.env._("The product of a sale line changed."),
+            preorder_lines.sudo().preorder_allocation_ids._free_changed_product(
+                self.env._("The product of a sale line changed.")
             )
         if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
-            self.env["preorder.deallocator"]._replan(preorder_lines)
+            preorder_lines._preorder_replan()
             # the last line waiting may have gone: the balance of a deposit is due
-            self.env["preorder.deposit"]._invoice_balances(preorder_lines.order_id)
+            preorder_lines.order_id._preorder_invoice_balances()
         return result
 
     def unlink(self):
@@ -229,7 +235,7 @@ class SaleOrderLine(models.Model):
         result = super().unlink()
         if products:
             # what they held goes to the oldest parked lines
-            self.env["preorder.allocator"]._allocate_parked(products, kinds)
+            self.env["preorder.allocation"]._allocate_parked(products, kinds)
         return result
 
     # ------------------------------------------------------------------
@@ -238,14 +244,14 @@ class SaleOrderLine(models.Model):
 
     @api.depends("preorder_kind", "product_id", "company_id")
     def _compute_preorder_is_restock(self):
-        flags = self.env["preorder.promise"]._restock_flags(self)
+        flags = self._preorder_restock_flags()
         for line in self:
             line.preorder_is_restock = flags.get(line.id, False)
 
     @api.depends("preorder_kind", "order_id.preorder_base_pricelist_id")
     def _compute_pricelist_item_id(self):
         result = super()._compute_pricelist_item_id()
-        self.env["preorder.cart.pricing"]._price_with_shopper_pricelist(self)
+        self._preorder_price_with_shopper_pricelist()
         return result
 
     def _get_max_available_qty(self):
@@ -253,4 +259,557 @@ class SaleOrderLine(models.Model):
         by free stock."""
         if self.preorder_kind == STOCK:
             return super()._get_max_available_qty()
-        return self.env["preorder.cart"]._room(self)
+        return self._preorder_cart_room()
+
+    def _preorder_price_with_shopper_pricelist(self):
+        """On a cart forced onto the pre-sale or international pricelist, the
+        other lines are priced by the shopper's pricelist (their pricelist item)."""
+        for line in self:
+            order = line.order_id
+            base = order.preorder_base_pricelist_id
+            if (
+                not base
+                or not line.product_id
+                or line.display_type
+                or cart_rules.forced_line(
+                    line.preorder_kind,
+                    order.company_id._preorder_forced_pricelists(),
+                    order.pricelist_id.id,
+                )
+            ):
+                continue
+            line.pricelist_item_id = base._get_product_rule(
+                line.product_id,
+                quantity=line.product_uom_qty or 1.0,
+                uom=line.product_uom,
+                date=line._get_order_date(),
+            )
+
+    def _preorder_cart_facts(self):
+        """The ``rules.cart.CartLine`` of this cart line as it stands."""
+        return self.order_id._preorder_cart_line_facts(
+            self.product_id,
+            self.preorder_kind,
+            self,
+            self.product_uom_qty,
+            self.preorder_exclusivity,
+        )
+
+    def _preorder_cart_refusal(self):
+        """The ``rules.cart.Refusal`` of this cart line as it stands, or None."""
+        return cart_rules.refusal(self._preorder_cart_facts())
+
+    def _preorder_cart_room(self):
+        """How much more the cart page's "+" may add to this non-stock line: what
+        its kind offers less what the cart already holds of it."""
+        facts = self._preorder_cart_facts()
+        return max(facts.offered - facts.kind_total, 0.0)
+
+    # ------------------------------------------------------------------
+    # Allocation (preorder.allocation) seen from the sale line
+    # ------------------------------------------------------------------
+
+    def _preorder_demand(self):
+        """The ``rules.allocation.Demand`` of this line: its parked quantity."""
+        self.ensure_one()
+        return allocation_rules.Demand(
+            self.id,
+            self.product_id.id,
+            self.preorder_kind,
+            self.order_id.date_order,
+            self.preorder_parked_qty,
+            self.product_id.uom_id.rounding,
+        )
+
+    def _preorder_allocate_confirmed(self):
+        """Lines of a confirmed order (at confirmation, or added to it later):
+        allocated, and each large national pre-order gets its To-Do."""
+        self.env["preorder.allocation"]._allocate(self)
+        self._preorder_schedule_large_order_todo()
+
+    def _preorder_replan(self):
+        """After these lines' quantity changed: free the excess through the one
+        deallocation rule (latest arrivals first, released quantity never), then
+        offer what is on order to the parked lines, oldest order first."""
+        Allocation = self.env["preorder.allocation"]
+        lines = self.sudo().filtered(lambda line: line.order_id.state == "sale")
+        # what is released from stock without an allocation stays the line's
+        Allocation._free_excess(
+            {
+                line: line.preorder_allocated_qty
+                + line.preorder_stock_released_qty
+                - line._preorder_to_product_qty(line.product_uom_qty)
+                for line in lines
+            },
+            allocation_rules.LATEST_ARRIVALS,
+            self.env._("The ordered quantity was lowered."),
+            reoffer=False,
+        )
+        if lines:
+            Allocation._allocate_parked(lines.product_id, set(lines.mapped("preorder_kind")))
+
+    def _preorder_schedule_large_order_todo(self):
+        """The To-Do for the company's Activity User when a national pre-order
+        line is larger than its Config Quantity (SPEC §2), once per line: on the
+        request the line is allocated to, or on the sale order while parked."""
+        Allocation = self.env["preorder.allocation"]
+        for line in self.sudo():
+            company = line.company_id
+            user = company.preorder_activity_user_id
+            limit = company.preorder_config_qty
+            if (
+                line.preorder_kind != NATIONAL
+                or line.preorder_activity_scheduled
+                or not user
+                or not limit
+                or line._preorder_to_product_qty(line.product_uom_qty) <= limit
+            ):
+                continue
+            target = line.preorder_allocation_ids[:1].purchase_order_id or line.order_id
+            target.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=user.id,
+                summary=self.env._("Large national pre-order"),
+                note=self.env._(
+                    "%(order)s pre-orders %(qty)s of %(product)s (more than %(limit)s).",
+                    order=line.order_id.name,
+                    qty=Allocation._preorder_format_qty(line.product_uom_qty, line.product_uom),
+                    product=line.product_id.display_name,
+                    limit=Allocation._preorder_format_qty(limit, line.product_id.uom_id),
+                ),
+            )
+            line.preorder_activity_scheduled = True
+
+    # ------------------------------------------------------------------
+    # Promise dates (SPEC §4) and how a line's kind is told
+    # ------------------------------------------------------------------
+
+    def _preorder_update_promise_dates(self, sync=False):
+        """Promise date of these lines = latest Expected Arrival of their
+        allocations (its date in the company's timezone); none while parked.
+
+        A date set by hand or imported is kept until staff sync (``sync=True``,
+        Sync Date with SO): then it follows the allocations again and the change
+        is logged on the order. Returns the lines whose promise date changed.
+        """
+        lines = self.sudo().filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
+        if not sync:
+            lines = lines.filtered(lambda line: not line.promise_date_manual)
+        by_date, old = {}, {}
+        for company, company_lines in lines.grouped("company_id").items():
+            # a handful of distinct arrivals: each converted to the company's date once
+            day_of = functools.cache(company.sudo()._preorder_date_of)
+            for line in company_lines:
+                new = False
+                if not line.preorder_parked_qty and line.preorder_allocation_ids:
+                    # the request lines' own dates (the allocation's related
+                    # field would be computed record by record)
+                    arrival = allocation_rules.promise_date(
+                        line.preorder_allocation_ids.purchase_line_id.mapped("date_planned")
+                    )
+                    new = arrival and day_of(arrival)
+                old[line] = line.promise_date
+                if new != line.promise_date:
+                    by_date.setdefault(new, []).append(line.id)
+        changed = lines.browse()
+        for new, ids in by_date.items():
+            date_lines = lines.browse(ids)
+            date_lines.with_context(preorder_system_update=True).write({"promise_date": new})
+            changed |= date_lines
+        if sync:
+            lines.filtered("promise_date_manual").write({"promise_date_manual": False})
+            changed._preorder_log_promise_dates(old, self.env._("Synced with the request"))
+        changed._preorder_ask_consent(old)
+        return changed.with_env(self.env)
+
+    def _preorder_log_promise_dates(self, old_dates, reason=None):
+        """One chatter note per order naming each of these lines' old and new
+        promise date (``old_dates``: {line: date before})."""
+        for order, order_lines in self.grouped("order_id").items():
+            changes = [
+                self.env._(
+                    "%(product)s: promise date %(old)s → %(new)s",
+                    product=line.product_id.display_name,
+                    old=self._preorder_format_date(old_dates[line]),
+                    new=self._preorder_format_date(line.promise_date),
+                )
+                for line in order_lines
+                if old_dates[line] != line.promise_date
+            ]
+            if changes:
+                if reason:
+                    changes.insert(0, reason)
+                order._message_log(body=Markup("<br/>").join(changes))
+
+    @api.model
+    def _preorder_format_date(self, date):
+        """A promise date for people (chatter, e-mails): the user's format, or "none"."""
+        return format_date(self.env, date) if date else self.env._("none")
+
+    def _preorder_mark_notified(self):
+        """The customer was just told these lines' promise dates."""
+        for date, date_lines in self.sudo().grouped("promise_date").items():
+            date_lines.write({"promise_date_notified": date})
+
+    def _preorder_kind_description(self):
+        """The kind and its date, as cart, checkout, portal and e-mails show them.
+        National pre-orders of restocked products say "Back-order", as the
+        product page does."""
+        self.ensure_one()
+        line = self
+        kind = line.preorder_kind
+        if kind == STOCK:
+            return ""
+        if kind == NATIONAL and line.preorder_is_restock:
+            label = self.env._("Back-order")
+        else:
+            label = dict(line._fields["preorder_kind"]._description_selection(self.env))[kind]
+        date = line.preorder_expected_date
+        if date:
+            return self.env._(
+                "%(kind)s — expected %(date)s", kind=label, date=format_date(self.env, date)
+            )
+        return label
+
+    def _preorder_expected_dates(self):
+        """{line id: its promise date, or while there is none the earliest date its
+        kind offers now}. One availability query per company."""
+        lines = self
+        waiting = lines.filtered(
+            lambda line: not line.promise_date and line.preorder_kind in REQUEST_KINDS
+        )
+        dates = {line.id: line.promise_date for line in lines}
+        for company, company_lines in waiting.grouped("company_id").items():
+            availability = company_lines.product_id.sudo()._get_preorder_availability(company)
+            for line in company_lines:
+                offer = availability[line.product_id.id].get(line.preorder_kind)
+                dates[line.id] = offer.date or False
+        return dates
+
+    def _preorder_restock_flags(self):
+        """{line id: Back-order} of these lines that are national pre-orders:
+        allocated lines follow their requests, the others the product's open
+        requests, as the product page does. Read in sets: one query per company."""
+        lines = self.filtered(lambda line: line.preorder_kind == NATIONAL and line.product_id)
+        flags = {}
+        waiting = lines.browse()
+        for line in lines:
+            requests = line.sudo().preorder_allocation_ids.purchase_order_id
+            if requests:
+                flags[line.id] = all(requests.mapped("is_restock"))
+            else:
+                waiting |= line
+        for company, company_lines in waiting.grouped("company_id").items():
+            restock = self.env["purchase.order.line"]._preorder_restock_products(
+                company_lines.product_id, company
+            )
+            for line in company_lines:
+                flags[line.id] = line.product_id.id in restock
+        return flags
+
+    # ------------------------------------------------------------------
+    # Date-slip consent (README): ask, cancel, lapse
+    # ------------------------------------------------------------------
+
+    def _preorder_ask_consent(self, old_dates):
+        """Date-slip consent (README): ask the customers of these lines whose
+        promise date slipped later than the date they agreed to, by more than
+        the company's threshold (``old_dates``: {line: date before the change}).
+        One e-mail per order links to the portal page where the customer accepts
+        the new dates or cancels the lines. Returns the lines asked."""
+        asked = self.browse()
+        now = fields.Datetime.now()
+        for line in self.sudo():
+            order = line.order_id
+            if order.state != "sale" or line.preorder_kind not in REQUEST_KINDS:
+                continue
+            pending = line.preorder_consent_state == consent_rules.PENDING
+            agreed = (
+                line.preorder_consent_old_date
+                if pending
+                else line.promise_date_notified or old_dates.get(line)
+            )
+            if not consent_rules.slipped(
+                agreed, line.promise_date, order.company_id.preorder_slip_days
+            ):
+                if pending and line.promise_date:
+                    # the date came back: nothing to ask any more, the agreed date stands
+                    line.write(
+                        {
+                            "preorder_consent_state": False,
+                            "promise_date_notified": line.preorder_consent_old_date,
+                        }
+                    )
+                continue
+            line.write(
+                {
+                    "preorder_consent_state": consent_rules.PENDING,
+                    "preorder_consent_old_date": agreed,
+                    "preorder_consent_asked_at": now,
+                    # this e-mail tells the new date: not told again as a change
+                    "promise_date_notified": line.promise_date,
+                }
+            )
+            asked |= line
+        if asked:
+            asked.order_id._preorder_send_mail(
+                "website_preorder.mail_template_preorder_consent",
+                self.env._("Promise date slipped: the customer was asked to accept or cancel."),
+            )
+        return asked
+
+    def _preorder_cancel_for_consent(self, state, reason):
+        """Cancel these lines (quantity 0, their open deliveries cancelled, their
+        allocations freed like any lowered quantity), their consent ``state``
+        recorded; a refund follow-up for staff when the order was paid."""
+        lines = self
+        lines._preorder_log_consent(reason)
+        lines.write({"preorder_consent_state": state, "product_uom_qty": 0.0})
+        lines.move_ids.filtered(lambda move: move.state not in ("done", "cancel"))._action_cancel()
+        for order in lines.order_id:
+            paid = order.amount_paid or any(
+                invoice.payment_state in ("paid", "in_payment", "partial")
+                for invoice in order.invoice_ids
+            )
+            if paid:
+                order.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=order._preorder_responsible_user().id,
+                    summary=self.env._("Refund cancelled pre-order lines"),
+                    note=self.env._(
+                        "The customer of %(order)s cancelled lines whose date slipped; the order "
+                        "was paid: refund them.",
+                        order=order.name,
+                    ),
+                )
+
+    def _preorder_log_consent(self, reason):
+        """One chatter note per order: ``reason`` and each line's agreed and new date."""
+        for order, order_lines in self.grouped("order_id").items():
+            rows = [
+                self.env._(
+                    "%(product)s: %(old)s → %(new)s",
+                    product=line.product_id.display_name,
+                    old=self._preorder_format_date(line.preorder_consent_old_date),
+                    new=self._preorder_format_date(line.promise_date),
+                )
+                for line in order_lines
+            ]
+            order._message_log(body=Markup("<br/>").join([reason, *rows]))
+
+    @api.model
+    def _cron_preorder_consent_lapse(self):
+        """Questions without an answer for the company's days lapse: the lines
+        are kept or cancelled as the company chose. One search; then one order
+        at a time, its row locked as the customer's answer locks it, and its
+        lines read again under the lock (an answer given meanwhile wins). An
+        order another transaction holds is left for the next run, the others
+        lapse. Returns the lines that lapsed."""
+        now = fields.Datetime.now()
+        pending = self.sudo().search([("preorder_consent_state", "=", consent_rules.PENDING)])
+        due = pending.filtered(
+            lambda line: consent_rules.lapse_due(
+                line.preorder_consent_asked_at, now, line.company_id.preorder_consent_days
+            )
+        )
+        lapsed = self.browse()
+        for order, lines in due.grouped("order_id").items():
+            try:
+                with self.env.cr.savepoint():
+                    order._preorder_lock_for_consent()
+                    lines = lines.filtered(
+                        lambda line: line.preorder_consent_state == consent_rules.PENDING
+                    )
+                    if lines:
+                        lines._preorder_lapse_consent()
+                # written (flushed) when the savepoint closed: they lapsed
+                lapsed |= lines
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                _logger.info("Date-slip consent of %s: busy, lapses at the next run", order.name)
+        return lapsed
+
+    def _preorder_lapse_consent(self):
+        """These lines' question went unanswered (one order, locked): cancelled
+        when the company chose so and they can be, else kept."""
+        order = self.order_id
+        cancel = (
+            order.company_id.preorder_consent_lapse == "cancel"
+            and not order._preorder_consent_refusal(consent_rules.CANCEL)
+        )
+        if cancel:
+            try:
+                with self.env.cr.savepoint():
+                    self._preorder_cancel_for_consent(
+                        consent_rules.LAPSED,
+                        self.env._("No answer to the new dates: the lines are cancelled:"),
+                    )
+                return
+            except UserError:
+                _logger.exception("Date-slip consent: could not cancel %s", order.name)
+        # kept: chosen so, or the goods are on their way (or cannot be cancelled)
+        self.write({"preorder_consent_state": consent_rules.LAPSED})
+        self._preorder_log_consent(self.env._("No answer to the new dates: the lines are kept:"))
+
+    # ------------------------------------------------------------------
+    # Deliveries as the release sees them, and Release now
+    # ------------------------------------------------------------------
+
+    def _preorder_release_location(self):
+        """The delivery source location release counts stock in for this line:
+        the stock location of the order's warehouse (children included)."""
+        self.ensure_one()
+        return self.order_id.warehouse_id.lot_stock_id
+
+    def _preorder_taking_moves(self):
+        """The moves of these lines that take goods from stock, cancelled ones excluded."""
+        return self.move_ids.filtered(
+            lambda move: move.state != "cancel" and move._preorder_takes_from_stock()
+        )
+
+    def _preorder_taken_qty(self):
+        """{line id: quantity its deliveries reserved or delivered, product unit}."""
+        taken = dict.fromkeys(self.ids, 0.0)
+        for move in self._preorder_taking_moves():
+            quantity = move.product_uom._compute_quantity(
+                move.quantity, move.product_id.uom_id, rounding_method="HALF-UP"
+            )
+            taken[move.sale_line_id.id] = taken.get(move.sale_line_id.id, 0.0) + quantity
+        return taken
+
+    def _preorder_check_released_quantity(self, vals):
+        """Released allocations are never shrunk: a line written with ``vals``
+        cannot go below what is already released (reserved) for it."""
+        for line in self.sudo().filtered("preorder_released_qty"):
+            # released allocations and parked quantity released from stock
+            released = line.preorder_released_qty
+            uom = self.env["uom.uom"].browse(vals.get("product_uom", line.product_uom.id))
+            quantity = vals.get("product_uom_qty", line.product_uom_qty)
+            product_uom = line.product_id.uom_id
+            if uom and uom != product_uom:
+                quantity = uom._compute_quantity(quantity, product_uom, rounding_method="HALF-UP")
+            if float_compare(quantity, released, precision_rounding=product_uom.rounding) < 0:
+                raise UserError(
+                    self.env._(
+                        "%(order)s: %(released)s of %(product)s is already released "
+                        "(reserved for delivery); the quantity cannot go below it. Cancel "
+                        "or return the delivery first.",
+                        order=line.order_id.name,
+                        released=line._preorder_format_qty(released),
+                        product=line.product_id.display_name,
+                    )
+                )
+
+    def _preorder_release_now(self):
+        """Release now on sale lines: those of these lines not released yet."""
+        lines = self.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS and line.preorder_state in OPEN_STATES
+        )
+        if not lines:
+            raise UserError(self.env._("Select pre-order lines that are not released yet."))
+        return lines._preorder_release_report()
+
+    def _preorder_release_report(self, apply=True):
+        """Release now (staff): run (or, ``apply=False``, only plan) the release of
+        these lines' products, oldest orders first (the one release rule,
+        ``preorder.allocation._release_products``), and tell staff what happened
+        to each line (``rules.release.blocked_reason``). Callers check access;
+        the lines are sudo."""
+        lines = self
+        result = self.env["preorder.allocation"]._release_products(lines.product_id, apply=apply)
+        planned = {release.sale_line_id for release in result.planned}
+        # the open (or just served) pre-order lines of these products, read once
+        queue = lines.search(
+            [
+                ("product_id", "in", lines.product_id.ids),
+                ("preorder_kind", "in", list(REQUEST_KINDS)),
+                ("order_id.state", "=", "sale"),
+                "|",
+                ("preorder_state", "in", list(OPEN_STATES)),
+                ("id", "in", list(result.reserved)),
+            ]
+        )
+        messages, complete = [], True
+        for line in lines:
+            name = self.env._(
+                "%(order)s · %(product)s",
+                order=line.order_id.name,
+                product=line.product_id.display_name,
+            )
+            reserved = result.reserved.get(line.id, 0.0)
+            if reserved:
+                messages.append(
+                    self.env._(
+                        "%(line)s: %(qty)s reserved for delivery.",
+                        line=name,
+                        qty=line._preorder_format_qty(reserved),
+                    )
+                )
+                complete = complete and line.preorder_state == RELEASED
+                continue
+            complete = False
+            if not apply and line.id in planned:
+                messages.append(
+                    self.env._(
+                        "%(line)s: can be released now (Release now, or the release job).",
+                        line=name,
+                    )
+                )
+                continue
+            messages.append(line._preorder_release_blocked_message(result, name, queue))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if complete else "warning",
+                "title": self.env._("Release"),
+                "message": "\n".join(messages),
+                "sticky": not complete,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _preorder_release_blocked_message(self, result, name, queue):
+        """Why release reserved nothing for this line (rules.release.blocked_reason);
+        ``queue``: the open pre-order lines of its product."""
+        self.ensure_one()
+        line = self
+        location = line._preorder_release_location()
+        allocations = line.preorder_allocation_ids.filtered(lambda a: a.state == ALLOCATED)
+        today = result.today.get(line.company_id.id) or line.company_id._preorder_today()
+        rounding = line.product_id.uom_id.rounding
+        due = release_rules.is_due(
+            line.preorder_parked_qty,
+            sum(result.covered.get(a.id, 0.0) for a in allocations),
+            line.promise_date or None,
+            today,
+            rounding,
+        )
+        same_queue = queue.filtered(
+            lambda other: other.product_id == line.product_id
+            and other._preorder_release_location() == location
+        )
+        earlier = release_rules.earlier_lines(
+            line.id, line.order_id.date_order, [(o.id, o.order_id.date_order) for o in same_queue]
+        )
+        reason, waiting = release_rules.blocked_reason(
+            line.id, line.product_id.id, location.id, result.free, earlier, due, rounding
+        )
+        if reason == release_rules.NOT_DUE:
+            return self.env._(
+                "%(line)s waits for its goods: they have not arrived for it and its promise "
+                "date (%(date)s) has not come.",
+                line=name,
+                date=format_date(self.env, line.promise_date)
+                if line.promise_date
+                else self.env._("none"),
+            )
+        if reason == release_rules.NO_STOCK:
+            return self.env._(
+                "%(line)s: no free stock in %(location)s.",
+                line=name,
+                location=location.display_name,
+            )
+        orders = ", ".join(sorted(set(line.browse(waiting).order_id.mapped("name"))))
+        return self.env._(
+            "%(line)s waits for earlier orders: %(orders)s.", line=name, orders=orders
+        )

@@ -4,14 +4,22 @@ from ..rules.kinds import REQUEST_KINDS
 
 
 class StockMove(models.Model):
+    """Delivery caps (SPEC §4): a pre-order delivery reserves only what the
+    release granted its line; incoming stock triggers the release job."""
+
     _inherit = "stock.move"
+
+    def _preorder_takes_from_stock(self):
+        """A move that takes goods from stock: the first step of a delivery."""
+        self.ensure_one()
+        return not self.move_orig_ids and self.location_id.usage == "internal"
 
     def _preorder_is_capped(self):
         """A pre-order delivery move that takes goods from stock."""
         self.ensure_one()
-        return self.sale_line_id.preorder_kind in REQUEST_KINDS and self.env[
-            "preorder.delivery"
-        ]._takes_from_stock(self)
+        return (
+            self.sale_line_id.preorder_kind in REQUEST_KINDS and self._preorder_takes_from_stock()
+        )
 
     def _action_assign(self, force_qty=False):
         """Pre-order deliveries reserve only what the release granted their line.
@@ -27,7 +35,7 @@ class StockMove(models.Model):
             return result
         extra = self.env.context.get("preorder_release_extra") or {}
         lines = capped.sale_line_id.sudo()
-        taken = self.env["preorder.delivery"]._taken_qty(lines)
+        taken = lines._preorder_taken_qty()
         allowed = {
             line.id: line.preorder_released_qty + extra.get(line.id, 0.0) - taken[line.id]
             for line in lines
@@ -69,5 +77,5 @@ class StockMove(models.Model):
         incoming = moves.filtered(
             lambda move: move.state == "done" and move.location_dest_id.usage == "internal"
         )
-        self.env["preorder.release.job"]._on_incoming_stock(incoming.product_id)
+        incoming.product_id._preorder_on_incoming_stock()
         return moves

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..rules.allocation import OPEN_STATES
 from ..rules.kinds import REQUEST_KINDS
 
 
@@ -16,7 +17,7 @@ class StockPicking(models.Model):
     def _compute_preorder_release_waiting(self):
         for picking in self:
             picking.preorder_release_waiting = picking.state not in ("done", "cancel") and any(
-                state in ("parked", "allocated")
+                state in OPEN_STATES
                 for state in picking.sudo()._preorder_lines().mapped("preorder_state")
             )
 
@@ -27,19 +28,17 @@ class StockPicking(models.Model):
         """Release now (delivery): the release rule for this delivery's pre-order lines."""
         self.check_access("write")
         lines = self._preorder_lines().sudo()
-        lines = lines.filtered(lambda line: line.preorder_state in ("parked", "allocated"))
+        lines = lines.filtered(lambda line: line.preorder_state in OPEN_STATES)
         if not lines:
             raise UserError(self.env._("This transfer has no pre-order line waiting for release."))
-        return self.env["preorder.release.now"]._run(lines)
+        return lines._preorder_release_report()
 
     def action_assign(self):
         """Check availability: a blocked pre-order delivery says what it waits for."""
         result = super().action_assign()
         waiting = (
-            self._preorder_lines()
-            .sudo()
-            .filtered(lambda line: line.preorder_state in ("parked", "allocated"))
+            self._preorder_lines().sudo().filtered(lambda line: line.preorder_state in OPEN_STATES)
         )
         if waiting and result is True:
-            return self.env["preorder.release.now"]._run(waiting, apply=False)
+            return waiting._preorder_release_report(apply=False)
         return result

@@ -1,6 +1,6 @@
 from odoo import models
 from odoo.http import request
-from odoo.tools import format_date, formatLang
+from odoo.tools import float_compare, format_date, formatLang
 
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, STOCK
 
@@ -21,6 +21,7 @@ class Website(models.Model):
         availability = product._get_preorder_availability(company)[product.id]
         by_warehouse = self.env["stock.quant"]._preorder_free_qty_by_warehouse(product, company)
         free = sum(by_warehouse.values())
+        in_stock = float_compare(free, 0.0, precision_rounding=product.uom_id.rounding) > 0
         restock = availability.restock
         currency = self.currency_id
 
@@ -38,10 +39,10 @@ class Website(models.Model):
         if availability.international.qty and company.international_pricelist_id:
             international_price = price(company.international_pricelist_id)
         options = []
-        if free > 0:
+        if in_stock:
             options.append({"kind": STOCK, "label": self.env._("From stock – standard delivery")})
         # "Offer pre-orders only while out of stock" (README, Catalogue)
-        preorder_open = not (company.preorder_only_out_of_stock and free > 0)
+        preorder_open = not (company.preorder_only_out_of_stock and in_stock)
         if availability.national.qty > 0 and preorder_open:
             label = self.env._("As back-order") if restock else self.env._("As pre-order")
             options.append({"kind": NATIONAL, "label": label})
@@ -53,7 +54,7 @@ class Website(models.Model):
             )
         if (
             product.next_day_shipping
-            and free > 0
+            and in_stock
             # read only when it decides: one query fewer on most product pages
             and product.id
             not in self.env["purchase.order.line"]._preorder_products_on_request(product, company)

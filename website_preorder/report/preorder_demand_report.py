@@ -18,8 +18,9 @@ class PreorderDemandReport(models.Model):
     One row per allocation, per parked sale line, per request line, and one
     "gap" row per company, product and kind whose parked quantity is more
     than the ATP of its open requests: its Uncovered measure is the
-    difference. This SQL is the one definition of uncovered demand; "Create
-    requests for uncovered demand" reads it. Quantities are in the product's
+    difference. The rule is ``rules.demand.uncovered``; this SQL computes it
+    for the report (a test checks that both agree on random data), and
+    "Create requests for uncovered demand" reads it from here. Quantities are in the product's
     unit of measure.
     """
 
@@ -82,11 +83,20 @@ class PreorderDemandReport(models.Model):
         zero = SQL("0::numeric")
         return SQL(
             """
-            WITH parked AS (
+            WITH company_tz AS (
+                -- dates are the company's (its partner's timezone, else UTC),
+                -- as everywhere in the addon (README, Dates)
+                SELECT c.id, COALESCE(tz.name, 'UTC') AS tz
+                  FROM res_company c
+                  JOIN res_partner p ON p.id = c.partner_id
+                  LEFT JOIN pg_timezone_names tz ON tz.name = p.tz
+            ), parked AS (
                 SELECT sol.id, sol.company_id, sol.product_id, sol.preorder_kind AS kind,
-                       sol.preorder_parked_qty AS qty, so.date_order::date AS date
+                       sol.preorder_parked_qty AS qty,
+                       (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE ctz.tz)::date AS date
                   FROM sale_order_line sol
                   JOIN sale_order so ON so.id = sol.order_id
+                  JOIN company_tz ctz ON ctz.id = sol.company_id
                  WHERE sol.preorder_state = 'parked' AND sol.preorder_kind IN %(kinds)s
             ), supply AS (
                 SELECT pol.company_id, pol.product_id, pol.preorder_kind AS kind,
@@ -99,7 +109,7 @@ class PreorderDemandReport(models.Model):
             ), rows AS (
                 SELECT 'allocation' AS row_type, a.company_id, a.product_id, a.kind,
                        po.partner_id AS vendor_id, po.id AS request_id,
-                       pol.date_planned::date AS date,
+                       (pol.date_planned AT TIME ZONE 'UTC' AT TIME ZONE ctz.tz)::date AS date,
                        CASE WHEN a.state = 'allocated' THEN a.quantity ELSE 0 END AS allocated_qty,
                        CASE WHEN a.state = 'released' THEN a.quantity ELSE 0 END AS released_qty,
                        %(zero)s AS parked_qty, %(zero)s AS ordered_qty, %(zero)s AS received_qty,
@@ -107,6 +117,7 @@ class PreorderDemandReport(models.Model):
                   FROM preorder_allocation a
                   JOIN purchase_order_line pol ON pol.id = a.purchase_line_id
                   JOIN purchase_order po ON po.id = pol.order_id
+                  JOIN company_tz ctz ON ctz.id = a.company_id
                 UNION ALL
                 SELECT 'parked', parked.company_id, parked.product_id, parked.kind,
                        main_vendor.partner_id, NULL, parked.date,
@@ -116,7 +127,8 @@ class PreorderDemandReport(models.Model):
                   %(parked_vendor)s
                 UNION ALL
                 SELECT 'supply', pol.company_id, pol.product_id, pol.preorder_kind,
-                       po.partner_id, po.id, pol.date_planned::date,
+                       po.partner_id, po.id,
+                       (pol.date_planned AT TIME ZONE 'UTC' AT TIME ZONE ctz.tz)::date,
                        0, 0, 0, pol.product_uom_qty,
                        CASE WHEN pol.product_qty != 0
                             THEN pol.qty_received * pol.product_uom_qty / pol.product_qty
@@ -124,6 +136,7 @@ class PreorderDemandReport(models.Model):
                        pol.preorder_atp, 0
                   FROM purchase_order_line pol
                   JOIN purchase_order po ON po.id = pol.order_id
+                  JOIN company_tz ctz ON ctz.id = pol.company_id
                  WHERE pol.preorder_kind IN %(kinds)s AND po.state != 'cancel'
                        AND pol.display_type IS NULL
                 UNION ALL

@@ -7,7 +7,7 @@ the same product and kind meet.
 
 from dataclasses import dataclass
 
-from .atp import round_qty
+from .floats import round_qty
 
 
 @dataclass(frozen=True)
@@ -174,6 +174,8 @@ def fulfilment(allocations, delivered, rounding=0.0):
 PARKED = "parked"
 ALLOCATED = "allocated"
 RELEASED = "released"
+#: sale lines release still has to serve
+OPEN_STATES = (PARKED, ALLOCATED)
 
 
 @dataclass(frozen=True)

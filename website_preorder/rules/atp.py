@@ -1,19 +1,8 @@
 """Available to promise of one supply line (SPEC §3)."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from .floats import round_qty
 
-
-def round_qty(value, rounding):
-    """Round ``value`` to a multiple of ``rounding`` (half up), as Odoo's UoM does.
-
-    >>> round_qty(2.675, 0.01)
-    2.68
-    """
-    if not rounding or rounding <= 0:
-        return float(value)
-    step = Decimal(repr(rounding))
-    units = (Decimal(repr(float(value))) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    return float(units * step)
+__all__ = ["round_qty"]  # kept here for the callers of rules.atp.round_qty
 
 
 def line_atp(ordered, allocated, received, rounding=0.0):

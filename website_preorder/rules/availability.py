@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from . import presale as presale_rules
+from .floats import round_qty
 from .kinds import PREORDER_KINDS, PRESALE
 from .supply import is_supply_line
 
@@ -17,6 +18,7 @@ class SupplyGroup:
     arrival: object  # datetime.date
     atp: float
     restock: bool = False  # the lines belong to a restock request
+    rounding: float = 0.0  # of the product's unit
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,11 @@ def aggregate(groups, product_ids, today, settings):
     result = {product_id: ProductAvailability() for product_id in product_ids}
     presale_rows = {}
     restock_flags = {}
+    roundings = {}
     for group in groups:
         if group.product_id not in result:
             continue
+        roundings[group.product_id] = group.rounding
         if not is_supply_line(group.kind, group.state, group.atp, group.arrival, today):
             continue
         if group.kind in PREORDER_KINDS:
@@ -81,12 +85,17 @@ def aggregate(groups, product_ids, today, settings):
             kind.date = group.arrival
     for product_id, availability in result.items():
         for kind in (availability.national, availability.international):
-            kind.qty = round(kind.qty, 6)
+            kind.qty = round_qty(kind.qty, roundings.get(product_id, 0.0))
         availability.restock = restock_flags.get(product_id) == {True}
     if settings.presale_enabled:
         for product_id, rows in presale_rows.items():
             qty, date = presale_rules.calculated_qty(
-                rows, today, settings.multiplier, settings.days, settings.minimum
+                rows,
+                today,
+                settings.multiplier,
+                settings.days,
+                settings.minimum,
+                roundings.get(product_id, 0.0),
             )
             result[product_id].presale = KindAvailability(qty, date)
     return result

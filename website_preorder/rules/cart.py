@@ -9,6 +9,7 @@ refused change changes nothing.
 import math
 from dataclasses import dataclass, field
 
+from .floats import compare
 from .kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, SALE_KINDS, STOCK
 
 #: reason codes of ``refusal``
@@ -54,6 +55,7 @@ class CartLine:
     other_needed_pricelist_ids: frozenset = field(default_factory=frozenset)
     # "Offer pre-orders only while out of stock" is on and the product has free stock
     in_stock_blocks_preorder: bool = False
+    rounding: float = 0.0  # of the product's unit
 
 
 def refusal(line):
@@ -81,7 +83,7 @@ def refusal(line):
             return Refusal(NOT_NEXT_DAY, line.kind)
         if line.pricelist_id not in line.next_day_pricelist_ids:
             return Refusal(NEXT_DAY_PRICELIST, line.kind)
-    if line.kind != STOCK and line.kind_total > line.offered + 1e-9:
+    if line.kind != STOCK and compare(line.kind_total, line.offered, line.rounding) > 0:
         available = max(line.offered - (line.kind_total - line.quantity), 0)
         return Refusal(NOT_ENOUGH, line.kind, {"available": available})
     return None

@@ -3,7 +3,7 @@
 import math
 from datetime import timedelta
 
-_EPSILON = 1e-9
+from .floats import compare, round_qty
 
 
 def horizon_end(today, days):
@@ -13,24 +13,26 @@ def horizon_end(today, days):
     return today + timedelta(days=days)
 
 
-def calculated_qty(presale_atp_by_date, today, multiplier, days, minimum):
+def calculated_qty(presale_atp_by_date, today, multiplier, days, minimum, rounding=0.0):
     """Pre-sale "calculated quantity" offered on the website.
 
     ``presale_atp_by_date``: iterable of ``(arrival_date, atp)`` of the product's
     pre-sale supply lines. Returns ``(quantity, earliest_arrival)``:
     ``floor(multiplier × ATP arriving within the horizon)``, or ``(0, None)``
-    when that is below ``minimum`` (or nothing qualifies).
+    when that is below ``minimum`` (or nothing qualifies). ``rounding``: the
+    product unit's; the product is taken at it before the floor (so
+    1.1 × 10 units is 11, not 10.999…).
     """
     end = horizon_end(today, days)
     total = 0.0
     earliest = None
     for arrival, atp in presale_atp_by_date:
-        if atp <= 0 or (end is not None and arrival > end):
+        if compare(atp, 0.0, rounding) <= 0 or (end is not None and arrival > end):
             continue
         total += atp
         if earliest is None or arrival < earliest:
             earliest = arrival
-    quantity = math.floor(max(multiplier, 0.0) * total + _EPSILON)
+    quantity = math.floor(round_qty(max(multiplier, 0.0) * total, rounding))
     if quantity <= 0 or quantity < (minimum or 0):
         return 0, None
     return quantity, earliest
@@ -41,7 +43,7 @@ def presale_price(list_price, cash_payment_percent, digits=2):
     if not 0 <= cash_payment_percent <= 100:
         raise ValueError("Cash Payment % must be between 0 and 100.")
     price = list_price * (1 - cash_payment_percent / 100.0)
-    return round(price + (_EPSILON if price >= 0 else -_EPSILON), digits)
+    return round_qty(price, 10**-digits)
 
 
 def plan_price_rules(list_prices, on_presale, manual, existing, cash_payment_percent, digits=2):

@@ -17,7 +17,7 @@ reserves it and marks released only what the deliveries actually reserved.
 
 from dataclasses import dataclass, field
 
-_EPS = 1e-9
+from .floats import compare, is_zero
 
 #: why a pre-order line was not (fully) released
 NOT_DUE = "not_due"  # goods not received for it and promise date not reached
@@ -37,6 +37,7 @@ class OpenAllocation:
     quantity: float
     confirmed_at: object  # of the sale order
     promise_date: object = None  # of the sale line (date or None)
+    rounding: float = 0.0  # of the product's unit
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class ParkedLine:
     location_id: int
     quantity: float  # the parked quantity
     confirmed_at: object
+    rounding: float = 0.0  # of the product's unit
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ def receipt_coverage(allocations, receipt_credit):
     left = dict(receipt_credit)
     for allocation in sorted(allocations, key=_fifo):
         credit = left.get(allocation.supply_id, 0.0)
-        take = min(allocation.quantity, credit) if credit > _EPS else 0.0
+        positive = compare(credit, 0.0, allocation.rounding) > 0
+        take = min(allocation.quantity, credit) if positive else 0.0
         covered[allocation.id] = take
         left[allocation.supply_id] = credit - take
     return covered
@@ -113,10 +116,10 @@ def plan(allocations, parked, receipt_credit, free, today):
     left = {allocation.id: allocation.quantity for allocation in allocations}
     releases = []
 
-    def take(key, wanted):
+    def take(key, wanted, rounding):
         available = free.get(key, 0.0)
         quantity = min(wanted, available)
-        if quantity <= _EPS:
+        if compare(quantity, 0.0, rounding) <= 0:
             return 0.0
         free[key] = available - quantity
         return quantity
@@ -124,7 +127,7 @@ def plan(allocations, parked, receipt_credit, free, today):
     covered = receipt_coverage(allocations, receipt_credit)
     for allocation in sorted(allocations, key=_fifo):
         key = (allocation.product_id, allocation.location_id)
-        quantity = take(key, covered.get(allocation.id, 0.0))
+        quantity = take(key, covered.get(allocation.id, 0.0), allocation.rounding)
         if quantity:
             left[allocation.id] -= quantity
             releases.append(Release(allocation.sale_line_id, allocation.id, quantity, "receipt"))
@@ -134,28 +137,29 @@ def plan(allocations, parked, receipt_credit, free, today):
         for allocation in allocations
         if allocation.promise_date is not None
         and allocation.promise_date <= today
-        and left[allocation.id] > _EPS
+        and compare(left[allocation.id], 0.0, allocation.rounding) > 0
     ]
     for allocation in sorted(due, key=lambda a: (a.promise_date, *_fifo(a))):
         key = (allocation.product_id, allocation.location_id)
-        quantity = take(key, left[allocation.id])
+        quantity = take(key, left[allocation.id], allocation.rounding)
         if quantity:
             left[allocation.id] -= quantity
             releases.append(Release(allocation.sale_line_id, allocation.id, quantity, "due"))
 
     for line in sorted(parked, key=_fifo):
-        quantity = take((line.product_id, line.location_id), line.quantity)
+        quantity = take((line.product_id, line.location_id), line.quantity, line.rounding)
         if quantity:
             releases.append(Release(line.sale_line_id, None, quantity, "parked"))
     return releases
 
 
-def apportion(planned, reserved):
+def apportion(planned, reserved, rounding=0.0):
     """Split what a sale line's deliveries ``reserved`` over its ``planned``
-    releases, in plan order. Returns [(Release, quantity)] with quantity > 0."""
+    releases, in plan order (``rounding``: of the product's unit). Returns
+    [(Release, quantity)] with quantity > 0."""
     result = []
     for release in planned:
-        if reserved <= _EPS:
+        if compare(reserved, 0.0, rounding) <= 0:
             break
         quantity = min(release.quantity, reserved)
         result.append((release, quantity))
@@ -163,16 +167,38 @@ def apportion(planned, reserved):
     return result
 
 
-def blocked_reason(line_id, product_id, location_id, free, waiting_before, due):
+def blocked_reason(line_id, product_id, location_id, free, waiting_before, due, rounding=0.0):
     """Why a pre-order line got nothing: a reason code and the earlier lines.
 
     - ``free``: what was free in its location before the plan;
     - ``waiting_before``: ids of earlier (FIFO) open pre-order lines of the same
-      product and location;
-    - ``due``: True when its goods were received for it or its promise date came.
+      product and location (``earlier_lines``);
+    - ``due``: True when its goods were received for it or its promise date came
+      (``is_due``);
+    - ``rounding``: of the product's unit.
     """
     if not due:
         return NOT_DUE, []
-    if free.get((product_id, location_id), 0.0) <= _EPS:
+    if compare(free.get((product_id, location_id), 0.0), 0.0, rounding) <= 0:
         return NO_STOCK, []
     return EARLIER_ORDERS, [other for other in waiting_before if other != line_id]
+
+
+def is_due(parked_qty, covered_qty, promise_date, today, rounding=0.0):
+    """Whether release may serve a line now: part of it is parked (parked lines
+    take free stock), received goods cover one of its allocations
+    (``covered_qty``, from ``receipt_coverage``), or its promise date came."""
+    return bool(
+        not is_zero(parked_qty, rounding)
+        or not is_zero(covered_qty, rounding)
+        or (promise_date is not None and promise_date <= today)
+    )
+
+
+def earlier_lines(line_id, confirmed_at, queue):
+    """Ids of the lines of ``queue`` served before the line ``line_id``
+    confirmed at ``confirmed_at``: first in first out by order confirmation,
+    then line id, as ``plan`` serves them. ``queue``: (line id, confirmed at)
+    of the open lines of the same product and location."""
+    mine = (confirmed_at, line_id)
+    return [other for other, at in queue if (at, other) < mine]

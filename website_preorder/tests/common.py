@@ -131,7 +131,7 @@ class PreorderCase(TransactionCase):
 
     def _run_release(self):
         """Run the release job the way the cron runner does: batch after batch."""
-        Job = self.env["preorder.release.job"]
+        Job = self.env["preorder.allocation"]
         totals = {"released": 0, "failed": 0}
         for _i in range(20):
             counts = Job._cron_release_preorders()

@@ -324,6 +324,30 @@ class TestAccessMatrix(AccessCase):
                             self.assertTrue(allocation.exists(), "nothing removed")
                             self.assertEqual(line.preorder_state, "allocated")
 
+    def test_change_an_allocation_quantity(self):
+        """Who may write allocations (the matrix) lowers one; a quantity of zero
+        or less is refused with a clear message, before the database (no SQL
+        error in the log) and nothing changes. The others are refused."""
+        writers = {"sales_manager", "purchase_user", "purchase_manager"}
+        for role, user in self.users.items():
+            with self.subTest(role=role), self._undone():
+                allocation = self.own_alloc.with_user(user)
+                if role not in writers:
+                    with self.assertRaises(AccessError):
+                        allocation.write({"quantity": 1.0})
+                    continue
+                allocation.write({"quantity": 1.0})
+                self.assertEqual(self.own_alloc.quantity, 1.0)
+                line = self.own_alloc.sale_line_id
+                self.assertEqual((line.preorder_allocated_qty, line.preorder_parked_qty), (1, 1))
+                for bad in (0.0, -1.0):
+                    with (
+                        self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                        self.assertRaisesRegex(UserError, "must be positive"),
+                    ):
+                        allocation.write({"quantity": bad})
+                    self.assertEqual(self.own_alloc.quantity, 1.0, "nothing changed")
+
     def test_request_level_remove_and_links(self):
         """The request-level Remove works on the superuser's allocations, so it
         checks its caller first: only those who write requests remove from it."""
@@ -356,7 +380,7 @@ class TestAccessMatrix(AccessCase):
             with self.subTest(role=role):
                 for name, call in calls.items():
                     with self._undone():
-                        self.env["preorder.deallocator"]._deallocate(self.own_alloc)
+                        self.own_alloc._deallocate()
                         self.assertEqual(line.preorder_state, "parked")
                         if role in ALLOCATE_SYNC:
                             call(user)
@@ -516,7 +540,7 @@ class TestAccessMatrix(AccessCase):
         products = self.own_order.order_line.product_id | self.other_order.order_line.product_id
         self.assertTrue(all(products.mapped("preorder_release_pending")), "the job is triggered")
         # the scheduled action runs as the superuser, not as the stock user
-        self.env["preorder.release.job"]._cron_release_preorders()
+        self.env["preorder.allocation"]._cron_release_preorders()
         self.assertEqual(self.own_order.order_line.preorder_state, "released")
         self.assertEqual(self.other_order.order_line.preorder_state, "released")
 
@@ -632,25 +656,25 @@ class TestAccessHttp(HttpCase, AccessCase):
             with self.subTest(role=role):
                 self._login(role)
                 for model, method in (
-                    ("preorder.release", "_release_products"),
-                    ("preorder.release.job", "_cron_release_preorders"),
-                    ("preorder.release.job", "_mark_pending"),
-                    ("preorder.release.now", "_run"),
-                    ("preorder.allocator", "_allocate_parked"),
-                    ("preorder.allocator", "_insert"),
-                    ("preorder.deallocator", "_free"),
-                    ("preorder.move.earlier", "_run"),
-                    ("preorder.promise", "_notify_released"),
-                    ("preorder.cart", "_room"),
-                    ("preorder.cart.pricing", "_fix_pricelists"),
-                    ("preorder.delivery", "_check_released_quantity"),
-                    ("preorder.activity", "_schedule_large_orders"),
-                    ("preorder.cancellation", "_cancel"),
-                    ("preorder.allocator", "_allocate_confirmed"),
-                    ("preorder.consent", "_answer"),
-                    ("preorder.consent", "_cron_lapse"),
-                    ("preorder.subscription", "_notify_opened"),
-                    ("preorder.subscription", "_unsubscribe"),
+                    ("preorder.allocation", "_release_products"),
+                    ("preorder.allocation", "_cron_release_preorders"),
+                    ("product.product", "_preorder_mark_release_pending"),
+                    ("sale.order.line", "_preorder_release_report"),
+                    ("preorder.allocation", "_allocate_parked"),
+                    ("preorder.allocation", "_create_planned"),
+                    ("preorder.allocation", "_free"),
+                    ("preorder.allocation", "_move_to_earlier_supply"),
+                    ("sale.order", "_preorder_notify_released"),
+                    ("sale.order.line", "_preorder_cart_room"),
+                    ("sale.order", "_preorder_fix_pricelists"),
+                    ("sale.order.line", "_preorder_check_released_quantity"),
+                    ("sale.order.line", "_preorder_schedule_large_order_todo"),
+                    ("sale.order", "_preorder_portal_cancel"),
+                    ("sale.order.line", "_preorder_allocate_confirmed"),
+                    ("sale.order", "_preorder_consent_answer"),
+                    ("sale.order.line", "_cron_preorder_consent_lapse"),
+                    ("product.product", "_preorder_notify_opened"),
+                    ("product.product", "_preorder_unsubscribe"),
                 ):
                     with self.assertRaises(JsonRpcException, msg=f"{model}.{method}"):
                         self._call_kw(model, method, [])

@@ -4,7 +4,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from ..models import preorder_allocator
+from ..models import preorder_allocation
 from .common import PreorderCase
 
 
@@ -39,7 +39,7 @@ class TestAllocation(PreorderCase):
 
     def test_planned_allocations_leave_no_stale_dependents(self):
         """Allocations the allocator inserts in one statement
-        (preorder.allocator._insert) update every cached and stored
+        (preorder.allocation._create_planned) update every cached and stored
         dependent as records created through the ORM do."""
         request = self._create_request("national", [(self.product, 5, 10), (self.product_b, 4, 20)])
         order = self._create_sale(
@@ -92,7 +92,7 @@ class TestAllocation(PreorderCase):
 
     def test_parked_lines_are_allocated_in_batches_of_whole_products(self):
         """Many parked lines are allocated a batch of products at a time
-        (preorder.allocator.BATCH_LINES lines, cache emptied between batches):
+        (preorder_allocation.ALLOCATION_BATCH_LINES lines, cache emptied between batches):
         the same FIFO result, and allocations of products with no parked line
         still move to earlier supply."""
         self.company.preorder_move_earlier = True
@@ -106,10 +106,10 @@ class TestAllocation(PreorderCase):
             False, [(self.product, 4, 10), (self.product_b, 1, 10), (product_c, 2, 5)]
         )
         buyer = new_test_user(self.env, "batch_buyer", groups="purchase.group_purchase_user")
-        Allocator = type(self.env["preorder.allocator"])
+        Allocator = type(self.env["preorder.allocation"])
         allocate = Allocator._allocate
         with (
-            patch.object(preorder_allocator, "BATCH_LINES", 1),
+            patch.object(preorder_allocation, "ALLOCATION_BATCH_LINES", 1),
             patch.object(Allocator, "_allocate", autospec=True, side_effect=allocate) as batches,
         ):
             request.with_user(buyer).write({"preorder_kind": "national"})
@@ -320,7 +320,7 @@ class TestAllocation(PreorderCase):
         self.assertEqual((allocation.quantity, allocation.qty_delivered), (4.0, 0.0))
         self.assertEqual(allocation.partner_id, self.customer)
         self._receive(request, {self.product: 5})
-        self.env["preorder.release.job"]._cron_release_preorders()
+        self.env["preorder.allocation"]._cron_release_preorders()
         self.assertEqual(order.order_line.preorder_state, "released")
         picking = order.picking_ids
         picking.move_ids.quantity = 2
@@ -342,7 +342,7 @@ class TestAllocation(PreorderCase):
         self.assertFalse(small.activity_ids)
         parked = self._create_sale([(self.product_b, 7, "national")])
         self.assertEqual(len(parked.activity_ids.filtered(lambda a: a.user_id == user)), 1)
-        self.env["preorder.activity"]._schedule_large_orders(parked.order_line)
+        parked.order_line._preorder_schedule_large_order_todo()
         self.assertEqual(len(parked.activity_ids), 1, "once per line")
 
     def test_fulfilment_credited_in_arrival_order_across_requests(self):

@@ -11,7 +11,7 @@ from .common import PreorderCase
 @tagged("post_install", "-at_install")
 class TestCatalog(PreorderCase):
     def _refresh(self):
-        counts = self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+        counts = self.env["product.product"]._cron_refresh_preorder_catalog()
         self.product.invalidate_recordset()
         self.product_b.invalidate_recordset()
         return counts
@@ -86,18 +86,18 @@ class TestCatalog(PreorderCase):
 
     def test_failing_record_is_isolated(self):
         self._create_request("national", [(self.product, 2, 10), (self.product_b, 2, 10)])
-        Catalog = type(self.env["preorder.catalog"])
-        original = Catalog._refresh
+        Catalog = type(self.env["product.product"])
+        original = Catalog._preorder_refresh_listing
         product_b_id = self.product_b.id
 
-        def flaky(self, products, companies):
-            if product_b_id in products.ids:
+        def flaky(self, companies):
+            if product_b_id in self.ids:
                 raise ValueError("boom")
-            return original(self, products, companies)
+            return original(self, companies)
 
         with (
-            patch.object(Catalog, "_refresh", flaky),
-            self.assertLogs("odoo.addons.website_preorder.models.preorder_catalog", level="ERROR"),
+            patch.object(Catalog, "_preorder_refresh_listing", flaky),
+            self.assertLogs("odoo.addons.website_preorder.models.product_product", level="ERROR"),
         ):
             counts = self._refresh()
         self.assertEqual(counts["failed"], 1)
@@ -108,7 +108,7 @@ class TestCatalog(PreorderCase):
         products = self.product | self.product_b
         for product in products:
             self._create_request("national", [(product, 5, 10)])
-        Catalog = self.env["preorder.catalog"]
+        Catalog = self.env["product.product"]
         cron = self.env.ref("website_preorder.ir_cron_refresh_catalog")
         cron, progress = cron._add_progress()
         first = Catalog.with_context(**cron.env.context)._cron_refresh_preorder_catalog(
@@ -120,7 +120,7 @@ class TestCatalog(PreorderCase):
         self.assertFalse(self.product_b.preorder_national_listed, "not reached yet")
         # the next batch fails as if the worker were killed: nothing of it is written
         with (
-            patch.object(type(Catalog), "_refresh", side_effect=KeyboardInterrupt),
+            patch.object(type(Catalog), "_preorder_refresh_listing", side_effect=KeyboardInterrupt),
             self.assertRaises(KeyboardInterrupt),
             self.env.cr.savepoint(),
         ):
@@ -134,11 +134,24 @@ class TestCatalog(PreorderCase):
         third = Catalog._cron_refresh_preorder_catalog(batch_size=1)
         self.assertEqual((third["checked"], third["changed"]), (1, 0), "a new pass, from the start")
 
+    def test_batches_never_clear_the_workers_caches(self):
+        """The cursor a pass resumes from is stored at every batch without
+        ``set_param``, which would clear the registry caches of every worker."""
+        for product in self.product | self.product_b:
+            self._create_request("national", [(product, 5, 10)])
+        Catalog = self.env["product.product"]
+        with patch.object(type(self.registry), "clear_cache") as clear_cache:
+            first = Catalog._cron_refresh_preorder_catalog(batch_size=1)
+            second = Catalog._cron_refresh_preorder_catalog(batch_size=1)
+        self.assertEqual((first["remaining"], second["remaining"]), (1, 0), "resumed")
+        self.assertTrue(self.product_b.preorder_national_listed)
+        clear_cache.assert_not_called()
+
     def test_a_pass_reads_open_supply_and_listed_variants_not_history(self):
         """Candidates are the variants on an open request and those listed now (to
         be unlisted): a variant whose requests are history is never read again,
         and each call takes only its batch."""
-        Catalog = self.env["preorder.catalog"]
+        Catalog = self.env["product.product"]
         done = self._create_product("Sold-out Gadget", "PRE-DONE")
         past = self._create_request("national", [(done, 2, 10)])
         self._create_request("national", [(self.product, 2, 10)])
@@ -147,22 +160,26 @@ class TestCatalog(PreorderCase):
         self.assertTrue(done.preorder_national_listed)
         past.button_cancel()
         # listed but on no open request any more: still a candidate, to be unlisted
-        candidates, remaining = Catalog._candidates(0, 10)
+        candidates, remaining = Catalog._preorder_catalog_candidates(0, 10)
         self.assertEqual(candidates, sorted((self.product | self.product_b | done).ids))
         self.assertEqual(remaining, 0)
-        first, remaining = Catalog._candidates(0, 1)
+        first, remaining = Catalog._preorder_catalog_candidates(0, 1)
         self.assertEqual((first, remaining), (candidates[:1], 2), "a batch, and what follows")
-        self.assertEqual(Catalog._candidates(candidates[1], 1), (candidates[2:], 0))
-        with patch.object(type(Catalog), "_refresh", autospec=True, return_value=0) as refresh:
+        self.assertEqual(
+            Catalog._preorder_catalog_candidates(candidates[1], 1), (candidates[2:], 0)
+        )
+        with patch.object(
+            type(Catalog), "_preorder_refresh_listing", autospec=True, return_value=0
+        ) as refresh:
             self.assertEqual(self._refresh()["remaining"], 0)
         self.assertEqual(
-            sorted(refresh.call_args.args[1].ids), candidates, "one owner: one batch of three"
+            sorted(refresh.call_args.args[0].ids), candidates, "one owner: one batch of three"
         )
         self._refresh()
         done.invalidate_recordset()
         self.assertFalse(done.preorder_national_listed, "unlisted once its request closed")
         self.assertEqual(
-            Catalog._candidates(0, 10)[0],
+            Catalog._preorder_catalog_candidates(0, 10)[0],
             sorted((self.product | self.product_b).ids),
             "history is not read again",
         )

@@ -165,6 +165,18 @@ class TestCheckoutTours(HttpCase, PreorderCase):
         portal = self.url_open(order.get_portal_url()).text
         self.assertIn("Ship everything together", portal)
 
+    def test_order_pdf_is_rendered_by_wkhtmltopdf(self):
+        """The confirmation e-mail a payment sends (synchronously, Odoo's
+        default) attaches the order's PDF: wkhtmltopdf must be installed and
+        work (tools/setup.sh installs it). Odoo's test mode renders reports as
+        HTML, so the PDF is forced here."""
+        order = self._create_sale([(self.clock, 1, "national")])
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        self.assertEqual(Report.get_wkhtmltopdf_state(), "ok", "wkhtmltopdf is installed")
+        pdf, kind = Report._render_qweb_pdf("sale.action_report_saleorder", order.ids)
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"), "a real PDF, made by wkhtmltopdf")
+
     def test_tour_deposit_paid_with_the_demo_provider(self):
         """With a 30 % pre-order deposit the shopper pays 30 % of the pre-order
         and all of the stock item; the payment confirms the order and is

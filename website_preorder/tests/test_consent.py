@@ -17,14 +17,14 @@ class TestConsent(HttpCase, PreorderCase):
         cls.request = cls._create_request(
             "national", [(cls.product, 5, 10), (cls.product_b, 5, 10)], confirm=True
         )
-        cls.Consent = cls.env["preorder.consent"]
+        cls.SaleLine = cls.env["sale.order.line"]
 
     def _order(self, partner=None):
         order = self._create_sale(
             [(self.product, 2, "national"), (self.product_b, 1, "national")], partner=partner
         )
         # the confirmation e-mail told the customer these dates
-        self.env["preorder.promise"]._mark_notified(order.order_line)
+        order.order_line._preorder_mark_notified()
         return order
 
     def _slip(self, lines, days=20):
@@ -82,7 +82,7 @@ class TestConsent(HttpCase, PreorderCase):
     def test_sync_with_the_request_asks_too(self):
         order = self._order()
         self.request.order_line.date_planned = self._arrival(25)
-        self.env["preorder.promise"]._update(order.order_line, sync=True)
+        order.order_line._preorder_update_promise_dates(sync=True)
         self.assertEqual(self._state(order), [("pending", 2.0), ("pending", 1.0)])
 
     def test_accept_from_the_portal_is_idempotent(self):
@@ -152,14 +152,14 @@ class TestConsent(HttpCase, PreorderCase):
         order.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
             days=15
         )
-        self.Consent._cron_lapse()
+        self.SaleLine._cron_preorder_consent_lapse()
         self.assertEqual(self._state(order), [("lapsed", 2.0), ("lapsed", 1.0)], "kept, no crash")
         self.company.preorder_consent_lapse = "keep"
         # lapsed
         other.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
             days=15
         )
-        self.Consent._cron_lapse()
+        self.SaleLine._cron_preorder_consent_lapse()
         lapsed = self._state(other)
         self.assertEqual(lapsed, [("lapsed", 2.0), ("lapsed", 1.0)], "kept by default")
         self.assertIn("The time to answer has passed", self._post(other, "cancel"))
@@ -182,12 +182,12 @@ class TestConsent(HttpCase, PreorderCase):
         self.company.preorder_consent_lapse = "cancel"
         order = self._order()
         self._slip(order.order_line)
-        self.Consent._cron_lapse()
+        self.SaleLine._cron_preorder_consent_lapse()
         self.assertEqual(self._state(order), [("pending", 2.0), ("pending", 1.0)], "not yet")
         order.order_line.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(
             days=14
         )
-        self.Consent._cron_lapse()
+        self.SaleLine._cron_preorder_consent_lapse()
         self.assertEqual(self._state(order), [("lapsed", 0.0), ("lapsed", 0.0)])
         self.assertFalse(order.order_line.sudo().preorder_allocation_ids)
 

@@ -1,6 +1,11 @@
+import random
+from datetime import date, datetime
+
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..rules import demand as demand_rules
 from .common import PreorderCase
 
 MEASURES = [
@@ -226,3 +231,86 @@ class TestDemandReport(PreorderCase):
         )
         self.env.flush_all()
         self.assertFalse(self.env["preorder.demand.report"].with_user(user).search([]))
+
+    def test_gap_rows_agree_with_the_uncovered_demand_rule_on_random_data(self):
+        """The report's SQL is the rule ``rules.demand.uncovered`` over the parked
+        lines and the requests that are not cancelled: both agree on random
+        orders, requests (drafts, confirmed, cancelled) and kinds."""
+        rng = random.Random(20261206)
+        products = self.product | self.product_b
+        for _round in range(4):
+            for _request in range(rng.randint(1, 3)):
+                kind = rng.choice(["national", "international", "presale"])
+                lines = [(product, rng.randint(1, 6), rng.randint(3, 30)) for product in products]
+                request = self._create_request(kind, lines, confirm=rng.random() < 0.5)
+                if rng.random() < 0.25:
+                    request.button_cancel()
+            for _order in range(rng.randint(1, 3)):
+                kind = rng.choice(["national", "international", "presale"])
+                self._create_sale([(rng.choice(products), rng.randint(1, 8), kind)])
+            self.env.flush_all()
+            SaleLine = self.env["sale.order.line"]
+            parked = {
+                (company.id, product.id, kind): quantity
+                for company, product, kind, quantity in SaleLine._read_group(
+                    [("preorder_state", "=", "parked"), ("product_id", "in", products.ids)],
+                    ["company_id", "product_id", "preorder_kind"],
+                    ["preorder_parked_qty:sum"],
+                )
+            }
+            atp = {
+                (company.id, product.id, kind): quantity
+                for company, product, kind, quantity in self.env["purchase.order.line"]._read_group(
+                    [
+                        ("preorder_kind", "!=", False),
+                        ("order_id.state", "!=", "cancel"),
+                        ("display_type", "=", False),
+                        ("product_id", "in", products.ids),
+                    ],
+                    ["company_id", "product_id", "preorder_kind"],
+                    ["preorder_atp:sum"],
+                )
+            }
+            expected = demand_rules.uncovered(parked, atp)
+            report = {
+                (company.id, product.id, kind): quantity
+                for (company, product, kind), (_vendor, quantity) in self.env[
+                    "preorder.demand.report"
+                ]
+                ._uncovered([("product_id", "in", products.ids)])
+                .items()
+            }
+            self.assertEqual(set(report), set(expected), "the same gaps")
+            for key, quantity in expected.items():
+                self.assertAlmostEqual(report[key], quantity, places=6, msg=str(key))
+
+    def test_dates_are_the_company_dates(self):
+        """The company is in UTC+14: a line expected at 12:00 UTC on 18 Dec
+        arrives on 19 Dec for the company, and every row of the report says so,
+        as the promise dates do."""
+        self.env.company.partner_id.tz = "Pacific/Kiritimati"
+        request = self.env["purchase.order"].create(
+            {
+                "partner_id": self.vendor.id,
+                "preorder_kind": "national",
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product_b.id,
+                            "product_qty": 5,
+                            "price_unit": 10.0,
+                            "date_planned": datetime(2026, 12, 18, 12, 0),
+                        }
+                    )
+                ],
+            }
+        )
+        self.env.flush_all()
+        rows = self.env["preorder.demand.report"].search(
+            [("request_id", "=", request.id), ("row_type", "in", ["supply", "allocation"])]
+        )
+        self.assertEqual(set(rows.mapped("row_type")), {"supply", "allocation"})
+        self.assertEqual(set(rows.mapped("date")), {date(2026, 12, 19)})
+        self.assertEqual(
+            self.parked_national.order_line.promise_date, date(2026, 12, 19), "as promised"
+        )

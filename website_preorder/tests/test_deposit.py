@@ -74,15 +74,16 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_cart_pays_the_deposit_share_of_preorders_and_all_of_the_rest(self):
         order = self._cart()
-        Deposit = self.env["preorder.deposit"]
-        self.assertEqual(Deposit._due_now(order), 50.0 + 100.0)
-        self.assertEqual(Deposit._prepare_payment(order), 150.0)
+        self.assertEqual(order._preorder_deposit_due_now(), 50.0 + 100.0)
+        self.assertEqual(order._preorder_deposit_prepare_payment(), 150.0)
         self.assertEqual(order._get_prepayment_required_amount(), 150.0, "Odoo's prepayment")
         stock_only = self._cart([(self.product_b, 1, "stock")])
-        self.assertIsNone(Deposit._due_now(stock_only), "no pre-order: paid in full")
+        self.assertIsNone(stock_only._preorder_deposit_due_now(), "no pre-order: paid in full")
         self.assertEqual(stock_only._get_prepayment_required_amount(), 100.0)
         back_office = self._create_sale([(self.product, 2, "national")], confirm=False)
-        self.assertIsNone(Deposit._due_now(back_office), "quotations keep Odoo's own rules")
+        self.assertIsNone(
+            back_office._preorder_deposit_due_now(), "quotations keep Odoo's own rules"
+        )
 
     def test_deposit_is_a_share_of_the_prices_with_taxes(self):
         tax = self.env["account.tax"].create(
@@ -91,7 +92,7 @@ class TestDeposit(HttpCase, PreorderCase):
         self.product.taxes_id = tax
         order = self._cart()
         self.assertEqual(order.amount_total, 2 * 110.0 + 100.0)
-        self.assertEqual(self.env["preorder.deposit"]._due_now(order), 55.0 + 100.0)
+        self.assertEqual(order._preorder_deposit_due_now(), 55.0 + 100.0)
         self.assertNotIn("error", self._pay(order, 155.0))
         self.assertEqual(order.transaction_ids.amount, 155.0)
 
@@ -128,7 +129,7 @@ class TestDeposit(HttpCase, PreorderCase):
         """Express checkout (and any shopper who wishes) pays the whole cart:
         Odoo's own payment, no deposit order."""
         order = self._cart()
-        self.env["preorder.deposit"]._prepare_payment(order)
+        order._preorder_deposit_prepare_payment()
         self.assertNotIn("error", self._pay(order, 300.0))
         self.assertEqual(order.transaction_ids.amount, 300.0)
         self.assertFalse(order.preorder_deposit)
@@ -146,7 +147,7 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_copied_order_keeps_odoos_prepayment(self):
         order = self._cart()
-        self.env["preorder.deposit"]._prepare_payment(order)
+        order._preorder_deposit_prepare_payment()
         self.assertEqual(order._get_prepayment_required_amount(), 150.0)
         copy = order.copy()
         self.assertFalse(copy.preorder_deposit, "a quotation made from a cart is not a deposit")
@@ -182,10 +183,10 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_removing_the_preorder_brings_back_the_full_payment(self):
         order = self._cart()
-        self.env["preorder.deposit"]._prepare_payment(order)
+        order._preorder_deposit_prepare_payment()
         self.assertEqual(order.preorder_deposit, "due")
         order.order_line.filtered(lambda line: line.preorder_kind == "national").unlink()
-        self.assertIsNone(self.env["preorder.deposit"]._prepare_payment(order))
+        self.assertIsNone(order._preorder_deposit_prepare_payment())
         self.assertFalse(order.preorder_deposit)
         self.assertEqual(order.prepayment_percent, self.company.prepayment_percent)
 
@@ -223,8 +224,10 @@ class TestDeposit(HttpCase, PreorderCase):
         self._pay(order, 150.0)
         self._done(order)
         self._receive(self.request, {self.product: 5})
-        Deposit = type(self.env["preorder.deposit"])
-        with patch.object(Deposit, "_invoice_balance", side_effect=UserError("period locked")):
+        SaleOrder = type(self.env["sale.order"])
+        with patch.object(
+            SaleOrder, "_preorder_invoice_balance", side_effect=UserError("period locked")
+        ):
             self._run_release()
         line = order.order_line.filtered(lambda line: line.preorder_kind == "national")
         self.assertEqual(line.preorder_state, "released", "the goods are released all the same")

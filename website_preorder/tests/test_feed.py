@@ -58,7 +58,7 @@ class TestFeed(HttpCase, PreorderCase):
                 ],
             }
         )
-        cls.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+        cls.env["product.product"]._cron_refresh_preorder_catalog()
         cls.company.sudo().preorder_feed_token = "s3cret-token"
         cls.other_company.sudo().preorder_feed_token = "other-token"
         roles = {

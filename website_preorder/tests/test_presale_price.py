@@ -3,6 +3,7 @@ from unittest.mock import patch
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..hooks import uninstall_hook
 from .common import PreorderCase
 
 
@@ -39,6 +40,27 @@ class TestPresalePrice(PreorderCase):
         self.assertEqual(self._rules(self.product_b).fixed_price, 68.0)
         self.assertEqual(
             self.pricelist._get_product_price(self.product, 1.0), 170.0, "the pricelist applies it"
+        )
+
+    def test_uninstall_removes_the_rules_it_wrote_and_keeps_the_others(self):
+        self.request.action_compute_presale_prices()
+        manual = self.env["product.pricelist.item"].create(
+            {
+                "pricelist_id": self.pricelist.id,
+                "applied_on": "3_global",
+                "compute_price": "percentage",
+                "percent_price": 5,
+            }
+        )
+        self.env["ir.config_parameter"]._preorder_set_job_cursor(
+            "website_preorder.presale_price_cursor", "3:4"
+        )
+        self.assertEqual(len(self._rules()), 2)
+        uninstall_hook(self.env)
+        self.assertFalse(self._rules(), "the addon's rules are gone")
+        self.assertTrue(manual.exists(), "a rule written by hand stays")
+        self.assertFalse(
+            self.env["ir.config_parameter"].search([("key", "=like", "website_preorder.%")])
         )
 
     def test_idempotent_and_follows_price_changes(self):

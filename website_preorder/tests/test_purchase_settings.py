@@ -58,7 +58,7 @@ class TestPurchaseSettings(PreorderCase):
         self.assertEqual(order.order_line.preorder_state, "allocated")
         self.assertEqual(order.order_line.preorder_request_ids, request)
         self.assertEqual(self._offer(), (3.0, 0.0, 0.0))
-        self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+        self.env["product.product"]._cron_refresh_preorder_catalog()
         self.product.invalidate_recordset()
         self.assertTrue(self.product.preorder_national_listed, "listed while locked")
 

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import file_path
 
-from ..models import preorder_release
+from ..models import preorder_allocation
 from .common import PreorderCase
 
 
@@ -234,7 +234,7 @@ class TestRelease(ReleaseCase):
         """The job e-mails once its pass is over: what two batches (or two
         interrupted runs) released for a line before that is told as one sum."""
         order = self._create_sale([(self.product, 5, "national")])
-        Release = self.env["preorder.release"]
+        Release = self.env["preorder.allocation"]
         self._set_stock(self.product, 2)
         Release._release_products(self.product, notify=False)
         self._set_stock(self.product, 3)
@@ -242,7 +242,7 @@ class TestRelease(ReleaseCase):
         line = order.order_line
         self.assertEqual(line.preorder_released_qty, 5.0)
         self.assertFalse(self._mails(order), "nothing e-mailed before the pass is over")
-        self.env["preorder.promise"]._notify_released()
+        order._preorder_notify_released()
         [mail] = self._mails(order)
         self.assertIn(line._preorder_format_qty(5.0), mail.body_html, "2 and 3, in one e-mail")
         self.assertFalse(line.preorder_release_notify_qty, "told: nothing left to tell")
@@ -263,15 +263,17 @@ class TestRelease(ReleaseCase):
     def test_release_failure_never_blocks_a_receipt(self):
         request = self._create_request("national", [(self.product, 2, 10)], confirm=True)
         order = self._create_sale([(self.product, 2, "national")])
-        Job = type(self.env["preorder.release.job"])
-        with patch.object(Job, "_mark_pending", side_effect=RuntimeError("boom")):
+        Product = type(self.env["product.product"])
+        with patch.object(
+            Product, "_preorder_mark_release_pending", side_effect=RuntimeError("boom")
+        ):
             picking = self._receive(request, {self.product: 2})
         self.assertEqual(picking.state, "done", "the receipt is validated all the same")
         self.assertEqual(request.order_line.qty_received, 2.0)
         self.product.preorder_release_pending = True
-        Release = type(self.env["preorder.release"])
+        Release = type(self.env["preorder.allocation"])
         with patch.object(Release, "_release_products", side_effect=RuntimeError("boom")):
-            counts = self.env["preorder.release.job"]._cron_release_preorders()
+            counts = self.env["preorder.allocation"]._cron_release_preorders()
         self.assertEqual(counts["failed"], 1, "the poisoned product is logged and skipped")
         self.assertFalse(self.product.preorder_release_pending, "skipped until the next sweep")
         self.assertEqual(order.order_line.preorder_state, "allocated")
@@ -279,22 +281,33 @@ class TestRelease(ReleaseCase):
         self._run_release()
         self.assertEqual(order.order_line.preorder_state, "released")
 
-    def test_upgrade_points_the_release_cron_at_the_job_model(self):
-        """18.0.1.2.0 moved the job to ``preorder.release.job``: an existing
-        (noupdate) scheduled action follows, keeping the merchant's schedule."""
-        cron = self.env.ref("website_preorder.ir_cron_release_preorders")
-        cron.write({"model_id": self.env["ir.model"]._get("preorder.release").id,
-                    "interval_number": 3})  # fmt: skip
-        path = file_path("website_preorder/migrations/18.0.1.2.0/post-migrate.py")
-        spec = importlib.util.spec_from_file_location("preorder_migrate_1_2", path)
+    def test_upgrade_points_the_crons_at_the_models_that_hold_their_jobs(self):
+        """18.0.1.3.0 folded the service models into the models they concern: the
+        existing (noupdate) scheduled actions follow, keeping the merchant's
+        schedule, and run from their new models."""
+        expected = {
+            "ir_cron_refresh_catalog": "product.product",
+            "ir_cron_release_preorders": "preorder.allocation",
+            "ir_cron_preorder_consent_lapse": "sale.order.line",
+        }
+        crons = {xmlid: self.env.ref(f"website_preorder.{xmlid}") for xmlid in expected}
+        # as an older version left them: another model, the old method name
+        for cron in crons.values():
+            cron.write({"model_id": self.env["ir.model"]._get("res.partner").id,
+                        "interval_number": 3})  # fmt: skip
+        crons["ir_cron_preorder_consent_lapse"].code = "model._cron_lapse()"
+        path = file_path("website_preorder/migrations/18.0.1.3.0/post-migrate.py")
+        spec = importlib.util.spec_from_file_location("preorder_migrate_1_3", path)
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
-        migration.migrate(self.env.cr, "18.0.1.1.0")
-        cron.invalidate_recordset()
-        self.assertEqual(cron.model_id.model, "preorder.release.job")
-        self.assertEqual(cron.interval_number, 3, "the merchant's schedule stays")
-        cron.method_direct_trigger()
-        self.assertEqual(cron.lastcall.date(), fields.Date.today(), "the job runs from it")
+        migration.migrate(self.env.cr, "18.0.1.2.0")
+        for xmlid, cron in crons.items():
+            with self.subTest(cron=xmlid):
+                cron.invalidate_recordset()
+                self.assertEqual(cron.model_id.model, expected[xmlid])
+                self.assertEqual(cron.interval_number, 3, "the merchant's schedule stays")
+                cron.method_direct_trigger()
+                self.assertEqual(cron.lastcall.date(), fields.Date.today(), "the job runs from it")
 
     def test_job_works_in_batches_and_reports_progress(self):
         products = self.product | self.product_b
@@ -304,7 +317,7 @@ class TestRelease(ReleaseCase):
         products.preorder_release_pending = True
         cron = self.env.ref("website_preorder.ir_cron_release_preorders")
         cron, progress = cron._add_progress()
-        Job = self.env["preorder.release.job"].with_context(**cron.env.context)
+        Job = self.env["preorder.allocation"].with_context(**cron.env.context)
         first = Job._cron_release_preorders(batch_size=1)
         self.assertEqual((first["done"], first["remaining"]), (1, 1))
         self.assertEqual((progress.done, progress.remaining), (1, 1), "cron progress API")
@@ -325,7 +338,7 @@ class TestRelease(ReleaseCase):
 
     def _release_failing_for(self, product, error):
         """Patch the release so that any batch holding ``product`` raises ``error``."""
-        Release = type(self.env["preorder.release"])
+        Release = type(self.env["preorder.allocation"])
         original = Release._release_products
 
         def release(model, products, **kwargs):
@@ -342,7 +355,7 @@ class TestRelease(ReleaseCase):
         orders = self._due_orders()
         busy = errors.SerializationFailure("could not serialize access")
         with self._release_failing_for(self.product, busy):
-            counts = self.env["preorder.release.job"]._cron_release_preorders()
+            counts = self.env["preorder.allocation"]._cron_release_preorders()
         self.assertEqual((counts["busy"], counts["failed"]), (1, 0))
         self.assertTrue(self.product.preorder_release_pending, "taken again by the next run")
         self.assertFalse(self.product_b.preorder_release_pending)
@@ -513,7 +526,7 @@ class TestReleaseNow(ReleaseCase):
 
     def test_many_lines_are_released_in_batches_of_whole_products(self):
         """Many open lines are released a batch of products at a time
-        (preorder.release.BATCH_LINES lines, cache emptied between batches): the
+        (preorder_allocation.RELEASE_BATCH_LINES lines, cache emptied between batches): the
         same first-in-first-out result, and one e-mail per order at the end."""
         self._create_request("national", [(self.product, 3, 10), (self.product_b, 2, 10)])
         old = self._create_sale([(self.product, 2, "national"), (self.product_b, 2, "national")])
@@ -521,11 +534,11 @@ class TestReleaseNow(ReleaseCase):
         new.date_order = old.date_order + timedelta(minutes=5)
         self._set_stock(self.product, 3)
         self._set_stock(self.product_b, 2)
-        Release = type(self.env["preorder.release"])
+        Release = type(self.env["preorder.allocation"])
         plan = Release._release_plan
         with (
             freeze_time(self.today + timedelta(days=10)),
-            patch.object(preorder_release, "BATCH_LINES", 1),
+            patch.object(preorder_allocation, "RELEASE_BATCH_LINES", 1),
             patch.object(Release, "_release_plan", autospec=True, side_effect=plan) as batches,
         ):
             result = old.order_line[:1].with_user(self.salesman).action_preorder_release()
@@ -539,7 +552,7 @@ class TestReleaseNow(ReleaseCase):
         self.assertEqual(new.order_line.preorder_released_qty, 1.0, "what the old order left")
         with (
             freeze_time(self.today + timedelta(days=10)),
-            patch.object(preorder_release, "BATCH_LINES", 1),
+            patch.object(preorder_allocation, "RELEASE_BATCH_LINES", 1),
             patch.object(Release, "_release_plan", autospec=True, side_effect=plan) as batches,
         ):
             (self.product | self.product_b).preorder_release_pending = True

@@ -1,7 +1,7 @@
 from lxml import etree
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.website_preorder.controllers.feed import PreorderFeed
@@ -38,6 +38,34 @@ class TestRequests(PreorderCase):
                 line.product_qty = 1
             created = form.save()
             self.assertEqual(created.preorder_kind, kind, f"{kind} menu creates its kind")
+
+    def test_quantity_change_keeps_the_promised_date(self):
+        """The product has a vendor lead time of 45 days. A purchase user raises
+        an allocated line of a confirmed national request from 10 to 14, by
+        write and through the request form: Odoo would recompute the Expected
+        Arrival from the lead time; the date promised to the customer stays."""
+        self.product.seller_ids = [
+            (0, 0, {"partner_id": self.vendor.id, "delay": 45, "price": 8.0})
+        ]
+        request = self._create_request("national", [(self.product, 10, 10)], confirm=True)
+        line = request.order_line
+        promised = line.date_planned
+        order = self._create_sale([(self.product, 3, "national")])
+        self.assertEqual(order.order_line.promise_date, promised.date())
+        buyer = new_test_user(self.env, "lead_time_buyer", groups="purchase.group_purchase_user")
+        line.with_user(buyer).product_qty = 14
+        self.assertEqual(line.date_planned, promised, "kept on write")
+        with Form(request.with_user(buyer)) as form, form.order_line.edit(0) as row:
+            row.product_qty = 16
+        self.assertEqual(line.product_qty, 16)
+        self.assertEqual(line.date_planned, promised, "kept through the form")
+        self.assertEqual(line.price_unit, 8.0, "the price still follows the vendor")
+        self.assertEqual(order.order_line.promise_date, promised.date())
+        self.assertFalse(order.order_line.preorder_consent_state, "nothing to ask")
+        # an ordinary purchase still follows the vendor's lead time
+        ordinary = self._create_request(False, [(self.product, 10, 10)], confirm=True)
+        ordinary.order_line.product_qty = 12
+        self.assertNotEqual(ordinary.order_line.date_planned, promised)
 
     def test_menus_exist_under_purchase(self):
         root = self.env.ref("purchase.menu_purchase_root")

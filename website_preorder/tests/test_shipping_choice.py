@@ -15,7 +15,6 @@ class TestShippingChoice(HttpCase, PreorderCase):
         (cls.product | cls.product_b).is_published = True
         cls._create_request("national", [(cls.product, 5, 10)])
         cls._set_stock(cls.product_b, 10)
-        cls.Cart = cls.env["preorder.cart"]
 
     def _cart(self, lines):
         return self._create_sale(lines, confirm=False, website_id=self.website.id)
@@ -27,9 +26,9 @@ class TestShippingChoice(HttpCase, PreorderCase):
         for policy in ("one", "direct"):
             with self.subTest(policy=policy):
                 cart = self._cart([(self.product, 2, "national"), (self.product_b, 1, "stock")])
-                self.Cart._set_shipping_choice(cart, policy)
+                cart._preorder_set_shipping_choice(policy)
                 self.assertEqual(cart.picking_policy, policy)
-                label = self.Cart._shipping_labels()[policy]
+                label = self.env["sale.order"]._preorder_shipping_labels()[policy]
                 self.assertEqual(cart._preorder_shipping_choice(), label)
                 cart.action_confirm()
                 picking = cart.picking_ids
@@ -42,14 +41,14 @@ class TestShippingChoice(HttpCase, PreorderCase):
         cart = self._cart([(self.product, 1, "national")])
         for policy in ("", "later", None, 3):
             with self.subTest(policy=policy), self.assertRaisesRegex(UserError, "how your items"):
-                self.Cart._set_shipping_choice(cart, policy)
+                cart._preorder_set_shipping_choice(policy)
         stock_only = self._cart([(self.product_b, 1, "stock")])
         with self.assertRaisesRegex(UserError, "no pre-ordered items"):
-            self.Cart._set_shipping_choice(stock_only, "one")
+            stock_only._preorder_set_shipping_choice("one")
         self.assertFalse(stock_only._preorder_shipping_choice(), "nothing to choose, nothing shown")
         cart.action_confirm()
         with self.assertRaisesRegex(UserError, "can no longer be changed"):
-            self.Cart._set_shipping_choice(cart, "one")
+            cart._preorder_set_shipping_choice("one")
         self.assertEqual((cart.picking_policy, stock_only.picking_policy), ("direct", "direct"))
 
     def test_route_refuses_without_a_cart_or_with_bad_input(self):

@@ -23,7 +23,7 @@ class TestShop(HttpCase, PreorderCase):
         cls.mug = cls._create_product("Tour Stock Mug", "TOUR-MUG", is_published=True)
         cls._set_stock(cls.mug, 10)
         cls._create_request("national", [(cls.gadget, 5, 10)], warehouse=cls.wh1)
-        cls.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+        cls.env["product.product"]._cron_refresh_preorder_catalog()
 
     def _shop_names(self, query):
         html = self.url_open(f"/shop?{query}").text
@@ -160,7 +160,7 @@ class TestMobileFilters(HttpCase, PreorderCase):
         cls.mug = cls._create_product("Tour Stock Mug", "TOUR-MUG", is_published=True)
         cls._set_stock(cls.mug, 10)
         cls._create_request("national", [(cls.gadget, 5, 10)])
-        cls.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+        cls.env["product.product"]._cron_refresh_preorder_catalog()
 
     def test_tour_filters_at_phone_width(self):
         self.start_tour("/shop", "website_preorder_mobile_filters")

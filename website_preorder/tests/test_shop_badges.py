@@ -36,7 +36,7 @@ class TestShopBadges(UtilPerf, PreorderCase):
         self._create_request("presale", [(p, 5, 10) for p in quarter[2]], confirm=True)
         for product in quarter[3]:
             self._set_stock(product, 2)
-        self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+        self.env["product.product"]._cron_refresh_preorder_catalog()
         return products
 
     def _badges(self, html, code):

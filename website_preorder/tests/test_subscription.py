@@ -1,9 +1,11 @@
 """ "Tell me when it opens": subscribe, be told once when a kind opens, unsubscribe."""
 
 import re
+from datetime import timedelta
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..models.product_product import SUBSCRIPTIONS_PER_IP_HOUR
 from .common import PreorderCase, json_call
 
 
@@ -15,8 +17,7 @@ class TestSubscription(HttpCase, PreorderCase):
         cls.awaited = cls._create_product(
             "Awaited Console", "AWAITED", is_published=True, allow_out_of_stock_order=False
         )
-        cls.Subscription = cls.env["preorder.subscription"]
-        cls.Catalog = cls.env["preorder.catalog"]
+        cls.Product = cls.env["product.product"]
 
     def _subscribe(self, **params):
         return json_call(self, "/shop/preorder/subscribe", **params)
@@ -41,6 +42,37 @@ class TestSubscription(HttpCase, PreorderCase):
         self.assertFalse(self._fan(), "no partner created")
         self.assertFalse(self._mails("fan@example.com"))
 
+    def test_an_address_gets_one_confirmation_a_day(self):
+        """Anyone can type any address: a second product the same day is
+        subscribed without a second e-mail; the next day it gets one again."""
+        other = self._create_product(
+            "Awaited Handheld", "AWAITED-H", is_published=True, allow_out_of_stock_order=False
+        )
+        for product in (self.awaited, other):
+            result = self._subscribe(product_id=product.id, email="fan@example.com")
+            self.assertEqual(result["result"], {"subscribed": True, "new": True})
+        fan = self._fan()
+        self.assertEqual((self.awaited | other).preorder_subscriber_ids, fan)
+        self.assertEqual(len(self._mails("fan@example.com")), 1, "one e-mail a day")
+        fan.preorder_subscription_mailed_at -= timedelta(days=1, minutes=1)
+        third = self._create_product("Awaited Dock", "AWAITED-D", is_published=True)
+        self._subscribe(product_id=third.id, email="fan@example.com")
+        self.assertEqual(len(self._mails("fan@example.com")), 2, "a day later: e-mailed")
+
+    def test_one_connection_subscribes_a_few_addresses_an_hour(self):
+        """From one connection (IP address) a visitor's subscriptions are
+        e-mailed a few an hour; more are refused with a message and create
+        nothing (no partner, no e-mail)."""
+        for index in range(SUBSCRIPTIONS_PER_IP_HOUR):
+            result = self._subscribe(product_id=self.awaited.id, email=f"fan{index}@example.com")
+            self.assertEqual(result["result"]["new"], True)
+        partners = self.env["res.partner"].search_count([])
+        mails = self.env["mail.mail"].search_count([])
+        result = self._subscribe(product_id=self.awaited.id, email="one.too.many@example.com")
+        self.assertIn("Too many requests", result["error"]["data"]["message"])
+        self.assertEqual(self.env["res.partner"].search_count([]), partners, "no partner")
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails, "no e-mail")
+
     def test_visitor_subscribes_once_and_is_told_once(self):
         result = self._subscribe(product_id=self.awaited.id, email="fan@example.com")
         self.assertEqual(result["result"], {"subscribed": True, "new": True})
@@ -54,10 +86,10 @@ class TestSubscription(HttpCase, PreorderCase):
         self.assertEqual(again["result"], {"subscribed": True, "new": False})
         self.assertEqual(len(self._mails("fan@example.com")), 1, "no second confirmation")
 
-        self.Catalog._refresh_all()
+        self.Product._preorder_refresh_catalog_all()
         self.assertEqual(len(self._mails("fan@example.com")), 1, "nothing open yet")
         self._create_request("national", [(self.awaited, 5, 10)])
-        self.Catalog._refresh_all()
+        self.Product._preorder_refresh_catalog_all()
         opened = self._mails("fan@example.com") - confirmation
         self.assertEqual(len(opened), 1)
         self.assertIn("can now be ordered", opened.subject)
@@ -65,16 +97,16 @@ class TestSubscription(HttpCase, PreorderCase):
         self.assertIn("100.00", opened.body_html, "the shopper's price")
         self.assertFalse(self.awaited.preorder_subscriber_ids, "the subscription ends")
         # the job runs again, the product is unlisted and listed again: no e-mail
-        self.Catalog._refresh_all()
+        self.Product._preorder_refresh_catalog_all()
         self._create_request("presale", [(self.awaited, 5, 20)], confirm=True)
-        self.Catalog._refresh_all()
+        self.Product._preorder_refresh_catalog_all()
         self.assertEqual(self._mails("fan@example.com"), confirmation | opened)
 
     def test_one_email_lists_every_kind_that_opened(self):
-        self.Subscription.with_user(self._portal())._subscribe(self.awaited)
+        self.awaited.with_user(self._portal())._preorder_subscribe()
         self._create_request("national", [(self.awaited, 5, 10)])
         self._create_request("presale", [(self.awaited, 5, 20)], confirm=True)
-        self.Catalog._refresh_all()
+        self.Product._preorder_refresh_catalog_all()
         opened = self._mails("portal.fan@example.com").filtered(
             lambda mail: "can now be ordered" in mail.subject
         )
@@ -103,11 +135,11 @@ class TestSubscription(HttpCase, PreorderCase):
         self.assertEqual(info["subscription"]["subscribed"], True)
 
     def test_unsubscribe_link(self):
-        fan, _new = self.Subscription.with_user(self.env.ref("base.public_user"))._subscribe(
-            self.awaited, email="fan@example.com"
+        fan, _new = self.awaited.with_user(self.env.ref("base.public_user"))._preorder_subscribe(
+            email="fan@example.com"
         )
         other = self.env["res.partner"].create({"name": "Other", "email": "other@example.com"})
-        url = self.Subscription._unsubscribe_url(self.awaited, fan)
+        url = self.awaited._preorder_unsubscribe_url(fan)
         path = url[url.index("/preorder/") :]
         token = path.rsplit("/", 1)[1]
         bad_paths = [
@@ -129,7 +161,7 @@ class TestSubscription(HttpCase, PreorderCase):
         self.assertIn("You will not be e-mailed", response.text)
         self.assertFalse(self.awaited.preorder_subscriber_ids)
         self._create_request("national", [(self.awaited, 5, 10)])
-        self.Catalog._refresh_all()
+        self.Product._preorder_refresh_catalog_all()
         self.assertFalse(
             self._mails("fan@example.com").filtered(lambda m: "can now be ordered" in m.subject)
         )

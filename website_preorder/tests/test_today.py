@@ -51,7 +51,7 @@ class TestOneToday(PreorderCase):
                 self.assertEqual(
                     availability[self.product_b.id].national.qty, 0.0, f"{tz}: arrived yesterday"
                 )
-            self.env["preorder.catalog"]._cron_refresh_preorder_catalog()
+            self.env["product.product"]._cron_refresh_preorder_catalog()
             (self.product | self.product_b).invalidate_recordset()
             self.assertTrue(self.product.preorder_national_listed)
             self.assertFalse(self.product_b.preorder_national_listed)

@@ -66,7 +66,7 @@ class PreorderPromiseImport(models.TransientModel):
             date_lines.with_context(preorder_system_update=True).write(
                 {"promise_date": date, "promise_date_manual": True}
             )
-            self.env["preorder.promise"]._log(date_lines, old, self.env._("Imported promise dates"))
+            date_lines._preorder_log_promise_dates(old, self.env._("Imported promise dates"))
             changed |= date_lines
         message = self.env._(
             "%(rows)s row(s) read, %(lines)s line(s) changed.",

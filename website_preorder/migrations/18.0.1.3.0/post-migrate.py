@@ -1,0 +1,28 @@
+"""18.0.1.3.0: the service models are folded into the models they concern.
+
+The catalogue job is on ``product.product``, the release job on
+``preorder.allocation`` and the date-slip lapse on ``sale.order.line`` (as
+``_cron_preorder_consent_lapse``). The cron records are ``noupdate``: point the
+existing ones at their new models and methods (their schedule, user and
+activity stay as the merchant set them) before the old models' records are
+removed at the end of the upgrade, which would delete the crons with them.
+"""
+
+from odoo import SUPERUSER_ID, api
+
+CRONS = {
+    "ir_cron_refresh_catalog": ("product.product", "model._cron_refresh_preorder_catalog()"),
+    "ir_cron_release_preorders": ("preorder.allocation", "model._cron_release_preorders()"),
+    "ir_cron_preorder_consent_lapse": (
+        "sale.order.line",
+        "model._cron_preorder_consent_lapse()",
+    ),
+}
+
+
+def migrate(cr, version):
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    for xmlid, (model, code) in CRONS.items():
+        cron = env.ref(f"website_preorder.{xmlid}", raise_if_not_found=False)
+        if cron and (cron.model_id.model != model or cron.code.strip() != code):
+            cron.write({"model_id": env["ir.model"]._get(model).id, "code": code})

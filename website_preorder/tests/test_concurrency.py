@@ -1,0 +1,167 @@
+"""Two real transactions at once, on committed data cleaned up afterwards: a
+receipt landing while the release job works on its product, and a customer
+answering a date-slip question while the lapse job runs."""
+
+import threading
+import time
+from datetime import timedelta
+
+from odoo import api, fields
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tests import BaseCase, get_db_name, tagged
+
+
+class ConcurrencyCase(BaseCase):
+    def setUp(self):
+        super().setUp()
+        # odoo-bin runs the tests holding Registry._lock in its main thread: the
+        # other threads' Registry(dbname) would wait for it (see test_race)
+        self.patch(Registry, "_lock", DummyRLock())
+        self.registry = Registry(get_db_name())
+        self.created = []  # (model, ids), removed in reverse order
+        self.addCleanup(self._cleanup)
+
+    def _env(self, cr):
+        return api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            for model, ids in reversed(self.created):
+                records = env[model].browse(ids).exists()
+                if model == "sale.order":
+                    records._action_cancel()
+                    records.order_line.preorder_allocation_ids.unlink()
+                elif model == "purchase.order":
+                    records.button_cancel()
+                elif model == "product.product":
+                    # the cancelled deliveries and receipts of the orders above
+                    env["stock.move"].search([("product_id", "in", records.ids)]).unlink()
+                records.unlink()
+
+    def _sale_with_preorder(self, env, product, request_qty=5, partner_name="Race Customer"):
+        """A confirmed national request of ``product`` and a confirmed order of
+        one unit allocated from it (committed by the caller)."""
+        vendor = env["res.partner"].create({"name": "Race Vendor"})
+        customer = env["res.partner"].create({"name": partner_name, "email": "race@example.com"})
+        self.created.append(("res.partner", (vendor | customer).ids))
+        request = env["purchase.order"].create(
+            {
+                "partner_id": vendor.id,
+                "preorder_kind": "national",
+                "order_line": [(0, 0, {"product_id": product.id, "product_qty": request_qty})],
+            }
+        )
+        self.created.append(("purchase.order", request.ids))
+        order = env["sale.order"].create(
+            {
+                "partner_id": customer.id,
+                "order_line": [
+                    (0, 0, {"product_id": product.id, "product_uom_qty": 1,
+                            "preorder_kind": "national"})
+                ],
+            }
+        )  # fmt: skip
+        self.created.append(("sale.order", order.ids))
+        order.action_confirm()
+        return order
+
+
+@tagged("post_install", "-at_install")
+class TestReceiptDuringRelease(ConcurrencyCase):
+    def test_receipt_during_the_batch_leaves_the_product_pending(self):
+        """The release job holds a product (its batch is running); a receipt of
+        that product lands meanwhile. The receipt waits for the batch, is
+        refused by PostgreSQL as a concurrent update (raised for Odoo to retry,
+        not swallowed), and its retry leaves the product pending: the new stock
+        is released by the next run, not a day later by the sweep."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            product = env["product.product"].create(
+                {"name": "Receipt Race Product", "type": "consu", "is_storable": True}
+            )
+            self.created.append(("product.product", product.ids))
+            self._sale_with_preorder(env, product)
+            product.preorder_release_pending = True
+            product_id = product.id
+        outcome = {"attempts": [], "error": None}
+
+        def receipt():
+            try:
+                for _attempt in range(5):
+                    try:
+                        with self.registry.cursor() as cr:
+                            env = self._env(cr)
+                            env["product.product"].browse(product_id)._preorder_on_incoming_stock()
+                        outcome["attempts"].append("committed")
+                        return
+                    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                        outcome["attempts"].append(type(error).__name__)
+            except Exception as error:  # pylint: disable=broad-except
+                outcome["error"] = repr(error)
+
+        with self.registry.cursor() as job_cr:
+            job = self._env(job_cr)["preorder.allocation"]
+            # the job takes its batch: the product's row is locked until it commits
+            self.assertEqual(job._take_release_pending(10), [product_id])
+            thread = threading.Thread(target=receipt)
+            thread.start()
+            time.sleep(1.0)
+            self.assertTrue(thread.is_alive(), "the receipt waits for the running batch")
+            # the batch ends as the job ends it: the product is not pending any more
+            job.env["product.product"].browse(product_id).preorder_release_pending = False
+        thread.join(timeout=30)
+        self.assertFalse(thread.is_alive(), "the receipt went on once the batch committed")
+        self.assertIsNone(outcome["error"])
+        self.assertEqual(outcome["attempts"][-1], "committed")
+        self.assertGreater(len(outcome["attempts"]), 1, "refused once, then retried")
+        with self.registry.cursor() as cr:
+            product = self._env(cr)["product.product"].browse(product_id)
+            self.assertTrue(product.preorder_release_pending, "pending for the next run")
+
+
+@tagged("post_install", "-at_install")
+class TestAnswerDuringLapse(ConcurrencyCase):
+    def test_answer_given_while_the_lapse_job_runs_wins(self):
+        """The lapse job starts; a customer accepts the new dates of one order
+        before the job reaches it. That order keeps the customer's answer, the
+        other order lapses, and the job's run does not fail."""
+        asked_at = fields.Datetime.now() - timedelta(days=30)
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env.company
+            self.saved_company = (company.preorder_consent_days, company.preorder_consent_lapse)
+            company.write({"preorder_consent_days": 14, "preorder_consent_lapse": "keep"})
+            product = env["product.product"].create(
+                {"name": "Lapse Race Product", "type": "consu", "is_storable": True}
+            )
+            self.created.append(("product.product", product.ids))
+            first = self._sale_with_preorder(env, product, partner_name="Answering Customer")
+            second = self._sale_with_preorder(env, product, partner_name="Silent Customer")
+            (first | second).order_line.write(
+                {"preorder_consent_state": "pending", "preorder_consent_asked_at": asked_at}
+            )
+            ids = first.id, second.id
+        self.addCleanup(self._restore_company)
+
+        with self.registry.cursor() as job_cr:
+            job = self._env(job_cr)["sale.order.line"]
+            # the job's transaction has begun (its snapshot is taken)
+            self.assertEqual(job.search_count([("order_id", "in", ids)]), 2)
+            with self.registry.cursor() as customer_cr:
+                order = self._env(customer_cr)["sale.order"].browse(ids[0])
+                self.assertIsNone(order._preorder_consent_answer("accept"))
+            lapsed = job._cron_preorder_consent_lapse()
+            self.assertEqual(lapsed.order_id.ids, [ids[1]], "only the silent order lapses")
+        with self.registry.cursor() as cr:
+            orders = self._env(cr)["sale.order"].browse(ids)
+            states = [order.order_line.preorder_consent_state for order in orders]
+            self.assertEqual(states, ["accepted", "lapsed"])
+
+    def _restore_company(self):
+        with self.registry.cursor() as cr:
+            days, lapse = self.saved_company
+            self._env(cr).company.write(
+                {"preorder_consent_days": days, "preorder_consent_lapse": lapse}
+            )
