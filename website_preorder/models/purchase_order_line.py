@@ -191,6 +191,8 @@ class PurchaseOrderLine(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
+        if "date_planned" in vals:
+            self._preorder_follow_date_planned()
         if "product_id" in vals:
             self.preorder_allocation_ids._free_changed_product(
                 self.env._("The product of a request line changed.")
@@ -222,6 +224,26 @@ class PurchaseOrderLine(models.Model):
         # offered once the line is gone, so nothing lands on it again
         self.env["preorder.allocation"]._allocate_parked(products, kinds)
         return result
+
+    def _preorder_follow_date_planned(self):
+        """Someone changed these lines' Expected Arrival: the promise dates of
+        their allocated sale lines follow at once (a date set by hand or
+        imported stays until Sync), logged on each order; a date that moves
+        later than the customer was told goes through the date-slip consent
+        path (SPEC §4: no date moves silently)."""
+        # the buyer may not read sale lines: the dates are the allocations' work
+        sale_lines = (
+            self.sudo()
+            .preorder_allocation_ids.filtered(lambda a: a.state == ALLOCATED)
+            .sale_line_id
+        )
+        if not sale_lines:
+            return
+        old = {line: line.promise_date for line in sale_lines}
+        changed = sale_lines._preorder_update_promise_dates()
+        changed._preorder_log_promise_dates(
+            old, self.env._("The Expected Arrival of the request changed.")
+        )
 
     def _preorder_park_excess(self, message):
         """Free what is allocated beyond the ordered quantity, latest orders first;

@@ -244,12 +244,33 @@ class TestAllocation(PreorderCase):
     def test_sync_promise_dates(self):
         request = self._create_request("national", [(self.product, 5, 10)])
         order = self._create_sale([(self.product, 2, "national")])
+        line = order.order_line
+        manual = self.today + timedelta(days=30)
+        line.promise_date = manual
         request.order_line.date_planned = self._arrival(40)
-        self.assertEqual(
-            order.order_line.promise_date, self.today + timedelta(days=10), "not before sync"
-        )
+        self.assertEqual(line.promise_date, manual, "a date set by hand waits for the sync")
         request.action_sync_promise_dates()
-        self.assertEqual(order.order_line.promise_date, self.today + timedelta(days=40))
+        self.assertEqual(line.promise_date, self.today + timedelta(days=40))
+
+    def test_changed_expected_arrival_is_never_silent(self):
+        """A purchase user moves the request's Expected Arrival: the allocated
+        customers' promise dates follow at once, the change is logged on their
+        orders, and a date that slips later asks the customer (date-slip
+        consent), who was told the first date at confirmation."""
+        request = self._create_request("national", [(self.product, 5, 10)], confirm=True)
+        order = self._create_sale([(self.product, 2, "national")])
+        line = order.order_line
+        line._preorder_mark_notified()  # as the confirmation e-mail does
+        buyer = new_test_user(self.env, "slip_buyer", groups="purchase.group_purchase_user")
+        request.order_line.with_user(buyer).date_planned = self._arrival(40)
+        self.assertEqual(line.promise_date, self.today + timedelta(days=40))
+        self.assertEqual(line.preorder_consent_state, "pending", "the customer is asked")
+        self.assertIn(
+            "Expected Arrival of the request changed", "".join(order.message_ids.mapped("body"))
+        )
+        request.order_line.with_user(buyer).date_planned = self._arrival(10)
+        self.assertEqual(line.promise_date, self.today + timedelta(days=10))
+        self.assertFalse(line.preorder_consent_state, "back to the agreed date: nothing to ask")
 
     def test_manual_promise_date_is_logged(self):
         self._create_request("national", [(self.product, 5, 10)])
