@@ -284,7 +284,11 @@ def main():
     # name: (path, session, CSS selector that says the page is drawn)
     shots = {}
     if "shop" in wanted:
-        shots["shop"] = ("/shop", public_session, "#products_grid .oe_product")
+        shots["shop"] = (
+            "/shop?availability=national",
+            public_session,
+            "#products_grid .oe_product",
+        )
     if "product" in wanted:
         shots["product"] = (product_url(staff), public_session, ".o_preorder_availability")
     if "request" in wanted:

@@ -287,6 +287,7 @@ class TestRelease(ReleaseCase):
         schedule, and run from their new models."""
         expected = {
             "ir_cron_refresh_catalog": "product.product",
+            "ir_cron_presale_price_update": "product.pricelist",
             "ir_cron_release_preorders": "preorder.allocation",
             "ir_cron_preorder_consent_lapse": "sale.order.line",
         }
