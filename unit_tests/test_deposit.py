@@ -51,4 +51,4 @@ def test_discounts_lower_the_deposit_in_proportion():
 def test_balance_due_when_every_deposit_line_is_released():
     assert balance_due([True, True])
     assert not balance_due([True, False])
-    assert not balance_due([]), "no deposit line: nothing to do"
+    assert balance_due([]), "every deposit line cancelled: nothing waits, what remains is invoiced"

@@ -16,7 +16,11 @@ checks = {
     "models": "SELECT model FROM ir_model WHERE model LIKE 'preorder.%%'",
     "fields": "SELECT model || '.' || name FROM ir_model_fields WHERE name LIKE 'preorder%%'"
     " OR name LIKE 'presale%%'",
-    "records": "SELECT model || ',' || res_id FROM ir_model_data WHERE module = 'website_preorder'",
+    # the addon's own structure: views, actions, menus, crons, access rights,
+    # rules, templates (business records of its demo that orders still use,
+    # such as products and a warehouse, stay, as Odoo keeps them)
+    "records": "SELECT model || ',' || res_id FROM ir_model_data WHERE module = 'website_preorder'"
+    " AND (model LIKE 'ir.%%' OR model IN ('mail.template', 'res.groups'))",
     "crons": "SELECT cron_name FROM ir_cron WHERE cron_name::text LIKE '%%Pre-order%%'",
     "menus": "SELECT name::text FROM ir_ui_menu WHERE name::text ILIKE '%%pre-order%%'"
     " OR name::text ILIKE '%%pre-sale%%'",

@@ -96,6 +96,12 @@ class ResCompany(models.Model):
         "Pre-sale deposit (%)",
         help="Share of a pre-sale line paid online at checkout. 0: paid in full.",
     )
+    preorder_ship_unpaid_balance = fields.Boolean(
+        "Ship before the balance is paid",
+        help="Deliveries of a deposit order's pre-ordered goods may be validated while its "
+        "balance is unpaid. Off: they wait for the payment (customers marked as trusted "
+        "excepted, and an Inventory Manager may ship with a reason).",
+    )
     presale_message = fields.Text("Pre-Sale Message", translate=True)
     international_preorder_message = fields.Text("International Pre-order Message", translate=True)
     preorder_cancel_enabled = fields.Boolean("Enable website sale orders cancellation")

@@ -90,6 +90,9 @@ class ResConfigSettings(models.TransientModel):
     preorder_deposit_presale = fields.Float(
         related="company_id.preorder_deposit_presale", readonly=False
     )
+    preorder_ship_unpaid_balance = fields.Boolean(
+        related="company_id.preorder_ship_unpaid_balance", readonly=False
+    )
     preorder_consent_days = fields.Integer(
         related="company_id.preorder_consent_days", readonly=False
     )

@@ -11,6 +11,12 @@ class ResPartner(models.Model):
     preorder_subscription_mailed_at = fields.Datetime(
         "Opening Subscription Mailed", copy=False, readonly=True, groups="base.group_user"
     )
+    preorder_ship_before_payment = fields.Boolean(
+        "Ship pre-orders before the balance is paid",
+        groups="base.group_user",
+        help="A trusted customer (B2B): deliveries of their deposit orders leave before the "
+        "balance is paid.",
+    )
     preorder_subscription_ip = fields.Char(
         "Opening Subscription From", copy=False, readonly=True, groups="base.group_user"
     )

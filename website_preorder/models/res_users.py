@@ -12,6 +12,8 @@ ACTION_GROUPS = {
     # writers of allocations (access rights)
     "allocation_write": "purchase.group_purchase_user,sales_team.group_sale_manager",
     "settings": "base.group_system",
+    # ship a deposit order's pre-ordered goods before the balance is paid
+    "ship_unpaid": "stock.group_stock_manager",
 }
 
 

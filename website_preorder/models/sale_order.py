@@ -5,6 +5,7 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, float_compare, formatLang
 
 from ..rules import cancellation as cancellation_rules
@@ -641,6 +642,13 @@ class SaleOrder(models.Model):
         salesperson gets a To-Do. Returns the invoices."""
         invoices = self.env["account.move"]
         for order in self.sudo().filtered(lambda o: o.preorder_deposit == "due"):
+            # two releases of different lines of the order at once: the second
+            # waits here, then PostgreSQL refuses it (the first changed the
+            # order) and Odoo retries it, finding the balance invoiced
+            self.env.cr.execute(
+                SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", order.id),
+                log_exceptions=False,
+            )
             lines = order.order_line.filtered(
                 lambda line: line.preorder_kind in REQUEST_KINDS and line.product_uom_qty > 0
             )
@@ -666,6 +674,9 @@ class SaleOrder(models.Model):
         try:
             with self.env.cr.savepoint():
                 return work()
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # another transaction at work on the order: Odoo retries, no To-Do
+            raise
         except Exception as error:  # noqa: BLE001 - told to staff, the caller goes on
             _logger.exception("%s: %s failed", self.name, summary)
             self.activity_schedule(
@@ -677,6 +688,23 @@ class SaleOrder(models.Model):
                 ),
             )
             return None
+
+    def _preorder_balance_unpaid(self):
+        """What this deposit order's customer still owes (order currency): its
+        total less what its posted invoices and credit notes were paid. Zero for
+        an order without a deposit."""
+        self.ensure_one()
+        if not self.preorder_deposit:
+            return 0.0
+        paid = 0.0
+        invoices = self.sudo().invoice_ids.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund")
+        )
+        for invoice in invoices:
+            sign = -1 if invoice.move_type == "out_refund" else 1
+            paid += sign * (invoice.amount_total - invoice.amount_residual)
+        unpaid = self.currency_id.round(self.amount_total - paid)
+        return unpaid if self.currency_id.compare_amounts(unpaid, 0.0) > 0 else 0.0
 
     def _preorder_invoice_balance(self):
         """Everything not yet invoiced on this order, at ordered quantities, less

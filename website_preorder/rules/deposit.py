@@ -54,8 +54,9 @@ def due_now(lines, percents, round_amount=round):
 
 
 def balance_due(deposit_lines_released):
-    """True when the balance of a deposit order may be invoiced: it has
-    pre-order or pre-sale lines and every one of them is released
-    (``deposit_lines_released``: one flag per such line, cancelled ones left out)."""
-    flags = list(deposit_lines_released)
-    return bool(flags) and all(flags)
+    """True when the balance of a deposit order may be invoiced: every one of
+    its pre-order and pre-sale lines is released (``deposit_lines_released``:
+    one flag per such line, cancelled ones left out). When none is left (all
+    cancelled or set to 0) nothing waits any more either: what remains is
+    invoiced, or credited when the deposit is more than what remains."""
+    return all(deposit_lines_released)

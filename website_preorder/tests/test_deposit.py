@@ -1,6 +1,8 @@
 from unittest.mock import patch
 
-from odoo.exceptions import UserError, ValidationError
+import psycopg2
+
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import PreorderCase, json_call
@@ -173,6 +175,112 @@ class TestDeposit(HttpCase, PreorderCase):
         self.assertEqual(order.preorder_deposit, "invoiced", "nothing left to wait for")
         balance = order.invoice_ids.sorted("id")[-1]
         self.assertEqual(balance.amount_total, 200.0 - 75.0)
+
+    def test_every_preorder_line_cancelled_invoices_what_remains(self):
+        """The customer paid 150 (25 % of 200 and the 100 widget); the
+        pre-order line is cancelled before any release. Nothing waits any more:
+        the order is settled at once, its stock line invoiced less the deposit
+        (100 − 50 = 50 still due), never left "balance due" forever."""
+        order = self._cart()
+        self._pay(order, 150.0)
+        self._done(order)
+        preorder = order.order_line.filtered(lambda line: line.preorder_kind == "national")
+        self.assertEqual(order.preorder_deposit, "due")
+        preorder.product_uom_qty = 0.0
+        self.assertEqual(order.preorder_deposit, "invoiced", "nothing left to wait for")
+        balance = order.invoice_ids.sorted("id")[-1]
+        self.assertEqual(balance.state, "posted")
+        self.assertEqual(balance.amount_total, 100.0 - 150.0 if balance.move_type == "out_invoice"
+                         else 150.0 - 100.0)  # fmt: skip
+        self.assertEqual(
+            sum(order.invoice_ids.mapped("amount_total_signed")), 100.0, "the widget, in all"
+        )
+
+    def test_concurrent_invoicing_is_retried_by_odoo_not_a_todo(self):
+        """A serialization failure while invoicing the balance (another
+        transaction at work on the order) reaches Odoo's retry: no To-Do, the
+        balance still due, for the retry to invoice."""
+        order = self._cart()
+        self._pay(order, 150.0)
+        self._done(order)
+        self._receive(self.request, {self.product: 5})
+        line = order.order_line.filtered(lambda line: line.preorder_kind == "national")
+        SaleOrder = type(self.env["sale.order"])
+        conflict = psycopg2.errors.SerializationFailure("could not serialize access")
+        with (
+            patch.object(SaleOrder, "_preorder_invoice_balance", side_effect=conflict),
+            self.assertRaises(psycopg2.errors.SerializationFailure),
+        ):
+            line.with_user(self.env.user).action_preorder_release()
+        self.assertFalse(order.activity_ids.filtered(lambda act: "balance" in act.summary))
+
+    def _released_deposit_order(self):
+        """A deposit order (150 paid of 300) whose pre-order is released: the
+        balance of 150 is invoiced and its delivery is ready to leave."""
+        order = self._cart()
+        self._pay(order, 150.0)
+        self._done(order)
+        self._receive(self.request, {self.product: 5})
+        self._run_release()
+        self.assertEqual(order.preorder_deposit, "invoiced")
+        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(picking.state, "assigned", "released: reserved for the customer")
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        return order, picking
+
+    def test_no_parcel_leaves_while_the_balance_is_unpaid(self):
+        """A stock user validating the delivery is told which order owes what;
+        nothing leaves. Once the balance is paid, the same user ships."""
+        order, picking = self._released_deposit_order()
+        stock_user = new_test_user(self.env, "deposit_packer", groups="stock.group_stock_user")
+        self.assertTrue(picking.with_user(stock_user).preorder_balance_unpaid)
+        with self.assertRaisesRegex(UserError, r"%s: \$\s?150\.00 due" % order.name):
+            picking.with_user(stock_user).button_validate()
+        self.assertEqual(picking.state, "assigned", "nothing left")
+        balance = order.invoice_ids.sorted("id")[-1]
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=balance.ids
+        ).create({})._create_payments()
+        picking.invalidate_recordset(["preorder_balance_unpaid"])
+        self.assertFalse(picking.preorder_balance_unpaid)
+        picking.with_user(stock_user).button_validate()
+        self.assertEqual(picking.state, "done")
+
+    def test_trusted_customers_and_the_company_setting_ship_before_payment(self):
+        for allow in ("company", "partner"):
+            savepoint = self.env.cr.savepoint()
+            try:
+                with self.subTest(allow=allow):
+                    order, picking = self._released_deposit_order()
+                    if allow == "company":
+                        self.company.preorder_ship_unpaid_balance = True
+                    else:
+                        order.partner_id.commercial_partner_id.preorder_ship_before_payment = True
+                    self.assertFalse(picking.preorder_balance_unpaid)
+                    picking.button_validate()
+                    self.assertEqual(picking.state, "done")
+            finally:
+                savepoint.close(rollback=True)
+
+    def test_inventory_manager_ships_before_payment_with_a_reason(self):
+        order, picking = self._released_deposit_order()
+        stock_user = new_test_user(self.env, "deposit_clerk", groups="stock.group_stock_user")
+        with self.assertRaises(AccessError):
+            picking.with_user(stock_user).action_preorder_ship_unpaid()
+        manager = new_test_user(self.env, "deposit_boss", groups="stock.group_stock_manager")
+        action = picking.with_user(manager).action_preorder_ship_unpaid()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(manager)
+            .with_context(**action["context"])
+            .create({"reason": "Pays by bank transfer on delivery"})
+        )
+        wizard.action_ship()
+        self.assertEqual(picking.state, "done")
+        note = order.message_ids.filtered(lambda m: "before the balance" in (m.body or ""))
+        self.assertIn("Pays by bank transfer on delivery", note[:1].body)
+        self.assertIn("deposit_boss", note[:1].body)
 
     def test_cart_without_deposit_is_paid_in_full_as_odoo_does(self):
         order = self._cart([(self.product_b, 1, "stock")])

@@ -1,1 +1,1 @@
-from . import preorder_gap_order, preorder_promise_import
+from . import preorder_gap_order, preorder_promise_import, preorder_ship_unpaid
