@@ -101,3 +101,21 @@ def test_restock_when_every_preorder_supply_line_is_a_restock():
     ]
     result = aggregate(groups, [1, 2, 3, 4, 5], TODAY, Settings())
     assert [result[p].restock for p in (1, 2, 3, 4, 5)] == [True, False, True, False, False]
+
+
+def test_offer_availability_for_search_engines():
+    from rules.availability import (
+        SCHEMA_BACK_ORDER,
+        SCHEMA_IN_STOCK,
+        SCHEMA_PRE_ORDER,
+        SCHEMA_PRE_SALE,
+        offer_availability,
+    )
+
+    assert offer_availability("stock", False) == SCHEMA_IN_STOCK
+    assert offer_availability("next_day", False) == SCHEMA_IN_STOCK
+    assert offer_availability("national", False) == SCHEMA_PRE_ORDER
+    assert offer_availability("international", False) == SCHEMA_PRE_ORDER
+    assert offer_availability("national", True) == SCHEMA_BACK_ORDER, "a restock"
+    assert offer_availability("presale", False) == SCHEMA_PRE_SALE
+    assert offer_availability(None, False) is None, "nothing to buy: no claim"

@@ -2,6 +2,7 @@ import csv
 import hmac
 import io
 import re
+from xml.sax.saxutils import escape
 
 from odoo import SUPERUSER_ID, api, http
 from odoo.http import request
@@ -33,23 +34,9 @@ class PreorderFeed(http.Controller):
         else answers 401 (no credentials) or 403 (wrong token, other users),
         never an error page.
         """
-        header = request.httprequest.headers.get("Authorization")
-        if header:
-            match = BEARER.match(header)
-            if not match:
-                return self._feed_refused(401)
-            token = match.group(1)
-        if token:
-            company = self._feed_token_company(token)
-            if company is None:
-                return self._feed_refused(403)
-        else:
-            user = request.env.user
-            if user._is_public():
-                return self._feed_refused(401)
-            if not user.has_groups(FEED_GROUPS):
-                return self._feed_refused(403)
-            company = request.env.company
+        company = self._feed_company(token)
+        if isinstance(company, int):
+            return self._feed_refused(company)
         headers = [
             ("Content-Type", "text/csv; charset=utf-8"),
             ("Content-Disposition", 'attachment; filename="preorder_feed.csv"'),
@@ -58,6 +45,84 @@ class PreorderFeed(http.Controller):
         return request.make_response(
             self._feed_rows(request.env.cr.dbname, company.id), headers=headers
         )
+
+    @http.route(
+        "/preorder/feed/google.xml", type="http", auth="public", methods=["GET"], sitemap=False
+    )
+    def preorder_google_feed(self, token=None, **kwargs):
+        """Google Merchant Center feed (RSS 2.0, ``g:`` namespace), read as the
+        CSV feed is (token, Bearer header or staff): one item per variant that
+        can be bought now and per website of the company, with the price the
+        product page shows, ``availability`` (in_stock, preorder, backorder)
+        and ``availability_date`` of the kind a shopper buys by default
+        (``rules.availability``, as the page's structured data). A variant
+        whose date is more than a year ahead is left out (Google refuses it)."""
+        company = self._feed_company(token)
+        if isinstance(company, int):
+            return self._feed_refused(company)
+        headers = [
+            ("Content-Type", "application/rss+xml; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+        ]
+        return request.make_response(
+            self._google_feed_rows(request.env.cr.dbname, company.id), headers=headers
+        )
+
+    def _feed_company(self, token):
+        """The company whose feed the caller may read, or the HTTP status that
+        refuses it: a token (query string or ``Authorization: Bearer``), else
+        a logged-in Sales or Purchase user for their current company."""
+        header = request.httprequest.headers.get("Authorization")
+        if header:
+            match = BEARER.match(header)
+            if not match:
+                return 401
+            token = match.group(1)
+        if token:
+            company = self._feed_token_company(token)
+            return 403 if company is None else company
+        user = request.env.user
+        if user._is_public():
+            return 401
+        if not user.has_groups(FEED_GROUPS):
+            return 403
+        return request.env.company
+
+    def _google_feed_rows(self, dbname, company_id):
+        """Yield the RSS document in chunks, with a cursor of its own (the
+        request's is closed by then)."""
+        with Registry(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.company"].browse(company_id)
+            products = self._feed_products(env["product.product"].with_company(company), company)
+            websites = env["website"].search([("company_id", "=", company.id)], order="id")
+            yield (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0"><channel>'
+                "<title>%s</title><link>%s</link><description>%s</description>"
+                % (
+                    escape(company.name),
+                    escape(websites[:1].get_base_url() if websites else company.website or ""),
+                    escape("Pre-orders and pre-sales of %s" % company.name),
+                )
+            ).encode()
+            for start in range(0, len(products), BATCH):
+                batch = products[start : start + BATCH]
+                yield "".join(
+                    self._google_item(item)
+                    for item in batch._preorder_google_items(company, websites)
+                ).encode()
+                batch.invalidate_recordset()
+            yield b"</channel></rss>\n"
+
+    def _google_item(self, values):
+        """One ``<item>``: ``values`` are Google attributes (without ``g:``)."""
+        fields = "".join(
+            "<g:%s>%s</g:%s>" % (name, escape(str(value)), name)
+            for name, value in values.items()
+            if value not in (None, "", False)
+        )
+        return "<item>%s</item>" % fields
 
     def _feed_refused(self, status):
         headers = [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")]

@@ -731,8 +731,9 @@ class PreorderAllocation(models.Model):
         gone = allocations.filtered(lambda a: a.quantity - moved[a.id] <= rounding[a.id] / 2)
         left = allocations - gone
         gone.unlink()
-        for allocation in left:
-            allocation.quantity -= moved[allocation.id]
+        # one write per distinct new quantity, not one per allocation
+        for quantity, kept in left.grouped(lambda a: a.quantity - moved[a.id]).items():
+            kept.write({"quantity": quantity})
         self._create_planned(values)
         return sale_lines
 

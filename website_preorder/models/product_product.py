@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
 
@@ -11,7 +11,7 @@ from odoo.tools.misc import hmac
 
 from ..rules import availability as availability_rules
 from ..rules.allocation import OPEN_STATES
-from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE
+from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
 from .product_template import LISTING_FLAGS
 
 _logger = logging.getLogger(__name__)
@@ -189,6 +189,81 @@ class ProductProduct(models.Model):
         return self.env["preorder.demand.report"]._action_for(
             [("product_id", "=", self.id)], self.display_name
         )
+
+    # ------------------------------------------------------------------
+    # Google Merchant Center feed (/preorder/feed/google.xml)
+    # ------------------------------------------------------------------
+
+    def _preorder_google_items(self, company, websites):
+        """Google Merchant attributes (without the ``g:`` prefix) of these
+        variants, one item per variant that can be bought now and per website:
+        the kind a shopper buys by default decides ``availability`` and
+        ``availability_date`` (``rules.availability``, as the product page's
+        structured data), the price is the one the page shows for that kind.
+        Read in sets: availability, free stock and open requests in one
+        grouped query each for the whole batch. A date more than a year ahead
+        is left out and logged (Google refuses it)."""
+        products = self.with_company(company)
+        availability = products._get_preorder_availability(company)
+        free = self.env["stock.quant"]._preorder_free_qty(products, company)
+        on_request = self.env["purchase.order.line"]._preorder_products_on_request(
+            products.filtered("next_day_shipping"), company
+        )
+        tz = company._preorder_tz()
+        horizon = company._preorder_today() + timedelta(days=365)
+        several = len(websites) > 1
+        for product in products:
+            avail = availability[product.id]
+            rounding = product.uom_id.rounding
+            in_stock = (
+                float_compare(free.get(product.id, 0.0), 0.0, precision_rounding=rounding) > 0
+            )
+            kinds = availability_rules.offered_kinds(
+                avail,
+                in_stock,
+                company.preorder_only_out_of_stock,
+                product.next_day_shipping and product.id not in on_request,
+            )
+            if not kinds:
+                continue
+            kind = kinds[0]
+            schema = availability_rules.offer_availability(kind, avail.restock)
+            date = avail.get(kind).date if kind in REQUEST_KINDS else None
+            if date and date > horizon:
+                _logger.info(
+                    "Google feed: %s left out, available on %s (more than a year ahead)",
+                    product.default_code or product.id,
+                    date,
+                )
+                continue
+            identifier = product.default_code or f"product-{product.id}"
+            for website in websites:
+                pricelist = (
+                    self.env["product.pricelist"].browse(company._preorder_needed_pricelist(kind))
+                    or website.user_id.partner_id.with_company(company).property_product_pricelist
+                )
+                base = website.get_base_url()
+                yield {
+                    "id": f"{identifier}-{website.id}" if several else identifier,
+                    "title": product.display_name,
+                    "description": product.description_sale or product.display_name,
+                    "link": base + product.website_url,
+                    "image_link": f"{base}/web/image/product.product/{product.id}/image_1024",
+                    "price": "%.*f %s"
+                    % (
+                        website.currency_id.decimal_places,
+                        website._preorder_price(product, pricelist),
+                        website.currency_id.name,
+                    ),
+                    "condition": "new",
+                    "availability": availability_rules.GOOGLE_AVAILABILITY[schema],
+                    "availability_date": (
+                        tz.localize(datetime.combine(date, time.min)).isoformat() if date else ""
+                    ),
+                    "gtin": product.barcode or "",
+                    "mpn": product.default_code or "",
+                    "identifier_exists": "" if product.barcode or product.default_code else "no",
+                }
 
     # ------------------------------------------------------------------
     # Release trigger: incoming stock marks products pending

@@ -424,7 +424,8 @@ class SaleOrderLine(models.Model):
 
     def _preorder_log_promise_dates(self, old_dates, reason=None):
         """One chatter note per order naming each of these lines' old and new
-        promise date (``old_dates``: {line: date before})."""
+        promise date (``old_dates``: {line: date before}), written in one batch."""
+        bodies = {}
         for order, order_lines in self.grouped("order_id").items():
             changes = [
                 self.env._(
@@ -439,7 +440,9 @@ class SaleOrderLine(models.Model):
             if changes:
                 if reason:
                     changes.insert(0, reason)
-                order._message_log(body=Markup("<br/>").join(changes))
+                bodies[order.id] = Markup("<br/>").join(changes)
+        if bodies:
+            self.order_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model
     def _preorder_format_date(self, date):
@@ -584,7 +587,9 @@ class SaleOrderLine(models.Model):
                 )
 
     def _preorder_log_consent(self, reason):
-        """One chatter note per order: ``reason`` and each line's agreed and new date."""
+        """One chatter note per order: ``reason`` and each line's agreed and new
+        date, written in one batch."""
+        bodies = {}
         for order, order_lines in self.grouped("order_id").items():
             rows = [
                 self.env._(
@@ -595,7 +600,9 @@ class SaleOrderLine(models.Model):
                 )
                 for line in order_lines
             ]
-            order._message_log(body=Markup("<br/>").join([reason, *rows]))
+            bodies[order.id] = Markup("<br/>").join([reason, *rows])
+        if bodies:
+            self.order_id.browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model
     def _cron_preorder_consent_lapse(self):

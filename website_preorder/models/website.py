@@ -2,7 +2,8 @@ from odoo import models
 from odoo.http import request
 from odoo.tools import float_compare, format_date, formatLang
 
-from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, STOCK
+from ..rules import availability as availability_rules
+from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
 
 
 class Website(models.Model):
@@ -38,30 +39,32 @@ class Website(models.Model):
         international_price = ""
         if availability.international.qty and company.international_pricelist_id:
             international_price = price(company.international_pricelist_id)
-        options = []
-        if in_stock:
-            options.append({"kind": STOCK, "label": self.env._("From stock – standard delivery")})
         # "Offer pre-orders only while out of stock" (README, Catalogue)
         preorder_open = not (company.preorder_only_out_of_stock and in_stock)
-        if availability.national.qty > 0 and preorder_open:
-            label = self.env._("As back-order") if restock else self.env._("As pre-order")
-            options.append({"kind": NATIONAL, "label": label})
-        if availability.presale.qty > 0:
-            options.append({"kind": PRESALE, "label": self.env._("As pre-sale")})
-        if availability.international.qty > 0 and preorder_open:
-            options.append(
-                {"kind": INTERNATIONAL, "label": self.env._("As international pre-order")}
-            )
-        if (
+        next_day = (
             product.next_day_shipping
             and in_stock
             # read only when it decides: one query fewer on most product pages
             and product.id
             not in self.env["purchase.order.line"]._preorder_products_on_request(product, company)
-        ):
-            options.append({"kind": NEXT_DAY, "label": self.env._("As next-day shipping")})
+        )
+        labels = {
+            STOCK: self.env._("From stock – standard delivery"),
+            NATIONAL: self.env._("As back-order") if restock else self.env._("As pre-order"),
+            PRESALE: self.env._("As pre-sale"),
+            INTERNATIONAL: self.env._("As international pre-order"),
+            NEXT_DAY: self.env._("As next-day shipping"),
+        }
+        options = [
+            {"kind": kind, "label": labels[kind]}
+            for kind in availability_rules.offered_kinds(
+                availability, in_stock, company.preorder_only_out_of_stock, next_day
+            )
+        ]
         label = self.env._("Back-order") if restock else self.env._("Pre-order")
         national_date = when(availability.national.date)
+        default_kind = options[0]["kind"] if options else None
+        starts = availability.get(default_kind).date if default_kind in REQUEST_KINDS else None
         # plain numbers, formatted here: an f-string inside a translated call
         # would break the extraction of the terms
         min_qty = "%g" % product.preorder_min_qty
@@ -126,6 +129,11 @@ class Website(models.Model):
             ),
             "options": options,
             "subscription": self._preorder_subscription_info(product, options),
+            # the Offer's structured data (schema.org) for the default kind
+            "schema": {
+                "availability": availability_rules.offer_availability(default_kind, restock),
+                "starts": starts.isoformat() if starts else "",
+            },
         }
 
     def _preorder_subscription_info(self, product, options):

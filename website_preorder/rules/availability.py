@@ -99,3 +99,59 @@ def aggregate(groups, product_ids, today, settings):
             )
             result[product_id].presale = KindAvailability(qty, date)
     return result
+
+
+def offered_kinds(availability, in_stock, only_out_of_stock=False, next_day=False):
+    """The kinds a shopper may buy a variant as now, in the order "Buy it as"
+    lists them (the first is the default): from stock, national pre-order,
+    pre-sale, international pre-order, next-day shipping.
+
+    ``availability``: its ProductAvailability; ``in_stock``: free stock in the
+    considered warehouses; ``only_out_of_stock``: "Offer pre-orders only while
+    out of stock"; ``next_day``: a next-day product in stock on no request.
+    The product page, the structured data and the Google feed read this one list.
+    """
+    kinds = []
+    if in_stock:
+        kinds.append("stock")
+    preorder_open = not (only_out_of_stock and in_stock)
+    if availability.national.qty > 0 and preorder_open:
+        kinds.append("national")
+    if availability.presale.qty > 0:
+        kinds.append(PRESALE)
+    if availability.international.qty > 0 and preorder_open:
+        kinds.append("international")
+    if next_day and in_stock:
+        kinds.append("next_day")
+    return kinds
+
+
+#: schema.org ItemAvailability, as search engines read a product page's Offer
+SCHEMA_IN_STOCK = "https://schema.org/InStock"
+SCHEMA_PRE_ORDER = "https://schema.org/PreOrder"
+SCHEMA_PRE_SALE = "https://schema.org/PreSale"
+SCHEMA_BACK_ORDER = "https://schema.org/BackOrder"
+
+
+def offer_availability(default_kind, restock):
+    """The schema.org availability of the kind a shopper buys by default (the
+    first option of "Buy it as"), or None when nothing can be bought now: stock
+    and next-day are InStock; a national or international pre-order is
+    PreOrder, BackOrder for a restocked product; a pre-sale is PreSale. One
+    place for the product page's structured data (and the feeds that follow it)."""
+    if default_kind in ("stock", "next_day"):
+        return SCHEMA_IN_STOCK
+    if default_kind in PREORDER_KINDS:
+        return SCHEMA_BACK_ORDER if restock else SCHEMA_PRE_ORDER
+    if default_kind == PRESALE:
+        return SCHEMA_PRE_SALE
+    return None
+
+
+#: Google Merchant Center's availability for each schema.org availability
+GOOGLE_AVAILABILITY = {
+    SCHEMA_IN_STOCK: "in_stock",
+    SCHEMA_PRE_ORDER: "preorder",
+    SCHEMA_PRE_SALE: "preorder",
+    SCHEMA_BACK_ORDER: "backorder",
+}

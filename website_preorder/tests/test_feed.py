@@ -1,5 +1,8 @@
 import csv
 import io
+import re
+
+from lxml import etree
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -180,3 +183,84 @@ class TestFeed(HttpCase, PreorderCase):
         self.assertEqual(self._bearer("s3cret-token").status_code, 403, "the old token is dead")
         self.assertIn("PRE-GADGET", self._skus(self._bearer(token)))
         self.assertIn("OTHER-OWN", self._skus(self._bearer("other-token")), "per company")
+
+
+GOOGLE = "/preorder/feed/google.xml"
+G = "{http://base.google.com/ns/1.0}"
+PRICE = re.compile(r"^\d+\.\d{2} [A-Z]{3}$")
+ISO_WITH_ZONE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?[+-]\d{2}:\d{2}$")
+
+
+@tagged("post_install", "-at_install")
+class TestGoogleFeed(HttpCase, PreorderCase):
+    """Google Merchant Center feed: Google's product data specification (RSS 2.0,
+    g: namespace), required attributes and value formats, the same availability
+    as the product page's structured data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        published = {"is_published": True, "allow_out_of_stock_order": False}
+        cls.preorder = cls._create_product("Google Preorder", "G-PRE", barcode="4006381333931",
+                                           **published)  # fmt: skip
+        cls.backorder = cls._create_product("Google Backorder", "G-BACK", **published)
+        cls.presale = cls._create_product("Google Presale", "G-SALE", **published)
+        cls.stocked = cls._create_product("Google Stocked", "G-STOCK", **published)
+        cls.far = cls._create_product("Google Far Away", "G-FAR", **published)
+        cls._create_request("national", [(cls.preorder, 5, 12), (cls.stocked, 5, 12)])
+        cls._create_request("national", [(cls.backorder, 5, 20)], is_restock=True)
+        cls._create_request("presale", [(cls.presale, 5, 30)], confirm=True)
+        cls._create_request("national", [(cls.far, 5, 400)])
+        cls._set_stock(cls.stocked, 3)
+        cls.company.sudo().preorder_feed_token = "g00gle-token"
+
+    def _items(self, **headers):
+        response = self.url_open(GOOGLE, headers=headers)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("application/rss+xml", response.headers["Content-Type"])
+        root = etree.fromstring(response.content)
+        self.assertEqual((root.tag, root.get("version")), ("rss", "2.0"))
+        channel = root.find("channel")
+        for required in ("title", "link", "description"):
+            self.assertTrue(channel.findtext(required), f"channel {required}")
+        return {
+            item.findtext(f"{G}mpn"): {child.tag[len(G) :]: child.text for child in item}
+            for item in channel.findall("item")
+        }
+
+    def test_items_follow_googles_specification(self):
+        items = self._items(Authorization="Bearer g00gle-token")
+        expected = {
+            "G-PRE": ("preorder", 12),
+            "G-BACK": ("backorder", 20),
+            "G-SALE": ("preorder", 30),
+            "G-STOCK": ("in_stock", None),
+        }
+        self.assertEqual(set(items), set(expected), "what can be bought now; a year ahead is not")
+        for sku, (availability, days) in expected.items():
+            with self.subTest(sku=sku):
+                item = items[sku]
+                for required in ("id", "title", "description", "link", "image_link", "price",
+                                 "availability", "condition"):  # fmt: skip
+                    self.assertTrue(item.get(required), f"{required} is required")
+                self.assertEqual(item["availability"], availability)
+                self.assertRegex(item["price"], PRICE)
+                self.assertTrue(item["link"].startswith("http"), "an absolute URL")
+                if days is None:
+                    self.assertNotIn("availability_date", item)
+                else:
+                    self.assertRegex(item["availability_date"], ISO_WITH_ZONE)
+                    self.assertEqual(
+                        item["availability_date"][:10], self._arrival(days).date().isoformat()
+                    )
+        self.assertEqual(items["G-PRE"]["gtin"], "4006381333931")
+        page = self.url_open(self.backorder.website_url).text
+        self.assertIn('href="https://schema.org/BackOrder"', page, "the page says the same")
+
+    def test_read_as_the_csv_feed_is(self):
+        self.assertEqual(self.url_open(GOOGLE).status_code, 401)
+        self.assertEqual(self.url_open(GOOGLE + "?token=wrong").status_code, 403)
+        self.assertEqual(
+            self.url_open(GOOGLE, headers={"Authorization": "Bearer é"}).status_code, 403
+        )
+        self.assertIn("G-PRE", self._items(Authorization="Bearer g00gle-token"))

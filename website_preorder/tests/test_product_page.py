@@ -1,5 +1,7 @@
 """The product page table follows the selected variant."""
 
+from lxml import etree
+
 from odoo.tests import HttpCase, tagged
 
 from .common import PreorderCase
@@ -42,3 +44,40 @@ class TestWebsiteTours(HttpCase, PreorderCase):
         info = self.env["website"].get_current_website()._preorder_product_info(self.red)
         self.assertEqual(info["label"], "Back-order", "restock requests say Back-order")
         self.start_tour("/shop", "website_preorder_variant_table")
+
+
+@tagged("post_install", "-at_install")
+class TestStructuredData(HttpCase, PreorderCase):
+    """The product page's schema.org Offer says what a shopper buys by default,
+    as search engines (and Google Merchant) read it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        published = {"is_published": True, "allow_out_of_stock_order": False}
+        cls.preorder = cls._create_product("Schema Preorder", "SCHEMA-PRE", **published)
+        cls.backorder = cls._create_product("Schema Backorder", "SCHEMA-BACK", **published)
+        cls.presale = cls._create_product("Schema Presale", "SCHEMA-SALE", **published)
+        cls.stocked = cls._create_product("Schema Stocked", "SCHEMA-STOCK", **published)
+        cls._create_request("national", [(cls.preorder, 5, 12)])
+        cls._create_request("national", [(cls.backorder, 5, 20)], is_restock=True)
+        cls._create_request("presale", [(cls.presale, 5, 30)], confirm=True)
+        cls._set_stock(cls.stocked, 3)
+
+    def _offer(self, product):
+        page = etree.fromstring(self.url_open(product.website_url).content, etree.HTMLParser())
+        [offer] = page.xpath("//*[@itemtype='http://schema.org/Offer']")
+        availability = offer.xpath(".//*[@itemprop='availability']/@href")
+        starts = offer.xpath(".//*[@itemprop='availabilityStarts']/@content")
+        return (availability[0] if availability else None, starts[0] if starts else None)
+
+    def test_offer_availability_and_date(self):
+        expected = {
+            self.preorder: ("https://schema.org/PreOrder", self._arrival(12).date().isoformat()),
+            self.backorder: ("https://schema.org/BackOrder", self._arrival(20).date().isoformat()),
+            self.presale: ("https://schema.org/PreSale", self._arrival(30).date().isoformat()),
+            self.stocked: ("https://schema.org/InStock", None),
+        }
+        for product, offer in expected.items():
+            with self.subTest(product=product.name):
+                self.assertEqual(self._offer(product), offer)
