@@ -1,4 +1,5 @@
 import random
+import re
 from datetime import date, datetime
 
 from odoo import Command
@@ -314,3 +315,12 @@ class TestDemandReport(PreorderCase):
         self.assertEqual(
             self.parked_national.order_line.promise_date, date(2026, 12, 19), "as promised"
         )
+
+    def test_report_opens_on_demand_against_supply_by_product(self):
+        action = self.env.ref("website_preorder.action_preorder_demand_report")
+        self.assertTrue(action.view_mode.startswith("pivot"))
+        pivot = self.env["preorder.demand.report"].get_views([(False, "pivot")])["views"]["pivot"]
+        arch = pivot["arch"]
+        self.assertIn('name="product_id" type="row"', arch)
+        measures = re.findall(r'name="(\w+)" type="measure"', arch)
+        self.assertEqual(measures[:3], ["parked_qty", "allocated_qty", "atp_qty"], "side by side")

@@ -1,7 +1,11 @@
 """The shop: availability filters, the product page payload, buying each kind."""
 
+import base64
+import io
 import json
 import logging
+
+from PIL import Image
 
 from odoo.tests import HttpCase, tagged
 
@@ -196,3 +200,14 @@ class TestBuyEachKindTour(HttpCase, PreorderCase):
             },
             "the same product as three kinds makes three lines",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDemoPictures(PreorderCase):
+    def test_demo_products_get_a_picture_drawn_at_install(self):
+        """The demo's products have pictures without any download."""
+        template = self.product.product_tmpl_id
+        self.assertFalse(template.image_1920)
+        template._preorder_draw_demo_pictures()
+        image = Image.open(io.BytesIO(base64.b64decode(template.image_1920)))
+        self.assertEqual((image.format, image.size), ("PNG", (1024, 1024)))
