@@ -6,7 +6,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_compare, format_date
+from odoo.tools import float_compare, format_date, formatLang
 from odoo.tools.misc import file_path
 
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, STOCK
@@ -68,6 +68,23 @@ class ProductTemplate(models.Model):
             return info
         preorder = website._preorder_product_info(product_or_template)
         info["preorder"] = preorder
+        # the price a shopper pays is the price the page shows: that of the kind
+        # bought by default (a pre-sale at its pricelist), the regular price
+        # struck through when that is cheaper; "Buy it as" switches it (JS)
+        regular = info["price"]
+        preorder["regular_price"] = regular
+        preorder["regular_price_value"] = formatLang(
+            self.env, regular, digits=website.currency_id.decimal_places
+        )
+        default = preorder["options"][0] if preorder["options"] else None
+        if default and default["price"] is not None:
+            price = default["price"]
+            cheaper = website.currency_id.compare_amounts(price, regular) < 0
+            info.update(
+                price=price,
+                list_price=regular if cheaper else price,
+                has_discounted_price=cheaper,
+            )
         if any(option["kind"] != STOCK for option in preorder["options"]):
             # pre-orders are sold while out of stock: keep "Add to cart"
             info["allow_out_of_stock_order"] = True

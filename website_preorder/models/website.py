@@ -29,16 +29,23 @@ class Website(models.Model):
         def when(date):
             return format_date(self.env, date) if date else ""
 
-        def price(pricelist):
-            amount = self._preorder_price(product, pricelist)
-            return formatLang(self.env, amount, currency_obj=currency)
-
-        presale_price = ""
+        # the kinds the cart puts on a pricelist of their own: their price as
+        # the cart will charge it (the others are the page's own price)
+        kind_prices = {}
         if availability.presale.qty and company.presale_pricelist_id:
-            presale_price = price(company.presale_pricelist_id)
-        international_price = ""
+            kind_prices[PRESALE] = self._preorder_price(product, company.presale_pricelist_id)
         if availability.international.qty and company.international_pricelist_id:
-            international_price = price(company.international_pricelist_id)
+            kind_prices[INTERNATIONAL] = self._preorder_price(
+                product, company.international_pricelist_id
+            )
+
+        def money(kind):
+            if kind not in kind_prices:
+                return ""
+            return formatLang(self.env, kind_prices[kind], currency_obj=currency)
+
+        presale_price = money(PRESALE)
+        international_price = money(INTERNATIONAL)
         # "Offer pre-orders only while out of stock" (README, Catalogue)
         preorder_open = not (company.preorder_only_out_of_stock and in_stock)
         next_day = (
@@ -56,7 +63,18 @@ class Website(models.Model):
             NEXT_DAY: self.env._("As next-day shipping"),
         }
         options = [
-            {"kind": kind, "label": labels[kind]}
+            {
+                "kind": kind,
+                "label": labels[kind],
+                # the number the page's main price shows for this kind (None:
+                # the page's own price), in the website's currency
+                "price": kind_prices.get(kind),
+                "price_value": (
+                    formatLang(self.env, kind_prices[kind], digits=currency.decimal_places)
+                    if kind in kind_prices
+                    else None
+                ),
+            }
             for kind in availability_rules.offered_kinds(
                 availability, in_stock, company.preorder_only_out_of_stock, next_day
             )

@@ -81,3 +81,48 @@ class TestStructuredData(HttpCase, PreorderCase):
         for product, offer in expected.items():
             with self.subTest(product=product.name):
                 self.assertEqual(self._offer(product), offer)
+
+
+@tagged("post_install", "-at_install")
+class TestKindPrice(HttpCase, PreorderCase):
+    """The price a shopper pays is the price the page shows: the main price
+    follows the kind chosen in "Buy it as"."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        Pricelist = cls.env["product.pricelist"]
+        Pricelist.search([("website_id", "=", website.id)]).write({"website_id": False})
+        Pricelist.create(
+            {"name": "Kind Price Public", "website_id": website.id, "selectable": True,
+             "sequence": 1}
+        )  # fmt: skip
+        pricelist = Pricelist.create({"name": "Kind Price Pre-sale", "sequence": 50})
+        cls.company.write(
+            {"presale_pricelist_id": pricelist.id, "presale_cash_payment_percent": 20.0}
+        )
+        untaxed = {"is_published": True, "taxes_id": [(6, 0, [])], "list_price": 100.0,
+                   "allow_out_of_stock_order": False}  # fmt: skip
+        cls.lamp = cls._create_product("Kind Price Lamp", "KIND-LAMP", **untaxed)
+        cls.sneakers = cls._create_product("Kind Price Sneakers", "KIND-SNK", **untaxed)
+        cls._create_request("national", [(cls.lamp, 5, 10)])
+        cls._create_request("presale", [(cls.lamp, 5, 20), (cls.sneakers, 5, 20)], confirm=True)
+        cls.env["product.pricelist"]._preorder_update_presale_prices(cls.lamp | cls.sneakers)
+
+    def test_presale_only_page_shows_the_presale_price(self):
+        """A product only sold as pre-sale: the page's price and its structured
+        data are the pre-sale price, the regular price struck through."""
+        page = etree.fromstring(
+            self.url_open(self.sneakers.website_url).content, etree.HTMLParser()
+        )
+        [offer] = page.xpath("//*[@itemtype='http://schema.org/Offer']")
+        self.assertEqual(offer.xpath("string(.//*[@itemprop='price'])").strip(), "80.0")
+        shown = offer.xpath("string(.//*[contains(@class, 'oe_price')])")
+        self.assertIn("80.00", shown)
+        struck = offer.xpath(".//*[contains(@class, 'oe_default_price')]")[0]
+        self.assertNotIn("d-none", struck.get("class"))
+        self.assertIn("100.00", struck.xpath("string(.)"))
+
+    def test_tour_main_price_follows_the_kind(self):
+        self.start_tour("/shop", "website_preorder_kind_price")

@@ -39,6 +39,32 @@ WebsiteSale.include({
         container.appendChild(
             renderToElement("website_preorder.ProductAvailability", { info, selected })
         );
+        this._showPreorderPrice(container, selected);
+    },
+
+    /**
+     * The main price is the price of the kind chosen in "Buy it as" (a pre-sale
+     * at its pricelist), the regular price struck through when that is cheaper.
+     */
+    _showPreorderPrice(container, selected) {
+        const info = this._preorderInfo;
+        const option = info.options.find((candidate) => candidate.kind === selected);
+        const page = container.closest("#product_details") || document;
+        const price = page.querySelector(".product_price .oe_price .oe_currency_value");
+        if (!option || !price || info.regular_price_value === undefined) {
+            return;
+        }
+        const own = option.price !== null && option.price !== undefined;
+        price.textContent = own ? option.price_value : info.regular_price_value;
+        const regular = page.querySelector(".product_price .oe_default_price");
+        if (regular) {
+            const cheaper = own && option.price < info.regular_price;
+            regular.classList.toggle("d-none", !cheaper);
+            const value = regular.querySelector(".oe_currency_value");
+            if (cheaper && value) {
+                value.textContent = info.regular_price_value;
+            }
+        }
     },
 
     /**

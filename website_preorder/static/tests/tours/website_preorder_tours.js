@@ -318,3 +318,44 @@ registry.category("web_tour.tours").add("website_preorder_consent_cancel", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("website_preorder_kind_price", {
+    url: "/shop?search=Kind%20Price%20Lamp",
+    steps: () => [
+        {
+            trigger: ".oe_product_cart a:contains('Kind Price Lamp')",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Bought as pre-order by default: the regular price",
+            trigger: "#preorder_availability input[value='national']:checked",
+        },
+        {
+            trigger: ".product_price .oe_price .oe_currency_value:contains(/^100\\.00$/)",
+        },
+        {
+            content: "As pre-sale: the pre-sale price, the regular one struck through",
+            trigger: "#preorder_availability input[value='presale']",
+            run: "click",
+        },
+        {
+            trigger: ".product_price .oe_price .oe_currency_value:contains(/^80\\.00$/)",
+        },
+        {
+            trigger: ".product_price .oe_default_price:not(.d-none):contains(100.00)",
+        },
+        {
+            content: "Back to pre-order: the regular price again",
+            trigger: "#preorder_availability input[value='national']",
+            run: "click",
+        },
+        {
+            trigger: ".product_price .oe_price .oe_currency_value:contains(/^100\\.00$/)",
+        },
+        {
+            content: "No struck-through price any more",
+            trigger: ".product_price:not(:has(.oe_default_price:not(.d-none)))",
+        },
+    ],
+});
