@@ -106,3 +106,20 @@ def test_plain_qty():
     assert atp.plain_qty(0.1 + 0.2, 0.01) == "0.3"
     assert atp.plain_qty(-0.0) == "0"
     assert atp.plain_qty(12345678901.25) == "12345678901.25"
+
+
+def test_safety_buffer_is_withheld_from_atp():
+    # a line's own quantity wins over the request's percentage
+    assert atp.safety_buffer(10, quantity=3, percent=20) == 3
+    assert atp.safety_buffer(10, percent=20) == 2
+    assert atp.safety_buffer(10, percent=25, rounding=1) == 3, "2.5 rounded half up"
+    assert atp.safety_buffer(10) == 0
+    assert atp.safety_buffer(4, quantity=9) == 4, "never more than ordered"
+    assert atp.line_atp(10, 3, 0, buffer=2) == 5
+    assert atp.line_atp(10, 0, 9, buffer=2) == 0, "never negative"
+    try:
+        atp.check_allocation(10, 7, 0, 2, buffer=2)
+    except atp.NotEnoughAtp as error:
+        assert (error.available, error.asked) == (1, 2)
+    else:
+        raise AssertionError("the buffer is not promised")

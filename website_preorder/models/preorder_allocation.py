@@ -238,6 +238,7 @@ class PreorderAllocation(models.Model):
                     received,
                     wanted[line.id],
                     line.product_id.uom_id.rounding,
+                    line._preorder_safety_buffer(ordered),
                 )
             except atp_rules.NotEnoughAtp as error:
                 uom = line.product_id.uom_id

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..rules.allocation import ALLOCATED
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
@@ -34,6 +34,17 @@ class PurchaseOrder(models.Model):
         help="The request restocks an existing product: the website labels its "
         "products 'Back-order' instead of 'Pre-order'.",
     )
+    preorder_safety_percent = fields.Float(
+        "Safety Buffer (%)",
+        help="Share of each line's ordered quantity withheld from what is promised to "
+        "shoppers, because vendors under-deliver; a line's own Safety Buffer wins.",
+    )
+
+    @api.constrains("preorder_safety_percent")
+    def _check_preorder_safety_percent(self):
+        for request in self:
+            if not 0 <= request.preorder_safety_percent <= 100:
+                raise ValidationError(self.env._("A safety buffer is between 0 and 100 %."))
 
     @api.depends("preorder_allocation_ids")
     def _compute_preorder_allocation_count(self):
@@ -71,6 +82,8 @@ class PurchaseOrder(models.Model):
                 lambda a: a.kind != a.purchase_line_id.preorder_kind
             )
             stale._free_all(self.env._("The kind of the request changed."))
+            self.filtered("preorder_kind")._preorder_allocate_parked()
+        if "preorder_safety_percent" in vals:
             self.filtered("preorder_kind")._preorder_allocate_parked()
         if old_states:
             # approved (two-step), confirmed, back to draft...: starts taking orders

@@ -33,14 +33,39 @@ class PurchaseOrderLine(models.Model):
         digits="Product Unit of Measure",
         help="Quantity promised to sale lines, in the product's unit of measure.",
     )
+    preorder_safety_qty = fields.Float(
+        "Safety Buffer",
+        digits="Product Unit of Measure",
+        copy=False,
+        help="Withheld from what this line promises to shoppers, because vendors "
+        "under-deliver (in the line's unit). Empty: the request's percentage.",
+    )
     preorder_atp = fields.Float(
         "ATP",
         compute="_compute_preorder_atp",
         store=True,
         digits="Product Unit of Measure",
-        help="Available to promise: ordered − max(allocated, received), in the "
-        "product's unit of measure.",
+        help="Available to promise: ordered − safety buffer − max(allocated, received), in "
+        "the product's unit of measure.",
     )
+
+    def _preorder_safety_buffer(self, ordered):
+        """The quantity this line withholds from ATP (``rules.atp.safety_buffer``),
+        in the product's unit."""
+        self.ensure_one()
+        return atp_rules.safety_buffer(
+            ordered,
+            self._preorder_safety_qty_in_product_uom(),
+            self.order_id.preorder_safety_percent,
+            self.product_id.uom_id.rounding,
+        )
+
+    def _preorder_safety_qty_in_product_uom(self):
+        uom, product_uom = self.product_uom, self.product_id.uom_id
+        quantity = self.preorder_safety_qty
+        if quantity and uom and product_uom and uom != product_uom:
+            return uom._compute_quantity(quantity, product_uom, rounding_method="HALF-UP")
+        return quantity
 
     @api.depends("preorder_allocation_ids.quantity")
     def _compute_preorder_allocated_qty(self):
@@ -51,7 +76,14 @@ class PurchaseOrderLine(models.Model):
         for total, ids in totals.items():
             self.browse(ids).preorder_allocated_qty = total
 
-    @api.depends("product_uom_qty", "qty_received", "product_uom", "preorder_allocated_qty")
+    @api.depends(
+        "product_uom_qty",
+        "qty_received",
+        "product_uom",
+        "preorder_allocated_qty",
+        "preorder_safety_qty",
+        "order_id.preorder_safety_percent",
+    )
     def _compute_preorder_atp(self):
         atps = defaultdict(list)
         for line in self:
@@ -59,7 +91,11 @@ class PurchaseOrderLine(models.Model):
             if line.product_id and not line.display_type:
                 ordered, received = line._preorder_ordered_and_received()
                 atp = atp_rules.line_atp(
-                    ordered, line.preorder_allocated_qty, received, line.product_id.uom_id.rounding
+                    ordered,
+                    line.preorder_allocated_qty,
+                    received,
+                    line.product_id.uom_id.rounding,
+                    line._preorder_safety_buffer(ordered),
                 )
             atps[atp].append(line.id)
         for atp, ids in atps.items():
@@ -199,7 +235,15 @@ class PurchaseOrderLine(models.Model):
             )
         if {"product_qty", "product_uom"} & set(vals):
             self._preorder_park_excess(self.env._("The request line quantity was lowered."))
-        if {"product_id", "product_qty", "date_planned", "product_uom"} & set(vals):
+        if {
+            "product_id",
+            "product_qty",
+            "date_planned",
+            "product_uom",
+            "preorder_safety_qty",
+        } & set(vals):
+            # a smaller safety buffer may serve parked lines (a larger one never
+            # takes back what is allocated: it holds back new promises only)
             requests = self.order_id.filtered("preorder_kind")
             requests._preorder_allocate_parked()
         return result

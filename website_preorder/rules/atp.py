@@ -5,12 +5,25 @@ from .floats import round_qty
 __all__ = ["round_qty"]  # kept here for the callers of rules.atp.round_qty
 
 
-def line_atp(ordered, allocated, received, rounding=0.0):
-    """``ATP = ordered − max(allocated, received)``, never negative.
+def safety_buffer(ordered, quantity=0.0, percent=0.0, rounding=0.0):
+    """What a request line withholds from ATP because vendors under-deliver:
+    its own safety quantity when it has one, else the request's percentage of
+    its ordered quantity; never more than ordered, never negative."""
+    if quantity and quantity > 0:
+        buffer = quantity
+    elif percent and percent > 0:
+        buffer = ordered * percent / 100.0
+    else:
+        return 0.0
+    return round_qty(min(buffer, max(ordered, 0.0)), rounding)
+
+
+def line_atp(ordered, allocated, received, rounding=0.0, buffer=0.0):
+    """``ATP = ordered − safety buffer − max(allocated, received)``, never negative.
 
     All quantities are in the product's unit; ``rounding`` is that unit's rounding.
     """
-    atp = round_qty(ordered - max(allocated, received), rounding)
+    atp = round_qty(ordered - buffer - max(allocated, received), rounding)
     return atp if atp > 0 else 0.0
 
 
@@ -27,12 +40,12 @@ class NegativeQuantity(ValueError):
     """An allocation quantity below zero."""
 
 
-def check_allocation(ordered, allocated, received, new_quantity, rounding=0.0):
+def check_allocation(ordered, allocated, received, new_quantity, rounding=0.0, buffer=0.0):
     """Raise NegativeQuantity, or NotEnoughAtp when allocating ``new_quantity``
     more would make ATP negative."""
     if new_quantity < 0:
         raise NegativeQuantity(new_quantity)
-    available = line_atp(ordered, allocated, received, rounding)
+    available = line_atp(ordered, allocated, received, rounding, buffer)
     if round_qty(new_quantity - available, rounding) > 0:
         raise NotEnoughAtp(available, new_quantity)
 

@@ -67,6 +67,29 @@ class TestRequests(PreorderCase):
         ordinary.order_line.product_qty = 12
         self.assertNotEqual(ordinary.order_line.date_planned, promised)
 
+    def test_safety_buffer_is_withheld_from_shoppers(self):
+        """A request withholds a share of its lines (vendors under-deliver): the
+        product page, the cart and back-office orders see the rest only; a
+        line's own buffer wins over the request's percentage."""
+        request = self._create_request("national", [(self.product, 10, 10)])
+        buyer = new_test_user(self.env, "buffer_buyer", groups="purchase.group_purchase_user")
+        request.with_user(buyer).preorder_safety_percent = 20.0
+        self.assertEqual(request.order_line.preorder_atp, 8.0)
+        self.assertEqual(self._availability().national.qty, 8.0, "what shoppers are offered")
+        order = self._create_sale([(self.product, 9, "national")])
+        line = order.order_line
+        self.assertEqual((line.preorder_allocated_qty, line.preorder_parked_qty), (8.0, 1.0))
+        with self.assertRaisesRegex(UserError, "Only 0.00 Units can still be promised"):
+            line.preorder_allocation_ids.write({"quantity": 9.0})
+        request.order_line.with_user(buyer).preorder_safety_qty = 1.0
+        self.assertEqual(line.preorder_allocated_qty, 9.0, "the line's own buffer wins")
+        self.assertEqual(request.order_line.preorder_atp, 0.0, "9 allocated of 10 less 1")
+        request.order_line.with_user(buyer).preorder_safety_qty = 5.0
+        self.assertEqual(line.preorder_allocated_qty, 9.0, "a larger buffer takes nothing back")
+        self.assertEqual(request.order_line.preorder_atp, 0.0)
+        with self.assertRaisesRegex(UserError, "between 0 and 100"):
+            request.preorder_safety_percent = 120.0
+
     def test_menus_exist_under_purchase(self):
         root = self.env.ref("purchase.menu_purchase_root")
         preorders = self.env.ref("website_preorder.menu_preorder_requests")
