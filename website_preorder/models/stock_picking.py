@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import formatLang
+from odoo.tools import float_compare, formatLang
 
 from ..rules.allocation import OPEN_STATES
 from ..rules.kinds import REQUEST_KINDS
@@ -45,8 +45,12 @@ class StockPicking(models.Model):
             and picking.state not in ("done", "cancel")
         )
         for picking in leaving.sudo():
+            # the goods that would leave: moves with a quantity (the others go
+            # to a backorder), so the stock items of the cart ship as paid
             lines = picking.move_ids.filtered(
                 lambda move: move.state != "cancel"
+                and float_compare(move.quantity, 0.0, precision_rounding=move.product_uom.rounding)
+                > 0
             ).sale_line_id.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
             for order in lines.order_id.filtered("preorder_deposit"):
                 if order.company_id.preorder_ship_unpaid_balance:
