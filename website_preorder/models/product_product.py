@@ -212,6 +212,12 @@ class ProductProduct(models.Model):
         tz = company._preorder_tz()
         horizon = company._preorder_today() + timedelta(days=365)
         several = len(websites) > 1
+        # each website as its visitors see it: their pricelist, its currency and
+        # fiscal position (the website's public user), its own domain
+        visitors = {
+            website: website.with_user(website.user_id).sudo().with_company(company)
+            for website in websites
+        }
         for product in products:
             avail = availability[product.id]
             rounding = product.uom_id.rounding
@@ -237,10 +243,10 @@ class ProductProduct(models.Model):
                 )
                 continue
             identifier = product.default_code or f"product-{product.id}"
-            for website in websites:
+            for website, visitor in visitors.items():
                 pricelist = (
                     self.env["product.pricelist"].browse(company._preorder_needed_pricelist(kind))
-                    or website.user_id.partner_id.with_company(company).property_product_pricelist
+                    or visitor.pricelist_id
                 )
                 base = website.get_base_url()
                 yield {
@@ -251,9 +257,9 @@ class ProductProduct(models.Model):
                     "image_link": f"{base}/web/image/product.product/{product.id}/image_1024",
                     "price": "%.*f %s"
                     % (
-                        website.currency_id.decimal_places,
-                        website._preorder_price(product, pricelist),
-                        website.currency_id.name,
+                        visitor.currency_id.decimal_places,
+                        visitor._preorder_price(product, pricelist),
+                        visitor.currency_id.name,
                     ),
                     "condition": "new",
                     "availability": availability_rules.GOOGLE_AVAILABILITY[schema],

@@ -264,3 +264,36 @@ class TestGoogleFeed(HttpCase, PreorderCase):
             self.url_open(GOOGLE, headers={"Authorization": "Bearer é"}).status_code, 403
         )
         self.assertIn("G-PRE", self._items(Authorization="Bearer g00gle-token"))
+
+    def test_each_website_with_its_own_domain_currency_and_pricelist(self):
+        """Two websites of the company: one item per variant and website, each
+        with that website's domain in its links and its visitors' pricelist and
+        currency in its price."""
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        self.env["res.currency.rate"].create(
+            {"currency_id": euro.id, "rate": 2.0, "company_id": self.company.id}
+        )
+        first = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        first.domain = "https://shop.example.com"
+        second = self.env["website"].create(
+            {"name": "EU Shop", "company_id": self.company.id, "domain": "https://eu.example.com"}
+        )
+        eu_pricelist = self.env["product.pricelist"].create(
+            {"name": "EU Prices", "currency_id": euro.id, "website_id": second.id,
+             "selectable": True, "sequence": 1}
+        )  # fmt: skip
+        second.user_id.partner_id.property_product_pricelist = eu_pricelist
+        self.stocked.write({"lst_price": 50.0, "taxes_id": [(6, 0, [])]})
+        feed = self.url_open(GOOGLE, headers={"Authorization": "Bearer g00gle-token"}).content
+        items = [
+            {child.tag[len(G) :]: child.text for child in item}
+            for item in etree.fromstring(feed).iter("item")
+            if item.findtext(f"{G}mpn") == "G-STOCK"
+        ]
+        by_id = {item["id"]: item for item in items}
+        self.assertEqual(set(by_id), {f"G-STOCK-{first.id}", f"G-STOCK-{second.id}"})
+        eu = by_id[f"G-STOCK-{second.id}"]
+        self.assertTrue(eu["link"].startswith("https://eu.example.com/shop/"))
+        self.assertEqual(eu["price"], "100.00 EUR", "50 at the rate of 2, in euros")
+        self.assertTrue(by_id[f"G-STOCK-{first.id}"]["link"].startswith("https://shop.example.com"))
