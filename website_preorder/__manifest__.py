@@ -11,6 +11,7 @@
         "security/ir.model.access.csv",
         "security/ir_rules.xml",
         "data/ir_cron.xml",
+        "data/website_snippet_filters.xml",
         "data/mail_templates.xml",
         "views/preorder_allocation_views.xml",
         "views/purchase_order_views.xml",
@@ -39,5 +40,6 @@
     "uninstall_hook": "uninstall_hook",
     "demo": [
         "data/demo.xml",
+        "data/demo_homepage.xml",
     ],
 }

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import models
 from odoo.http import request
 from odoo.tools import float_compare, format_date, formatLang
@@ -224,3 +226,39 @@ class Website(models.Model):
                 if fpos == cart.fiscal_position_id:
                     request.session["sale_order_id"] = cart.id
         return super().sale_get_order(force_create=force_create)
+
+    def _preorder_add_coming_soon_block(self):
+        """Show "Coming soon" (Odoo's dynamic product snippet on the pre-order
+        filter) on these websites' homepages: an inherited view of each
+        homepage, the website's own copy included (demo data)."""
+        snippet_filter = self.env.ref("website_preorder.dynamic_filter_coming_soon")
+        arch = Markup(
+            """<data><xpath expr="//div[@id='wrap']" position="inside">
+<section data-snippet="s_dynamic_snippet_products" data-name="Coming Soon"
+         class="s_dynamic_snippet_products s_dynamic pt32 pb32 o_colored_level"
+         data-filter-id="%s"
+         data-template-key="website_sale.dynamic_filter_template_product_product_borderless_1"
+         data-product-category-id="all" data-number-of-elements="4"
+         data-number-of-elements-small-devices="1" data-number-of-records="16"
+         data-carousel-interval="5000">
+    <div class="container o_not_editable">
+        <h2 class="mb-3">%s</h2>
+        <div class="dynamic_snippet_template"/>
+    </div>
+</section></xpath></data>"""
+        ) % (snippet_filter.id, self.env._("Coming soon"))
+        pages = self.env["website.page"].sudo().search([("url", "=", "/")])
+        for website in self:
+            page = pages.filtered(lambda p, website=website: p.website_id == website) or (
+                pages.filtered(lambda p: not p.website_id)
+            )
+            for view in page.view_id:
+                self.env["ir.ui.view"].sudo().create(
+                    {
+                        "name": "Homepage: Coming soon",
+                        "type": "qweb",
+                        "inherit_id": view.id,
+                        "website_id": view.website_id.id,
+                        "arch": arch,
+                    }
+                )

@@ -211,3 +211,32 @@ class TestDemoPictures(PreorderCase):
         template._preorder_draw_demo_pictures()
         image = Image.open(io.BytesIO(base64.b64decode(template.image_1920)))
         self.assertEqual((image.format, image.size), ("PNG", (1024, 1024)))
+
+    def test_coming_soon_snippet_lists_preorders_and_presales(self):
+        """The "Coming soon" filter of Odoo's dynamic product snippet gives what
+        the catalogue lists for a pre-order kind, not what is only in stock."""
+        self.product.is_published = True
+        self.product_b.is_published = True
+        self._create_request("national", [(self.product, 5, 10)])
+        self._set_stock(self.product_b, 5)
+        self.env["product.product"]._preorder_refresh_catalog_all()
+        website = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        snippet = self.env.ref("website_preorder.dynamic_filter_coming_soon").with_context(
+            website_id=website.id
+        )
+        shown = {values["_record"] for values in snippet._prepare_values(limit=16)}
+        self.assertIn(self.product, shown)
+        self.assertNotIn(self.product_b, shown, "in stock only: not coming")
+
+
+@tagged("post_install", "-at_install")
+class TestComingSoonBlock(HttpCase, PreorderCase):
+    def test_homepage_shows_the_coming_soon_block(self):
+        """The demo puts Odoo's dynamic product snippet, on the "Coming soon"
+        filter, on every website's homepage (its own copy included)."""
+        website = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        website._preorder_add_coming_soon_block()
+        snippet_filter = self.env.ref("website_preorder.dynamic_filter_coming_soon")
+        page = self.url_open("/").text
+        self.assertIn('data-filter-id="%d"' % snippet_filter.id, page)
+        self.assertIn("Coming soon", page)
