@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo.addons.stock.models.stock_move import StockMove as StockStockMove
+from odoo.addons.website_preorder.controllers.feed import PreorderFeed
 
 SCALE = int(os.environ["BENCH_SCALE"])
 env = env(context=dict(env.context, tracking_disable=True))  # noqa: F821
@@ -62,6 +63,22 @@ env.cr.execute(
 catalogue_job = env["product.product"]._preorder_refresh_catalog_all
 measure("catalogue job (all flags rewritten)", catalogue_job)
 measure("catalogue job (nothing changed)", catalogue_job)
+
+
+def streamed(rows):
+    """Consume a feed's response body as a client would: its size in bytes."""
+    return {"bytes": sum(len(chunk) for chunk in rows)}
+
+
+# the feeds stream with a cursor of their own (committed data), like the routes
+feeds = PreorderFeed()
+measure(
+    "CSV feed (/preorder/feed.csv)", lambda: streamed(feeds._feed_rows(env.cr.dbname, company.id))
+)
+measure(
+    "Google feed (/preorder/feed/google.xml)",
+    lambda: streamed(feeds._google_feed_rows(env.cr.dbname, company.id)),
+)
 
 parked_count = env["sale.order.line"].search_count([("preorder_state", "=", "parked")])
 products = Product.browse(

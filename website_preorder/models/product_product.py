@@ -218,6 +218,18 @@ class ProductProduct(models.Model):
             website: website.with_user(website.user_id).sudo().with_company(company)
             for website in websites
         }
+        bases = {website: website.get_base_url() for website in websites}
+        # pricelist prices of the whole batch, one computation per pricelist
+        prices = {}
+
+        def price_of(visitor, pricelist, product):
+            key = (visitor.id, pricelist.id)
+            if key not in prices:
+                prices[key] = pricelist._get_products_price(
+                    products, 1.0, currency=visitor.currency_id
+                )
+            return visitor._preorder_price_with_taxes(product, prices[key][product.id])
+
         for product in products:
             avail = availability[product.id]
             rounding = product.uom_id.rounding
@@ -248,7 +260,7 @@ class ProductProduct(models.Model):
                     self.env["product.pricelist"].browse(company._preorder_needed_pricelist(kind))
                     or visitor.pricelist_id
                 )
-                base = website.get_base_url()
+                base = bases[website]
                 yield {
                     "id": f"{identifier}-{website.id}" if several else identifier,
                     "title": product.display_name,
@@ -258,7 +270,7 @@ class ProductProduct(models.Model):
                     "price": "%.*f %s"
                     % (
                         visitor.currency_id.decimal_places,
-                        visitor._preorder_price(product, pricelist),
+                        price_of(visitor, pricelist, product),
                         visitor.currency_id.name,
                     ),
                     "condition": "new",

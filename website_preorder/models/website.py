@@ -181,10 +181,23 @@ class Website(models.Model):
         website's currency, with or without taxes as the website shows prices
         (its fiscal position applied)."""
         self.ensure_one()
+        amount = pricelist._get_product_price(product, 1.0, currency=self.currency_id)
+        return self._preorder_price_with_taxes(product, amount)
+
+    def _preorder_price_with_taxes(self, product, amount):
+        """``amount`` (a pricelist price in the website's currency) as the website
+        shows prices: Odoo's ``_apply_taxes_to_price``, skipped when it could
+        change nothing (prices shown without taxes, no tax included in prices,
+        no fiscal position mapping) -- the feeds price thousands of variants."""
         currency = self.currency_id
-        amount = pricelist._get_product_price(product, 1.0, currency=currency)
         product_taxes = product.sudo().taxes_id._filter_taxes_by_company(self.company_id)
         taxes = self.fiscal_position_id.sudo().map_tax(product_taxes)
+        if (
+            self.show_line_subtotals_tax_selection == "tax_excluded"
+            and taxes == product_taxes
+            and not any(product_taxes.mapped("price_include"))
+        ):
+            return currency.round(amount)
         return self.env["product.template"]._apply_taxes_to_price(
             amount, currency, product_taxes, taxes, product, website=self
         )
