@@ -641,14 +641,12 @@ class SaleOrder(models.Model):
         invoiced never holds back the release: it keeps its balance due and its
         salesperson gets a To-Do. Returns the invoices."""
         invoices = self.env["account.move"]
-        for order in self.sudo().filtered(lambda o: o.preorder_deposit == "due"):
-            # two releases of different lines of the order at once: the second
-            # waits here, then PostgreSQL refuses it (the first changed the
-            # order) and Odoo retries it, finding the balance invoiced
-            self.env.cr.execute(
-                SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", order.id),
-                log_exceptions=False,
-            )
+        due = self.sudo().filtered(lambda o: o.preorder_deposit == "due")
+        # two releases of different lines of one order at once: the second
+        # waits here, then PostgreSQL refuses it (the first changed the order)
+        # and Odoo retries it, finding the balance invoiced
+        due._preorder_lock()
+        for order in due:
             lines = order.order_line.filtered(
                 lambda line: line.preorder_kind in REQUEST_KINDS and line.product_uom_qty > 0
             )
@@ -758,12 +756,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         # a release or a second request for the same order waits here, then sees
         # the order as it is now (Odoo retries the request on a stale snapshot)
-        self.env.cr.execute(
-            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", self.id),
-            log_exceptions=False,
-        )
-        self.invalidate_recordset(["state", "preorder_can_cancel"])
-        self.order_line.invalidate_recordset(["qty_delivered", "qty_invoiced"])
+        self._preorder_lock()
         if not self._preorder_may_cancel()[self.id]:
             return False
         self.sudo()._action_cancel()
@@ -865,14 +858,17 @@ class SaleOrder(models.Model):
             answer, set(lines.mapped("preorder_consent_state")), shipped
         )
 
-    def _preorder_lock_for_consent(self):
-        """Lock this order's row for a date-slip answer (the customer's or the
-        lapse job's): the other waits here, then sees the order as it is now
-        (a concurrent answer committed meanwhile makes PostgreSQL refuse the
-        lock with a serialization error, which Odoo retries)."""
-        self.ensure_one()
+    def _preorder_lock(self):
+        """Lock these orders' rows, in one query, for a change that must not
+        run twice at once (a date-slip answer and the lapse job, a portal
+        cancellation and a release, two releases invoicing one balance): the
+        other waits here, then sees the orders as they are now (an order changed
+        and committed meanwhile makes PostgreSQL refuse the lock with a
+        serialization error, which Odoo retries)."""
+        if not self:
+            return
         self.env.cr.execute(
-            SQL("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", self.id),
+            SQL("SELECT id FROM sale_order WHERE id IN %s ORDER BY id FOR UPDATE", tuple(self.ids)),
             log_exceptions=False,
         )
         self.invalidate_recordset()
@@ -884,7 +880,7 @@ class SaleOrder(models.Model):
         answer finds nothing waiting and changes nothing."""
         self.ensure_one()
         order = self
-        order._preorder_lock_for_consent()
+        order._preorder_lock()
         refusal = order._preorder_consent_refusal(answer)
         if refusal:
             return refusal

@@ -623,7 +623,7 @@ class SaleOrderLine(models.Model):
         for order, lines in due.grouped("order_id").items():
             try:
                 with self.env.cr.savepoint():
-                    order._preorder_lock_for_consent()
+                    order._preorder_lock()
                     lines = lines.filtered(
                         lambda line: line.preorder_consent_state == consent_rules.PENDING
                     )
