@@ -67,7 +67,12 @@ class StockPicking(models.Model):
         balance is unpaid: a clear message names each order and what is owed.
         Release (reservation) still happens, so the goods wait for the customer.
         An Inventory Manager may ship anyway with a reason (``preorder.ship.unpaid``)."""
-        if not self.env.context.get("preorder_ship_unpaid_reason"):
+        # the override is the wizard's, for Inventory Managers: a context key
+        # sent over RPC by anyone else changes nothing
+        overridden = self.env.context.get("preorder_ship_unpaid_reason") and (
+            self.env.su or self.env.user.has_group("stock.group_stock_manager")
+        )
+        if not overridden:
             unpaid = self._preorder_unpaid_balances()
             if unpaid:
                 raise UserError(

@@ -290,6 +290,12 @@ class TestDeposit(HttpCase, PreorderCase):
         stock_user = new_test_user(self.env, "deposit_clerk", groups="stock.group_stock_user")
         with self.assertRaises(AccessError):
             picking.with_user(stock_user).action_preorder_ship_unpaid()
+        # the wizard's context key, sent by a stock user over RPC, changes nothing
+        with self.assertRaisesRegex(UserError, "before the balance is paid"):
+            picking.with_user(stock_user).with_context(
+                preorder_ship_unpaid_reason="let me"
+            ).button_validate()
+        self.assertEqual(picking.state, "assigned")
         manager = new_test_user(self.env, "deposit_boss", groups="stock.group_stock_manager")
         action = picking.with_user(manager).action_preorder_ship_unpaid()
         wizard = (
