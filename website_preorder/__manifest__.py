@@ -14,6 +14,7 @@
         "data/website_snippet_filters.xml",
         "data/mail_templates.xml",
         "views/preorder_allocation_views.xml",
+        "views/preorder_hold_views.xml",
         "views/purchase_order_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",

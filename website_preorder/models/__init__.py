@@ -3,6 +3,7 @@ from . import (
     ir_http,
     payment_transaction,
     preorder_allocation,
+    preorder_hold,
     product_pricelist,
     product_pricelist_item,
     product_product,

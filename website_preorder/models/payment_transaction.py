@@ -1,9 +1,43 @@
-from odoo import Command, models
+from odoo import Command, api, models
 from odoo.tools import str2bool
 
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A payment that starts for a cart holds its pre-order and pre-sale
+        supply (``sale.order._preorder_take_holds``), whichever route created
+        it (checkout, express checkout, the portal's Pay now): a cart that
+        cannot be held is refused here, before any money is taken, and the
+        transaction is not created."""
+        transactions = super().create(vals_list)
+        for transaction in transactions:
+            if transaction.operation in ("refund", "validation"):
+                continue
+            carts = transaction.sudo().sale_order_ids.filtered(
+                lambda order: order.state in ("draft", "sent")
+            )
+            if carts:
+                carts._preorder_take_holds(transaction)
+        return transactions
+
+    def _set_canceled(self, state_message=None, extra_allowed_states=()):
+        """A cancelled payment gives back what its cart held, at once."""
+        transactions = super()._set_canceled(state_message, extra_allowed_states)
+        transactions._preorder_drop_holds()
+        return transactions
+
+    def _set_error(self, state_message, extra_allowed_states=()):
+        """A failed payment gives back what its cart held, at once."""
+        transactions = super()._set_error(state_message, extra_allowed_states)
+        transactions._preorder_drop_holds()
+        return transactions
+
+    def _preorder_drop_holds(self):
+        if self:
+            self.env["preorder.hold"].sudo().search([("transaction_id", "in", self.ids)])._drop()
 
     def _check_amount_and_confirm_order(self):
         """A paid deposit confirms its order (Odoo's partial prepayment) and is

@@ -1,6 +1,7 @@
 import logging
 import math
 from collections import defaultdict
+from dataclasses import replace
 
 from markupsafe import Markup
 
@@ -12,6 +13,7 @@ from odoo.tools import SQL, float_compare, formatLang
 from ..rules import allocation as allocation_rules
 from ..rules import atp as atp_rules
 from ..rules import batches as batch_rules
+from ..rules import hold as hold_rules
 from ..rules import release as release_rules
 from ..rules.allocation import ALLOCATED, OPEN_STATES, PARKED, RELEASED
 from ..rules.kinds import REQUEST_KINDS
@@ -226,6 +228,11 @@ class PreorderAllocation(models.Model):
             if line_id:
                 wanted[line_id] = wanted.get(line_id, 0.0) + (vals.get("quantity") or 0.0)
         lines = self.env["purchase.order.line"].sudo().browse(list(wanted))
+        # what other shoppers' checkouts hold is not there to allocate by hand
+        sale_line_ids = {vals["sale_line_id"] for vals in vals_list if vals.get("sale_line_id")}
+        held = self.env["preorder.hold"]._held_by_supply(
+            supply_lines=lines, exclude_sale_lines=self.env["sale.order.line"].browse(sale_line_ids)
+        )
         for line in lines:
             rounding = line.product_id.uom_id.rounding
             if float_compare(wanted[line.id], 0.0, precision_rounding=rounding) <= 0:
@@ -239,6 +246,7 @@ class PreorderAllocation(models.Model):
                     wanted[line.id],
                     line.product_id.uom_id.rounding,
                     line._preorder_safety_buffer(ordered),
+                    held.get(line.id, 0.0),
                 )
             except atp_rules.NotEnoughAtp as error:
                 uom = line.product_id.uom_id
@@ -315,7 +323,11 @@ class PreorderAllocation(models.Model):
         Supply lines of the same product and kind are taken earliest Expected
         Arrival first; sale lines are served oldest confirmed order first. When
         ``supply_lines`` is given only those are used. The supply rows are locked
-        and their ATP re-read under the lock. Returns the created allocations.
+        and their ATP re-read under the lock; what other carts' checkout holds
+        keep is not given. A line's own checkout holds (a paid cart) become its
+        allocations first (``rules.hold.convert``), then are dropped; a paid
+        line whose hold could not be kept is asked the date-slip question, never
+        left parked in silence. Returns the created allocations.
         """
         # internal: the callers checked their user (purchase users confirming a
         # request may not read sale orders)
@@ -323,9 +335,10 @@ class PreorderAllocation(models.Model):
         # orders and product templates are wide rows: read only what is needed
         sale_lines.order_id.fetch(["state", "date_order"])
         sale_lines.product_id.product_tmpl_id.fetch(["uom_id"])
-        sale_lines = sale_lines.filtered(
+        confirmed = sale_lines.filtered(lambda line: line.order_id.state == "sale")
+        own_holds = confirmed.preorder_hold_ids
+        sale_lines = confirmed.filtered(
             lambda line: line.preorder_kind in REQUEST_KINDS
-            and line.order_id.state == "sale"
             and float_compare(
                 line.preorder_parked_qty, 0.0, precision_rounding=line.product_id.uom_id.rounding
             )
@@ -344,26 +357,83 @@ class PreorderAllocation(models.Model):
             if not supplies:
                 continue
             supplies._preorder_lock()
-            planned = allocation_rules.plan(
-                [line._preorder_demand() for line in lines],
-                [supply._preorder_supply() for supply in supplies],
+            held = self.env["preorder.hold"]._held_by_supply(
+                supply_lines=supplies, exclude_sale_lines=lines
             )
-            if planned:
+            remaining = {
+                supply.id: supply._preorder_supply(held.get(supply.id, 0.0)).atp
+                for supply in supplies
+            }
+            wanted = {line.id: line.preorder_parked_qty for line in lines}
+            holds = own_holds.filtered(
+                lambda hold, lines=lines, remaining=remaining: hold.sale_line_id in lines
+                and hold.purchase_line_id.id in remaining
+            )
+            converted = hold_rules.convert(
+                [
+                    hold_rules.Hold(
+                        hold.sale_line_id.id,
+                        hold.purchase_line_id.id,
+                        hold.quantity,
+                        hold.product_id.uom_id.rounding,
+                    )
+                    for hold in holds
+                ],
+                remaining,
+                wanted,
+            )
+            planned = allocation_rules.plan(
+                [replace(line._preorder_demand(), quantity=wanted[line.id]) for line in lines],
+                [
+                    replace(supply._preorder_supply(), atp=remaining[supply.id])
+                    for supply in supplies
+                ],
+            )
+            rows = [(row.demand_id, row.supply_id, row.quantity) for row in converted]
+            rows += [(row.demand_id, row.supply_id, row.quantity) for row in planned]
+            if rows:
                 lines_by_id = {line.id: line for line in lines}
                 supplies_by_id = {supply.id: supply for supply in supplies}
-                # rules.allocation.plan pairs lines of one product, kind and
-                # company within the ATP read under the lock: inserted as
-                # planned, without the checks of a hand-made allocation
+                # rules.hold.convert and rules.allocation.plan pair lines of one
+                # product, kind and company within the ATP read under the lock:
+                # inserted as planned, without the checks of a hand-made allocation
                 created |= self._create_planned(
                     [
                         self._planned_values(
-                            lines_by_id[row.demand_id], supplies_by_id[row.supply_id], row.quantity
+                            lines_by_id[line_id], supplies_by_id[supply_id], quantity
                         )
-                        for row in planned
+                        for line_id, supply_id, quantity in rows
                     ]
                 )
         created.sale_line_id._preorder_update_promise_dates()
+        if own_holds:
+            self._keep_or_ask(own_holds, created)
         return created.with_env(self.env)
+
+    @api.model
+    def _keep_or_ask(self, holds, created):
+        """The checkout ``holds`` of confirmed lines are done with: dropped. A
+        line that received less than it held (its payment came after the hold
+        expired and the supply went to someone else) asks its customer the
+        date-slip question: wait without a date, or cancel (README, "Launch
+        day: checkout holds")."""
+        received = defaultdict(float)
+        for allocation in created:
+            received[allocation.sale_line_id] += allocation.quantity
+        agreed = {}
+        for line, line_holds in holds.grouped("sale_line_id").items():
+            missing = hold_rules.shortfall(
+                sum(line_holds.mapped("quantity")),
+                received[line],
+                line.product_id.uom_id.rounding,
+            )
+            if missing and line.preorder_parked_qty:
+                day_of = line.company_id.sudo()._preorder_date_of
+                agreed[line] = day_of(max(line_holds.purchase_line_id.mapped("date_planned")))
+        holds._drop()
+        if agreed:
+            lines = self.env["sale.order.line"].sudo().browse(line.id for line in agreed)
+            lines._preorder_ask_consent(agreed, undated=True)
 
     @api.model
     def _allocate_parked(self, products, kinds=None, supply_lines=None, exclude=None):
@@ -676,6 +746,8 @@ class PreorderAllocation(models.Model):
             if not held:
                 continue
             (supplies | held.purchase_line_id)._preorder_lock()
+            # what shoppers paying right now hold is not free to move to
+            holds = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
             planned = allocation_rules.plan_earlier(
                 [
                     allocation_rules.Held(
@@ -692,7 +764,7 @@ class PreorderAllocation(models.Model):
                     )
                     for a in held
                 ],
-                [supply._preorder_supply() for supply in supplies],
+                [supply._preorder_supply(holds.get(supply.id, 0.0)) for supply in supplies],
             )
             if planned:
                 sale_lines |= self._apply_moves(planned, supplies)

@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
 from markupsafe import Markup
@@ -9,6 +10,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, consteq, email_normalize, float_compare
 from odoo.tools.misc import hmac
 
+from ..rules import atp as atp_rules
 from ..rules import availability as availability_rules
 from ..rules.allocation import OPEN_STATES
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
@@ -138,29 +140,37 @@ class ProductProduct(models.Model):
             return []
         # arrival days are counted in the company's timezone
         tz = company.sudo()._preorder_tz().zone
-        groups = (
-            self.env["purchase.order.line"]
-            .sudo()
-            .with_context(tz=tz)
-            ._read_group(
-                self._get_supply_domain(company, today),
-                groupby=[
-                    "product_id",
-                    "preorder_kind",
-                    "state",
-                    "date_planned:day",
-                    "preorder_is_restock",
-                ],
-                aggregates=["preorder_atp:sum"],
-            )
-        )
+        Supply = self.env["purchase.order.line"].sudo().with_context(tz=tz)
+        domain = self._get_supply_domain(company, today)
+        groupby = [
+            "product_id",
+            "preorder_kind",
+            "state",
+            "date_planned:day",
+            "preorder_is_restock",
+        ]
+        groups = Supply._read_group(domain, groupby=groupby, aggregates=["preorder_atp:sum"])
+        # what shoppers paying right now hold is not available to anyone else
+        # (expired holds no longer count, whether swept or not): one query,
+        # and one more only while someone holds these products
+        held = self.env["preorder.hold"]._held_by_supply(products=self)
+        held_by_group = defaultdict(float)
+        if held:
+            for *key, ids in Supply._read_group(
+                [*domain, ("id", "in", list(held))], groupby=groupby, aggregates=["id:array_agg"]
+            ):
+                held_by_group[tuple(key)] = sum(held[line_id] for line_id in ids)
         return [
             availability_rules.SupplyGroup(
                 product.id,
                 kind,
                 state,
                 arrival.date() if arrival else None,
-                atp,
+                atp_rules.net_atp(
+                    atp,
+                    held_by_group.get((product, kind, state, arrival, restock), 0.0),
+                    product.uom_id.rounding,
+                ),
                 restock,
                 product.uom_id.rounding,
             )

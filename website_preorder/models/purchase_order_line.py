@@ -33,6 +33,18 @@ class PurchaseOrderLine(models.Model):
         digits="Product Unit of Measure",
         help="Quantity promised to sale lines, in the product's unit of measure.",
     )
+    preorder_hold_ids = fields.One2many(
+        "preorder.hold", "purchase_line_id", string="Checkout Holds"
+    )
+    preorder_held_qty = fields.Float(
+        "Held",
+        digits="Product Unit of Measure",
+        readonly=True,
+        copy=False,
+        help="Quantity held by shoppers who are paying right now (checkout holds not yet "
+        "expired when they last changed), in the product's unit. It is not promised yet: "
+        "the payment turns it into allocations, an expired hold gives it back.",
+    )
     preorder_safety_qty = fields.Float(
         "Safety Buffer",
         digits="Product Unit of Measure",
@@ -112,11 +124,39 @@ class PurchaseOrderLine(models.Model):
             )
         return self.product_uom_qty, received
 
-    def _preorder_supply(self):
+    def _preorder_supply(self, held=0.0):
+        """This line as the allocation rules see it; ``held``: what active
+        checkout holds of other carts take off its ATP."""
         self.ensure_one()
         return allocation_rules.Supply(
-            self.id, self.product_id.id, self.preorder_kind, self.date_planned, self.preorder_atp
+            self.id,
+            self.product_id.id,
+            self.preorder_kind,
+            self.date_planned,
+            atp_rules.net_atp(self.preorder_atp, held, self.product_id.uom_id.rounding),
         )
+
+    def _preorder_refresh_held_qty(self):
+        """Held = the quantity of these lines' active checkout holds, written in
+        one statement. Every hold change runs it under the supply rows' lock:
+        the rows are updated, so a transaction that waited for that lock on an
+        older snapshot is refused by PostgreSQL and retried by Odoo with the new
+        holds in view (as for allocation)."""
+        if not self:
+            return
+        self.env["preorder.hold"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE purchase_order_line pol
+                      SET preorder_held_qty = COALESCE(
+                          (SELECT SUM(h.quantity) FROM preorder_hold h
+                            WHERE h.purchase_line_id = pol.id AND h.expires_at > %s), 0)
+                    WHERE pol.id IN %s""",
+                fields.Datetime.now(),
+                tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset(["preorder_held_qty"])
 
     # ------------------------------------------------------------------
     # Supply reads: grouped queries over request lines, for sets of products

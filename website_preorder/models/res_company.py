@@ -83,6 +83,13 @@ class ResCompany(models.Model):
         default="keep",
         required=True,
     )
+    preorder_hold_minutes = fields.Integer(
+        "Checkout hold (minutes)",
+        default=15,
+        help="When a shopper starts paying, the cart's pre-order and pre-sale lines hold "
+        "their quantity for this many minutes: nobody else can buy it meanwhile, and the "
+        "payment's confirmation turns the hold into the order's allocation.",
+    )
     preorder_deposit_national = fields.Float(
         "Pre-order deposit (%)",
         help="Share of a national pre-order line paid online at checkout; the balance is "
@@ -133,6 +140,7 @@ class ResCompany(models.Model):
         "preorder_deposit_national",
         "preorder_deposit_international",
         "preorder_deposit_presale",
+        "preorder_hold_minutes",
     )
     def _check_preorder_numbers(self):
         for company in self:
@@ -151,6 +159,10 @@ class ResCompany(models.Model):
             if company.presale_min_qty < 0 or company.preorder_config_qty < 0:
                 raise ValidationError(
                     self.env._("Quantities in the pre-order settings cannot be negative.")
+                )
+            if not 1 <= company.preorder_hold_minutes <= 24 * 60:
+                raise ValidationError(
+                    self.env._("A checkout hold lasts between 1 minute and 24 hours.")
                 )
             deposits = company._preorder_deposit_percents().values()
             if any(map(deposit_rules.percent_problem, deposits)):

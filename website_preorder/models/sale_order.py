@@ -8,10 +8,12 @@ from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, float_compare, formatLang
 
+from ..rules import allocation as allocation_rules
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
 from ..rules import consent as consent_rules
 from ..rules import deposit as deposit_rules
+from ..rules import hold as hold_rules
 from ..rules.allocation import RELEASED
 from ..rules.kinds import (
     INTERNATIONAL,
@@ -260,7 +262,10 @@ class SaleOrder(models.Model):
             on_request = product.id in Supply._preorder_products_on_request(product, company)
             enabled = True
         elif kind in REQUEST_KINDS:
-            availability = product._get_preorder_availability(company)[product.id]
+            # what this cart holds while its shopper pays is its own
+            availability = product.with_context(
+                preorder_hold_order_id=self.id
+            )._get_preorder_availability(company)[product.id]
             offered = availability.get(kind).qty
             enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
             if kind != PRESALE and company.preorder_only_out_of_stock:
@@ -565,6 +570,121 @@ class SaleOrder(models.Model):
                 )
             )
         return messages
+
+    # ------------------------------------------------------------------
+    # Checkout holds (README, "Launch day: checkout holds")
+    # ------------------------------------------------------------------
+
+    def _preorder_take_holds(self, transaction=None):
+        """Hold the supply of these carts' pre-order and pre-sale lines while
+        their shoppers pay (``transaction``: the payment that starts).
+
+        Under the supply rows' lock (the allocation's), what each kind offers
+        is read again with other carts' active holds taken off; a website cart
+        asking more than that is refused with a UserError saying how many are
+        left of what, and nothing is held (the caller's transaction is rolled
+        back: no payment is created). Otherwise the lines hold their quantity
+        first in first out like allocation (``rules.allocation.plan``): a
+        pre-sale holds what ATP has, the multiplier's part beyond it is not
+        held (it is parked once paid, as the shop offered it). Earlier holds of
+        the same carts (a payment tried again) are replaced. Orders not made on
+        the website (a quotation paid from the portal) hold what there is and
+        are never refused: staff decided them. Returns the holds."""
+        Hold = self.env["preorder.hold"].sudo()
+        PurchaseLine = self.env["purchase.order.line"].sudo()
+        created = Hold
+        now = fields.Datetime.now()
+        for order in self.sudo():
+            order.order_line.preorder_hold_ids._drop()
+            lines = order.order_line.filtered(
+                lambda line: line.preorder_kind in REQUEST_KINDS
+                and line.product_id
+                and float_compare(
+                    line.product_uom_qty, 0.0, precision_rounding=line.product_uom.rounding
+                )
+                > 0
+            )
+            if not lines:
+                continue
+            company = order.company_id
+            products = lines.product_id.with_company(company)
+            supplies = PurchaseLine.search(
+                products._get_supply_domain(
+                    company, company._preorder_today(), set(lines.mapped("preorder_kind"))
+                )
+            )
+            supplies._preorder_lock()
+            cart = [
+                hold_rules.CartLine(
+                    line.id,
+                    line.product_id.id,
+                    line.preorder_kind,
+                    line._preorder_to_product_qty(line.product_uom_qty),
+                    line.product_id.uom_id.rounding,
+                )
+                for line in lines
+            ]
+            if order.website_id:
+                availability = products._get_preorder_availability(company)
+                refused = hold_rules.refusals(
+                    cart,
+                    {
+                        (product_id, kind): offer.get(kind).qty
+                        for product_id, offer in availability.items()
+                        for kind in REQUEST_KINDS
+                    },
+                )
+                if refused:
+                    raise UserError(order._preorder_hold_refusal_message(refused))
+            held = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
+            planned = allocation_rules.plan(
+                [
+                    allocation_rules.Demand(
+                        row.id, row.product_id, row.kind, order.id, row.quantity, row.rounding
+                    )
+                    for row in cart
+                ],
+                [supply._preorder_supply(held.get(supply.id, 0.0)) for supply in supplies],
+            )
+            expires_at = hold_rules.expiry(now, company.preorder_hold_minutes)
+            lines_by_id = {line.id: line for line in lines}
+            created |= Hold.create(
+                [
+                    {
+                        "sale_line_id": row.demand_id,
+                        "purchase_line_id": row.supply_id,
+                        "product_id": lines_by_id[row.demand_id].product_id.id,
+                        "company_id": company.id,
+                        "quantity": row.quantity,
+                        "expires_at": expires_at,
+                        "transaction_id": transaction.id if transaction else False,
+                    }
+                    for row in planned
+                ]
+            )
+            # the rows are written, even without a hold: a checkout that waited
+            # for their lock on an older snapshot is retried with these holds
+            supplies._preorder_refresh_held_qty()
+        return created
+
+    def _preorder_hold_refusal_message(self, refused):
+        """The shopper's message for the lines of this cart that cannot be held
+        (``refused``: {line id: what is left}), one sentence per line, as the
+        cart's own check before payment words it."""
+        self.ensure_one()
+        lines = self.order_line.browse(sorted(refused))
+        return "\n".join(
+            self.env._(
+                "%(product)s: %(reason)s",
+                product=line.product_id.display_name,
+                reason=self._preorder_cart_refusal_message(
+                    cart_rules.Refusal(
+                        cart_rules.NOT_ENOUGH, line.preorder_kind, {"available": refused[line.id]}
+                    )
+                ),
+            )
+            for line in lines
+        )
 
     # ------------------------------------------------------------------
     # Deposits (README, Deposits): the ORM adapter of ``rules.deposit``.

@@ -54,6 +54,9 @@ class SaleOrderLine(models.Model):
     preorder_allocation_ids = fields.One2many(
         "preorder.allocation", "sale_line_id", string="Allocations", groups=STAFF
     )
+    preorder_hold_ids = fields.One2many(
+        "preorder.hold", "sale_line_id", string="Checkout Holds", groups=STAFF
+    )
     preorder_allocated_qty = _staff_qty("Allocated", compute="_compute_preorder_quantities")
     preorder_parked_qty = _staff_qty("Parked", compute="_compute_preorder_quantities")
     preorder_state = fields.Selection(
@@ -482,8 +485,14 @@ class SaleOrderLine(models.Model):
             lambda line: not line.promise_date and line.preorder_kind in REQUEST_KINDS
         )
         dates = {line.id: line.promise_date for line in lines}
+        # a cart's own checkout holds do not hide its dates from its shopper
+        own = {"preorder_hold_order_id": lines.order_id.id} if len(lines.order_id) == 1 else {}
         for company, company_lines in waiting.grouped("company_id").items():
-            availability = company_lines.product_id.sudo()._get_preorder_availability(company)
+            availability = (
+                company_lines.product_id.sudo()
+                .with_context(**own)
+                ._get_preorder_availability(company)
+            )
             for line in company_lines:
                 offer = availability[line.product_id.id].get(line.preorder_kind)
                 dates[line.id] = offer.date or False
@@ -514,12 +523,14 @@ class SaleOrderLine(models.Model):
     # Date-slip consent (README): ask, cancel, lapse
     # ------------------------------------------------------------------
 
-    def _preorder_ask_consent(self, old_dates):
+    def _preorder_ask_consent(self, old_dates, undated=False):
         """Date-slip consent (README): ask the customers of these lines whose
         promise date slipped later than the date they agreed to, by more than
-        the company's threshold (``old_dates``: {line: date before the change}).
-        One e-mail per order links to the portal page where the customer accepts
-        the new dates or cancels the lines. Returns the lines asked."""
+        the company's threshold (``old_dates``: {line: date before the change};
+        ``undated``: a line left without a date counts as slipped, as a paid
+        checkout whose hold could not be kept). One e-mail per order links to
+        the portal page where the customer accepts the new dates or cancels the
+        lines. Returns the lines asked."""
         asked = self.browse()
         now = fields.Datetime.now()
         for line in self.sudo():
@@ -533,7 +544,7 @@ class SaleOrderLine(models.Model):
                 else line.promise_date_notified or old_dates.get(line)
             )
             if not consent_rules.slipped(
-                agreed, line.promise_date, order.company_id.preorder_slip_days
+                agreed, line.promise_date, order.company_id.preorder_slip_days, undated
             ):
                 if pending and line.promise_date:
                     # the date came back: nothing to ask any more, the agreed date stands

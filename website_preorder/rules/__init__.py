@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     batches,
     cancellation,
     cart,
+    hold,
     kinds,
     presale,
     promise_csv,

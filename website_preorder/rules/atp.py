@@ -27,6 +27,13 @@ def line_atp(ordered, allocated, received, rounding=0.0, buffer=0.0):
     return atp if atp > 0 else 0.0
 
 
+def net_atp(atp, held, rounding=0.0):
+    """What a supply line can still promise once the checkout holds of other
+    carts are taken off its ATP, never negative."""
+    net = round_qty(atp - (held or 0.0), rounding)
+    return net if net > 0 else 0.0
+
+
 class NotEnoughAtp(ValueError):
     """An allocation asks more than the supply line can still promise."""
 
@@ -40,12 +47,14 @@ class NegativeQuantity(ValueError):
     """An allocation quantity below zero."""
 
 
-def check_allocation(ordered, allocated, received, new_quantity, rounding=0.0, buffer=0.0):
+def check_allocation(
+    ordered, allocated, received, new_quantity, rounding=0.0, buffer=0.0, held=0.0
+):
     """Raise NegativeQuantity, or NotEnoughAtp when allocating ``new_quantity``
-    more would make ATP negative."""
+    more would make ATP (less ``held`` by other carts' checkouts) negative."""
     if new_quantity < 0:
         raise NegativeQuantity(new_quantity)
-    available = line_atp(ordered, allocated, received, rounding, buffer)
+    available = net_atp(line_atp(ordered, allocated, received, rounding, buffer), held, rounding)
     if round_qty(new_quantity - available, rounding) > 0:
         raise NotEnoughAtp(available, new_quantity)
 

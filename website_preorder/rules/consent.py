@@ -23,11 +23,15 @@ LAPSED_ALREADY = "lapsed"
 UNKNOWN_ANSWER = "unknown_answer"
 
 
-def slipped(agreed, new, threshold_days=0):
+def slipped(agreed, new, threshold_days=0, undated=False):
     """Whether ``new`` is later than the ``agreed`` date by more than
-    ``threshold_days`` (0: any slip). No agreed or no new date: no slip."""
-    if not agreed or not new:
+    ``threshold_days`` (0: any slip). No agreed date: no slip. No new date: no
+    slip, unless ``undated`` (a promise that lost its supply and has no date
+    any more, an indefinite delay)."""
+    if not agreed:
         return False
+    if not new:
+        return bool(undated)
     return (new - agreed).days > max(threshold_days or 0, 0)
 
 

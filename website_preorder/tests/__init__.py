@@ -13,6 +13,7 @@ from . import (
     test_deposit,
     test_edits,
     test_feed,
+    test_holds,
     test_i18n,
     test_move_earlier,
     test_ordinary_purchase,

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 from odoo import api, fields
+from odoo.exceptions import UserError
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import BaseCase, get_db_name, tagged
@@ -165,3 +166,102 @@ class TestAnswerDuringLapse(ConcurrencyCase):
             self._env(cr).company.write(
                 {"preorder_consent_days": days, "preorder_consent_lapse": lapse}
             )
+
+
+@tagged("post_install", "-at_install")
+class TestCheckoutHoldRace(ConcurrencyCase):
+    def test_two_shoppers_paying_for_the_last_unit_at_once(self):
+        """Launch day without HTTP: two carts start paying for the last unit in
+        two transactions at once. The second waits for the first's supply-row
+        lock, is refused by PostgreSQL (the first wrote the row), and its retry,
+        as Odoo retries a request, is refused with the shopper's message before
+        any payment: one hold, never two."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env.company
+            self.saved_enabled = company.preorder_enabled
+            company.preorder_enabled = True
+            website = env["website"].search([("company_id", "=", company.id)], limit=1)
+            product = env["product.product"].create(
+                {"name": "Hold Race Product", "type": "consu", "is_storable": True}
+            )
+            self.created.append(("product.product", product.ids))
+            vendor = env["res.partner"].create({"name": "Hold Race Vendor"})
+            shoppers = env["res.partner"].create(
+                [
+                    {"name": f"Hold Race Shopper {n}", "email": f"hold{n}@example.com"}
+                    for n in (1, 2)
+                ]
+            )
+            self.created.append(("res.partner", (vendor | shoppers).ids))
+            request = env["purchase.order"].create(
+                {
+                    "partner_id": vendor.id,
+                    "preorder_kind": "national",
+                    "order_line": [(0, 0, {"product_id": product.id, "product_qty": 1})],
+                }
+            )
+            self.created.append(("purchase.order", request.ids))
+            request.button_confirm()
+            carts = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": shopper.id,
+                        "website_id": website.id,
+                        "order_line": [
+                            (
+                                0,
+                                0,
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": 1,
+                                    "preorder_kind": "national",
+                                },
+                            )
+                        ],
+                    }  # fmt: skip
+                    for shopper in shoppers
+                ]
+            )
+            self.created.append(("sale.order", carts.ids))
+            first_id, second_id = carts.ids
+        self.addCleanup(self._restore_company)
+        outcome = {"attempts": [], "error": None}
+
+        def second_shopper():
+            try:
+                for _attempt in range(5):
+                    try:
+                        with self.registry.cursor() as cr:
+                            self._env(cr)["sale.order"].browse(second_id)._preorder_take_holds()
+                        outcome["attempts"].append("held")
+                        return
+                    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                        outcome["attempts"].append(type(error).__name__)
+                    except UserError as error:
+                        outcome["attempts"].append(f"refused: {error}")
+                        return
+            except Exception as error:  # pylint: disable=broad-except
+                outcome["error"] = repr(error)
+
+        with self.registry.cursor() as first_cr:
+            first = self._env(first_cr)["sale.order"].browse(first_id)
+            # the second shopper's transaction has begun: its snapshot is older
+            thread = threading.Thread(target=second_shopper)
+            self.assertEqual(len(first._preorder_take_holds()), 1)
+            thread.start()
+            time.sleep(1.0)
+            self.assertTrue(thread.is_alive(), "the second checkout waits for the supply row")
+        thread.join(timeout=30)
+        self.assertFalse(thread.is_alive())
+        self.assertIsNone(outcome["error"])
+        self.assertGreater(len(outcome["attempts"]), 1, "refused once by PostgreSQL, retried")
+        self.assertIn("Only 0 available as pre-order", outcome["attempts"][-1])
+        with self.registry.cursor() as cr:
+            holds = self._env(cr)["preorder.hold"].search([("product_id", "=", product.id)])
+            self.assertEqual(holds.sale_order_id.ids, [first_id])
+            self.assertEqual(sum(holds.mapped("quantity")), 1.0)
+
+    def _restore_company(self):
+        with self.registry.cursor() as cr:
+            self._env(cr).company.preorder_enabled = self.saved_enabled

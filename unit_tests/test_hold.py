@@ -1,0 +1,91 @@
+from datetime import datetime, timedelta
+
+from rules import atp, consent, hold
+
+NOW = datetime(2026, 12, 7, 12, 0)
+
+
+def test_expiry_uses_the_company_minutes_or_the_default():
+    assert hold.expiry(NOW, 5) == NOW + timedelta(minutes=5)
+    assert hold.expiry(NOW, 0) == NOW + timedelta(minutes=hold.DEFAULT_MINUTES)
+    assert hold.expiry(NOW, None) == NOW + timedelta(minutes=hold.DEFAULT_MINUTES)
+
+
+def test_active_until_it_expires():
+    assert hold.is_active(NOW + timedelta(seconds=1), NOW)
+    assert not hold.is_active(NOW, NOW), "expired at the second it expires"
+    assert not hold.is_active(None, NOW)
+
+
+def test_sweep_keeps_expired_holds_of_open_payments_for_a_day():
+    expired = NOW - timedelta(minutes=1)
+    assert not hold.sweepable(NOW + timedelta(minutes=1), NOW, None), "still counting"
+    assert hold.sweepable(expired, NOW, None), "no payment"
+    assert hold.sweepable(expired, NOW, "cancel")
+    assert hold.sweepable(expired, NOW, "error")
+    for state in hold.OPEN_PAYMENT_STATES:
+        assert not hold.sweepable(expired, NOW, state), state
+        assert hold.sweepable(NOW - timedelta(days=1), NOW, state), state
+
+
+def test_convert_gives_each_hold_its_own_supply_within_what_is_left():
+    holds = [hold.Hold(1, 10, 2.0), hold.Hold(2, 10, 3.0), hold.Hold(2, 11, 1.0)]
+    remaining = {10: 4.0, 11: 5.0}
+    wanted = {1: 2.0, 2: 4.0}
+    result = hold.convert(holds, remaining, wanted)
+    assert result == [
+        hold.Converted(1, 10, 2.0),
+        hold.Converted(2, 10, 2.0),  # the supply had 2 left (an expired hold lost 1)
+        hold.Converted(2, 11, 1.0),
+    ]
+    assert remaining == {10: 0.0, 11: 4.0}
+    assert wanted == {1: 0.0, 2: 1.0}
+
+
+def test_convert_never_gives_more_than_the_line_waits_for_nor_unknown_supply():
+    remaining = {10: 5.0}
+    wanted = {1: 1.0}
+    result = hold.convert([hold.Hold(1, 10, 3.0), hold.Hold(1, 99, 3.0)], remaining, wanted)
+    assert result == [hold.Converted(1, 10, 1.0)]
+    assert remaining == {10: 4.0}
+
+
+def test_shortfall():
+    assert hold.shortfall(3.0, 3.0) == 0.0
+    assert hold.shortfall(3.0, 1.0) == 2.0
+    assert hold.shortfall(1.0, 1.004, 0.01) == 0.0
+
+
+def test_refusals_share_what_a_kind_offers_first_line_first():
+    lines = [
+        hold.CartLine(2, 7, "national", 2.0),
+        hold.CartLine(1, 7, "national", 1.0),
+        hold.CartLine(3, 7, "presale", 5.0),
+        hold.CartLine(4, 8, "national", 1.0),
+    ]
+    offered = {(7, "national"): 2.0, (7, "presale"): 5.0}
+    assert hold.refusals(lines, offered) == {2: 1.0, 4: 0.0}
+
+
+def test_refusals_none_when_everything_fits():
+    lines = [hold.CartLine(1, 7, "national", 3.0, 1.0)]
+    assert hold.refusals(lines, {(7, "national"): 3.0}) == {}
+
+
+def test_net_atp_and_allocation_check_leave_held_quantity_alone():
+    assert atp.net_atp(5.0, 2.0) == 3.0
+    assert atp.net_atp(2.0, 5.0) == 0.0
+    atp.check_allocation(10.0, 5.0, 0.0, 3.0, held=2.0)
+    try:
+        atp.check_allocation(10.0, 5.0, 0.0, 4.0, held=2.0)
+    except atp.NotEnoughAtp as error:
+        assert (error.available, error.asked) == (3.0, 4.0)
+    else:
+        raise AssertionError("4 asked of 3 left")
+
+
+def test_undated_slip_only_when_asked_for():
+    agreed = datetime(2026, 12, 20).date()
+    assert not consent.slipped(agreed, None)
+    assert consent.slipped(agreed, None, undated=True)
+    assert not consent.slipped(None, None, undated=True), "nothing agreed, nothing slipped"

@@ -1,0 +1,138 @@
+import logging
+
+from odoo import api, fields, models
+
+from ..rules import hold as hold_rules
+
+_logger = logging.getLogger(__name__)
+
+
+class PreorderHold(models.Model):
+    """A quantity of supply a cart holds while its shopper pays (README,
+    "Launch day: checkout holds").
+
+    Holds are taken by ``sale.order._preorder_take_holds`` when a payment
+    transaction is created for a cart, under the supply rows' lock and first in
+    first out like allocation; until ``expires_at`` they count against what
+    every other shopper, the catalogue and the feeds see as available
+    (``product.product._get_preorder_supply_groups``) and against allocation.
+    The payment's confirmation turns them into the order's allocations
+    (``preorder.allocation._allocate``); a cancelled or failed payment drops
+    them, and the scheduled action ``_cron_sweep_expired`` removes the rest.
+    """
+
+    _name = "preorder.hold"
+    _description = "Pre-order Checkout Hold"
+    _order = "expires_at, id"
+    _check_company_auto = True
+
+    sale_line_id = fields.Many2one(
+        "sale.order.line", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    sale_order_id = fields.Many2one(
+        related="sale_line_id.order_id", store=True, index=True, string="Cart"
+    )
+    purchase_line_id = fields.Many2one(
+        "purchase.order.line",
+        string="Request Line",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
+    )
+    purchase_order_id = fields.Many2one(
+        related="purchase_line_id.order_id", string="Request", store=True
+    )
+    product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
+    kind = fields.Selection(related="sale_line_id.preorder_kind", store=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    quantity = fields.Float(digits="Product Unit of Measure", required=True, readonly=True)
+    product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
+    expires_at = fields.Datetime("Expires", required=True, index=True, readonly=True)
+    transaction_id = fields.Many2one(
+        "payment.transaction", index="btree_not_null", ondelete="set null", readonly=True
+    )
+    active_hold = fields.Boolean(
+        "Counting", compute="_compute_active_hold", search="_search_active_hold"
+    )
+
+    _sql_constraints = [
+        ("quantity_positive", "CHECK(quantity > 0)", "A hold quantity must be positive."),
+    ]
+
+    def _compute_active_hold(self):
+        now = fields.Datetime.now()
+        for hold in self:
+            hold.active_hold = hold_rules.is_active(hold.expires_at, now)
+
+    def _search_active_hold(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Search Counting with = or != and a boolean."))
+        active = (operator == "=") == value
+        return [("expires_at", ">" if active else "<=", fields.Datetime.now())]
+
+    # ------------------------------------------------------------------
+    # What the readers subtract: active holds, in one grouped query
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _held_by_supply(self, products=None, supply_lines=None, exclude_sale_lines=None):
+        """{request line id: quantity held by active holds} of ``products`` (or
+        of ``supply_lines``), leaving out the holds of ``exclude_sale_lines``
+        (the cart or order the caller serves) and of the order in the context
+        key ``preorder_hold_order_id`` (a shopper's own cart). One query."""
+        domain = [("expires_at", ">", fields.Datetime.now())]
+        if products is not None:
+            if not products:
+                return {}
+            domain.append(("product_id", "in", products.ids))
+        if supply_lines is not None:
+            if not supply_lines:
+                return {}
+            domain.append(("purchase_line_id", "in", supply_lines.ids))
+        if exclude_sale_lines:
+            domain.append(("sale_line_id", "not in", exclude_sale_lines.ids))
+        own_order = self.env.context.get("preorder_hold_order_id")
+        if own_order:
+            domain.append(("sale_order_id", "!=", own_order))
+        groups = self.sudo()._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
+        return {line.id: quantity for line, quantity in groups}
+
+    # ------------------------------------------------------------------
+    # Dropping holds
+    # ------------------------------------------------------------------
+
+    def _drop(self):
+        """Remove these holds and refresh their supply lines' held quantity."""
+        holds = self.sudo().exists()
+        if not holds:
+            return
+        supplies = holds.purchase_line_id
+        holds.unlink()
+        supplies._preorder_refresh_held_qty()
+
+    @api.model
+    def _cron_sweep_expired(self, limit=5000):
+        """Scheduled action: remove expired holds whose payment can no longer
+        complete (``rules.hold.sweepable``), set-based, in batches. They stopped
+        counting when they expired; this keeps the table and the request lines'
+        Held column tidy. Returns the number removed."""
+        now = fields.Datetime.now()
+        Hold = self.sudo()
+        removed = 0
+        while True:
+            expired = Hold.search([("expires_at", "<=", now)], limit=limit, order="id")
+            expired.transaction_id.fetch(["state"])
+            gone = expired.filtered(
+                lambda hold: hold_rules.sweepable(
+                    hold.expires_at, now, hold.transaction_id.state or None
+                )
+            )
+            if gone:
+                gone._drop()
+                removed += len(gone)
+            if len(expired) < limit or not gone:
+                break
+        if removed:
+            _logger.info("Checkout holds: %s expired holds removed", removed)
+        return removed

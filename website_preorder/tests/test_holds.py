@@ -1,0 +1,245 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import PreorderCase, json_call
+
+
+@tagged("post_install", "-at_install")
+class TestCheckoutHolds(HttpCase, PreorderCase):
+    """Launch day (README, "Launch day: checkout holds"): a shopper who starts
+    paying holds the cart's pre-order supply; nobody else can buy it meanwhile;
+    the payment turns the hold into the allocation; a cart that cannot be held
+    is refused before any money is taken."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        (cls.product | cls.product_b).taxes_id = False
+        cls.request = cls._create_request("national", [(cls.product, 3, 10)], confirm=True)
+        cls.supply = cls.request.order_line
+        cls.demo = cls.env.ref("payment.payment_provider_demo")
+        cls.demo.write({"state": "test", "is_published": True, "company_id": cls.company.id})
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "Holds Free Delivery",
+                "product_id": cls.env["product.product"]
+                .create({"name": "Delivery", "type": "service"})
+                .id,
+                "delivery_type": "fixed",
+                "fixed_price": 0.0,
+            }
+        )
+        cls.portal = new_test_user(
+            cls.env, login="hold_portal", groups="base.group_portal", email="p@example.com"
+        )
+
+    def _cart(self, qty, kind="national", product=None, partner=None):
+        order = self._create_sale(
+            [(product or self.product, qty, kind)],
+            partner=partner,
+            confirm=False,
+            website_id=self.website.id,
+        )
+        order.set_delivery_line(self.carrier, 0.0)
+        order._portal_ensure_token()
+        return order
+
+    def _pay(self, order):
+        """The payment form's call, as the shopper's browser makes it."""
+        return json_call(
+            self,
+            f"/shop/payment/transaction/{order.id}",
+            access_token=order.access_token,
+            provider_id=self.demo.id,
+            payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
+            token_id=None,
+            amount=order.amount_total,
+            flow="direct",
+            tokenization_requested=False,
+            landing_route="/shop/payment/validate",
+            is_validation=False,
+        )
+
+    def _done(self, order):
+        tx = order.transaction_ids
+        tx._set_done()
+        tx._post_process()
+        return tx
+
+    def _offered(self, product=None, kind="national"):
+        product = product or self.product
+        product.invalidate_recordset()
+        return self._availability(product).get(kind).qty
+
+    def test_paying_holds_the_cart_and_nobody_else_can_buy_it(self):
+        first = self._cart(2)
+        self.assertNotIn("error", self._pay(first))
+        holds = first.order_line.preorder_hold_ids
+        self.assertEqual(holds.mapped("quantity"), [2.0])
+        self.assertEqual(holds.purchase_line_id, self.supply)
+        self.assertEqual(holds.transaction_id, first.transaction_ids)
+        self.assertGreater(holds.expires_at, fields.Datetime.now())
+        self.assertEqual(self.supply.preorder_held_qty, 2.0, "staff see it on the request line")
+        self.assertEqual(self.supply.preorder_atp, 3.0, "not promised yet")
+        self.assertEqual(self._offered(), 1.0, "the product page offers what is not held")
+        self.assertFalse(first._preorder_cart_payment_messages(), "the cart's own hold is its own")
+        self.assertEqual(
+            first.order_line[:1]._preorder_expected_dates()[first.order_line[:1].id],
+            self.supply.date_planned.date(),
+            "its shopper still sees the date",
+        )
+
+        second = self._cart(2, partner=self.portal.partner_id)
+        self.authenticate("hold_portal", "hold_portal")
+        answer = self._pay(second)
+        message = answer["error"]["data"]["message"]
+        self.assertIn("Only 1 available as pre-order", message)
+        second.invalidate_recordset()
+        self.assertFalse(second.transaction_ids, "no payment was created")
+        self.assertFalse(second.order_line.preorder_hold_ids)
+        self.assertEqual(second.state, "draft")
+
+    def test_the_payment_turns_the_hold_into_the_allocation(self):
+        order = self._cart(2)
+        self._pay(order)
+        self._done(order)
+        self.assertEqual(order.state, "sale")
+        line = order.order_line.filtered(lambda sol: sol.preorder_kind == "national")
+        self.assertEqual(line.preorder_allocation_ids.purchase_line_id, self.supply)
+        self.assertEqual(line.preorder_allocated_qty, 2.0)
+        self.assertEqual(line.preorder_state, "allocated")
+        self.assertFalse(self.env["preorder.hold"].search([("sale_order_id", "=", order.id)]))
+        self.supply.invalidate_recordset()
+        self.assertEqual((self.supply.preorder_held_qty, self.supply.preorder_atp), (0.0, 1.0))
+        self.assertFalse(line.preorder_consent_state, "the promise was kept: nothing to ask")
+
+    def test_a_cancelled_or_failed_payment_gives_the_quantity_back_at_once(self):
+        for end in ("_set_canceled", "_set_error"):
+            with self.subTest(end=end):
+                order = self._cart(3)
+                self._pay(order)
+                self.assertEqual(self._offered(), 0.0)
+                tx = order.transaction_ids
+                getattr(tx, end)("Declined" if end == "_set_error" else None)
+                self.assertFalse(order.order_line.preorder_hold_ids)
+                self.assertEqual(self._offered(), 3.0)
+                self.supply.invalidate_recordset()
+                self.assertEqual(self.supply.preorder_held_qty, 0.0)
+
+    def test_a_second_attempt_replaces_the_first_hold(self):
+        order = self._cart(2)
+        self._pay(order)
+        order.transaction_ids._set_canceled()
+        order.order_line.filtered(lambda sol: sol.preorder_kind == "national").product_uom_qty = 3
+        self.assertNotIn("error", self._pay(order))
+        self.assertEqual(sum(order.order_line.preorder_hold_ids.mapped("quantity")), 3.0)
+        self.assertEqual(self._offered(), 0.0)
+
+    def test_expired_holds_stop_counting_and_are_swept(self):
+        order = self._cart(3)
+        self._pay(order)
+        Hold = self.env["preorder.hold"]
+        later = fields.Datetime.now() + timedelta(minutes=self.company.preorder_hold_minutes + 1)
+        with freeze_time(later):
+            self.assertEqual(self._offered(), 3.0, "an expired hold counts for nobody")
+            self.assertEqual(Hold._cron_sweep_expired(), 0, "its payment may still complete")
+            self.assertEqual(len(order.order_line.preorder_hold_ids), 1)
+        with freeze_time(later + timedelta(days=1)):
+            self.assertEqual(Hold._cron_sweep_expired(), 1, "a day later it goes anyway")
+        order.transaction_ids._set_canceled()
+        self.assertFalse(Hold.search([("sale_order_id", "=", order.id)]))
+
+    def test_a_payment_after_the_hold_was_lost_asks_the_customer(self):
+        """The hold expired, another shopper bought the supply, then the first
+        payment completes: confirmed, and the customer is asked to wait without
+        a date or cancel -- never left paid and parked in silence."""
+        late = self._cart(3)
+        self._pay(late)
+        later = fields.Datetime.now() + timedelta(minutes=16)
+        with freeze_time(later):
+            other = self._cart(3, partner=self.customer_b)
+            self.assertNotIn("error", self._pay(other))
+            self._done(other)
+            self.assertEqual(sum(other.order_line.mapped("preorder_allocated_qty")), 3.0)
+            self._done(late)
+        self.assertEqual(late.state, "sale")
+        line = late.order_line.filtered(lambda sol: sol.preorder_kind == "national")
+        self.assertEqual(line.preorder_state, "parked")
+        self.assertEqual(line.preorder_consent_state, "pending")
+        self.assertEqual(line.preorder_consent_old_date, self.supply.date_planned.date())
+        self.assertFalse(line.promise_date)
+        self.assertIn(
+            "Promise date slipped", "".join(late.message_ids.mapped("body")), "logged for staff"
+        )
+        self.assertFalse(self.env["preorder.hold"].search([("sale_order_id", "=", late.id)]))
+
+    def test_presale_holds_its_atp_and_parks_what_the_multiplier_offered(self):
+        self.company.presale_qty_multiplier = 1.5
+        presale = self._create_request("presale", [(self.product_b, 10, 20)], confirm=True)
+        self.assertEqual(self._offered(self.product_b, "presale"), 15.0)
+        order = self._cart(12, kind="presale", product=self.product_b)
+        self.assertNotIn("error", self._pay(order))
+        self.assertEqual(order.order_line.preorder_hold_ids.mapped("quantity"), [10.0])
+        self.assertEqual(self._offered(self.product_b, "presale"), 0.0)
+        greedy = self._cart(1, kind="presale", product=self.product_b, partner=self.customer_b)
+        self.assertIn("Only 0 available as pre-sale", self._pay(greedy)["error"]["data"]["message"])
+        self._done(order)
+        line = order.order_line.filtered(lambda sol: sol.preorder_kind == "presale")
+        self.assertEqual((line.preorder_allocated_qty, line.preorder_parked_qty), (10.0, 2.0))
+        self.assertEqual(line.preorder_allocation_ids.purchase_line_id, presale.order_line)
+        self.assertFalse(line.preorder_consent_state, "what the multiplier offered is parked")
+
+    def test_quotations_paid_from_the_portal_hold_what_there_is(self):
+        """A salesman's quotation is the salesman's decision: paying it online
+        holds what there is and is never refused (the rest parks as before)."""
+        quotation = self._create_sale([(self.product, 5, "national")], confirm=False)
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": self.demo.id,
+                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "amount": quotation.amount_total,
+                "currency_id": quotation.currency_id.id,
+                "partner_id": quotation.partner_id.id,
+                "sale_order_ids": [(6, 0, quotation.ids)],
+            }
+        )
+        self.assertEqual(quotation.order_line.preorder_hold_ids.transaction_id, tx)
+        self.assertEqual(quotation.order_line.preorder_hold_ids.quantity, 3.0)
+
+    def test_holds_count_against_allocation_by_staff(self):
+        order = self._cart(2)
+        self._pay(order)
+        parked = self._create_sale([(self.product, 3, "national")], partner=self.customer_b)
+        line = parked.order_line
+        self.assertEqual(line.preorder_allocated_qty, 1.0, "only what is not held")
+        with self.assertRaisesRegex(ValidationError, "Only 0.00 Units can still be promised"):
+            self.env["preorder.allocation"].create(
+                {
+                    "sale_line_id": line.id,
+                    "purchase_line_id": self.supply.id,
+                    "product_id": self.product.id,
+                    "quantity": 1.0,
+                }
+            )
+
+    def test_hold_minutes_setting_refuses_nonsense(self):
+        for value in (0, -5, 24 * 60 + 1):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                settings = self.env["res.config.settings"].create({"preorder_hold_minutes": value})
+                settings.execute()
+        self.assertEqual(self.company.preorder_hold_minutes, 15, "nothing changed")
+
+    def test_staff_read_holds_shoppers_do_not(self):
+        order = self._cart(1)
+        self._pay(order)
+        hold = order.order_line.sudo().preorder_hold_ids
+        buyer = new_test_user(self.env, login="hold_buyer", groups="purchase.group_purchase_user")
+        self.assertEqual(hold.with_user(buyer).read(["quantity"])[0]["quantity"], 1.0)
+        with self.assertRaises(AccessError):
+            hold.with_user(self.portal).read(["quantity"])
