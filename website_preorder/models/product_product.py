@@ -12,6 +12,7 @@ from odoo.tools.misc import hmac
 
 from ..rules import atp as atp_rules
 from ..rules import availability as availability_rules
+from ..rules import launch as launch_rules
 from ..rules.allocation import OPEN_STATES
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
 from .product_template import LISTING_FLAGS
@@ -115,12 +116,15 @@ class ProductProduct(models.Model):
     # Availability (SPEC §3): one grouped query for a whole recordset
     # ------------------------------------------------------------------
 
-    def _get_supply_domain(self, company, today, kinds=None):
+    def _get_supply_domain(self, company, today, kinds=None, selling=False):
         """Domain of the request lines that may be supply lines of these products.
 
         The SQL form of ``rules.supply.is_supply_line`` (taking state of its kind,
         arrival today or later in the company's timezone, ATP above zero), scoped
-        to the company and its pre-order warehouses. Hook for other addons.
+        to the company and its pre-order warehouses. With ``selling``, only the
+        lines whose campaign is open now (``rules.launch.is_open``): what the
+        shop offers and a checkout holds; allocation serves orders already taken
+        from any supply line. Hook for other addons.
         """
         domain = [
             ("product_id", "in", self.ids),
@@ -129,6 +133,16 @@ class ProductProduct(models.Model):
             ("date_planned", ">=", company.sudo()._preorder_day_start_utc(today)),
             ("preorder_atp", ">", 0),
         ]
+        if selling:
+            now = fields.Datetime.now()
+            domain += [
+                "|",
+                ("preorder_open_from", "=", False),
+                ("preorder_open_from", "<=", now),
+                "|",
+                ("preorder_open_until", "=", False),
+                ("preorder_open_until", ">", now),
+            ]
         if company.preorder_warehouse_mode != "all":
             domain.append(("preorder_warehouse_id", "in", company._get_preorder_warehouses().ids))
         return domain
@@ -141,7 +155,7 @@ class ProductProduct(models.Model):
         # arrival days are counted in the company's timezone
         tz = company.sudo()._preorder_tz().zone
         Supply = self.env["purchase.order.line"].sudo().with_context(tz=tz)
-        domain = self._get_supply_domain(company, today)
+        domain = self._get_supply_domain(company, today, selling=True)
         groupby = [
             "product_id",
             "preorder_kind",
@@ -176,6 +190,31 @@ class ProductProduct(models.Model):
             )
             for product, kind, state, arrival, restock, atp in groups
         ]
+
+    def _preorder_windows(self, company, kinds=None):
+        """{(product id, kind): (rules.launch state, date)} of these products'
+        campaigns: open (or without dates), not open yet (with the opening) or
+        closed (with the closing), from their supply lines in one read. Read
+        only where it is said: the page of a product that cannot be bought, a
+        refused cart line, a back-office order's confirmation."""
+        if not self.ids:
+            return {}
+        lines = (
+            self.env["purchase.order.line"]
+            .sudo()
+            .search_read(
+                self._get_supply_domain(company, company._preorder_today(), kinds),
+                ["product_id", "preorder_kind", "preorder_open_from", "preorder_open_until"],
+                load=None,
+            )
+        )
+        windows = defaultdict(list)
+        for line in lines:
+            windows[(line["product_id"], line["preorder_kind"])].append(
+                (line["preorder_open_from"], line["preorder_open_until"])
+            )
+        now = fields.Datetime.now()
+        return {key: launch_rules.window(value, now) for key, value in windows.items()}
 
     def _get_preorder_availability(self, company=None, today=None):
         """{product_id: ProductAvailability} per kind, for the whole recordset.

@@ -36,6 +36,18 @@ class ProductTemplate(models.Model):
         digits="Product Unit of Measure",
         help="A shopper who asks for the exclusivity of this product may not order less.",
     )
+    preorder_order_limit = fields.Float(
+        "Limit per Order",
+        digits="Product Unit of Measure",
+        help="At most this quantity of the product in one order as pre-order or pre-sale "
+        "(0: no limit). Back-office orders above it need Override launch controls.",
+    )
+    preorder_customer_limit = fields.Float(
+        "Limit per Customer",
+        digits="Product Unit of Measure",
+        help="At most this quantity as pre-order or pre-sale per customer over all their "
+        "confirmed orders (guests are recognised by their e-mail; 0: no limit).",
+    )
     delivery_estimated_time = fields.Char(
         help="Shown to shoppers for international pre-orders, e.g. '6 to 8 weeks'.",
     )
@@ -47,13 +59,23 @@ class ProductTemplate(models.Model):
             [("product_tmpl_id", "=", self.id)], self.display_name
         )
 
-    @api.constrains("preorder_min_qty", "exclusivity_min_qty")
+    @api.constrains(
+        "preorder_min_qty", "exclusivity_min_qty", "preorder_order_limit", "preorder_customer_limit"
+    )
     def _check_preorder_min_quantities(self):
         for template in self:
             if template.preorder_min_qty < 0 or template.exclusivity_min_qty < 0:
                 raise ValidationError(
                     self.env._(
                         "The minimum and exclusivity quantities of %(product)s cannot be negative.",
+                        product=template.display_name,
+                    )
+                )
+            if template.preorder_order_limit < 0 or template.preorder_customer_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The limits per order and per customer of %(product)s cannot be "
+                        "negative (0: no limit).",
                         product=template.display_name,
                     )
                 )

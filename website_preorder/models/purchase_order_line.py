@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -45,6 +46,24 @@ class PurchaseOrderLine(models.Model):
         "expired when they last changed), in the product's unit. It is not promised yet: "
         "the payment turns it into allocations, an expired hold gives it back.",
     )
+    preorder_open_from = fields.Datetime(
+        "Orders Open",
+        copy=False,
+        help="The shop takes pre-orders of this line from this moment on (empty: at once). "
+        'Before it the product page says when they open and offers "Tell me when it opens".',
+    )
+    preorder_open_until = fields.Datetime(
+        "Orders Close",
+        copy=False,
+        help="The shop takes no more pre-orders of this line from this moment on (empty: "
+        "while it has ATP). Orders already taken are served as before.",
+    )
+    preorder_order_limit = fields.Float(
+        related="product_id.preorder_order_limit", string="Limit per Order"
+    )
+    preorder_customer_limit = fields.Float(
+        related="product_id.preorder_customer_limit", string="Limit per Customer"
+    )
     preorder_safety_qty = fields.Float(
         "Safety Buffer",
         digits="Product Unit of Measure",
@@ -60,6 +79,19 @@ class PurchaseOrderLine(models.Model):
         help="Available to promise: ordered − safety buffer − max(allocated, received), in "
         "the product's unit of measure.",
     )
+
+    @api.constrains("preorder_open_from", "preorder_open_until")
+    def _check_preorder_window(self):
+        for line in self:
+            start, end = line.preorder_open_from, line.preorder_open_until
+            if start and end and end <= start:
+                raise ValidationError(
+                    self.env._(
+                        "%(request)s, %(product)s: the orders must close after they open.",
+                        request=line.order_id.name,
+                        product=line.product_id.display_name,
+                    )
+                )
 
     def _preorder_safety_buffer(self, ordered):
         """The quantity this line withholds from ATP (``rules.atp.safety_buffer``),

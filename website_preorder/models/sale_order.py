@@ -2,11 +2,14 @@ import contextlib
 import logging
 import math
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, float_compare, formatLang
+from odoo.tools import SQL, float_compare, format_datetime, formatLang
 
 from ..rules import allocation as allocation_rules
 from ..rules import cancellation as cancellation_rules
@@ -14,6 +17,7 @@ from ..rules import cart as cart_rules
 from ..rules import consent as consent_rules
 from ..rules import deposit as deposit_rules
 from ..rules import hold as hold_rules
+from ..rules import launch as launch_rules
 from ..rules.allocation import RELEASED
 from ..rules.kinds import (
     INTERNATIONAL,
@@ -50,6 +54,13 @@ class SaleOrder(models.Model):
         copy=False,
         help="The website cart paid a deposit; the balance is invoiced once its pre-order "
         "and pre-sale lines are released.",
+    )
+    preorder_override_controls = fields.Boolean(
+        "Override Launch Controls",
+        copy=False,
+        help="Confirm this order even though a pre-order or pre-sale line is outside its "
+        "campaign dates or above the product's limit per order or per customer; the "
+        "reasons are logged on the order.",
     )
     preorder_request_count = fields.Integer(
         "Pre-order Requests",
@@ -95,6 +106,168 @@ class SaleOrder(models.Model):
         may_cancel = self._preorder_may_cancel()
         for order in self:
             order.preorder_can_cancel = may_cancel[order.id]
+
+    def action_confirm(self):
+        """Back-office orders meet the launch controls (campaign dates, limits
+        per order and per customer) unless staff override them, which is
+        logged; website carts met them in the cart and at payment, and their
+        payment's confirmation is never refused."""
+        self._preorder_check_launch_controls()
+        return super().action_confirm()
+
+    def _preorder_check_launch_controls(self):
+        logs = {}
+        for order in self.filtered(lambda order: not order.website_id):
+            problems = order._preorder_launch_problems()
+            if not problems:
+                continue
+            if not order.preorder_override_controls:
+                raise UserError(
+                    "\n".join(
+                        [
+                            *problems,
+                            self.env._(
+                                "%(order)s: tick Override Launch Controls to confirm it anyway.",
+                                order=order.name,
+                            ),
+                        ]
+                    )
+                )
+            logs[order.id] = Markup("<br/>").join(
+                [
+                    self.env._("Launch controls overridden by %(user)s:", user=self.env.user.name),
+                    *problems,
+                ]
+            )
+        if logs:
+            self.browse(list(logs))._message_log_batch(bodies=logs)
+
+    def _preorder_launch_problems(self):
+        """What this order's pre-order and pre-sale lines break of the launch
+        controls, as sentences: a campaign not open yet or closed (only where
+        no supply line of the kind is open), a limit per order or per customer
+        (``rules.cart.launch_refusal``). Read in sets: one read of windows, one
+        of the customer's confirmed quantities."""
+        self.ensure_one()
+        lines = self.order_line.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS and line.product_id
+        )
+        if not lines:
+            return []
+        company = self.company_id.sudo()
+        products = lines.product_id.with_company(company).sudo()
+        windows = products._preorder_windows(company)
+        bought = self._preorder_customer_bought(products)
+        problems = []
+        for line in lines:
+            state, when = windows.get((line.product_id.id, line.preorder_kind), (None, None))
+            if state in (launch_rules.NOT_YET, launch_rules.CLOSED):
+                problems.append(
+                    self.env._(
+                        "%(product)s: %(reason)s",
+                        product=line.product_id.display_name,
+                        reason=self._preorder_window_message(line.preorder_kind, state, when),
+                    )
+                )
+        checked = set()
+        for line in lines:
+            if line.product_id in checked:
+                continue
+            checked.add(line.product_id)
+            same = lines.filtered(lambda sol, product=line.product_id: sol.product_id == product)
+            total = sum(sol._preorder_to_product_qty(sol.product_uom_qty) for sol in same)
+            refusal = cart_rules.launch_refusal(
+                cart_rules.CartLine(
+                    kind=line.preorder_kind,
+                    quantity=total,
+                    kind_total=total,
+                    offered=0.0,
+                    order_limit=line.product_id.preorder_order_limit,
+                    customer_limit=line.product_id.preorder_customer_limit,
+                    product_total=total,
+                    customer_bought=bought.get(line.product_id.id, 0.0),
+                    rounding=line.product_id.uom_id.rounding,
+                )
+            )
+            if refusal:
+                problems.append(
+                    self.env._(
+                        "%(product)s: %(reason)s",
+                        product=line.product_id.display_name,
+                        reason=self._preorder_cart_refusal_message(refusal),
+                    )
+                )
+        return problems
+
+    def _preorder_customer_bought(self, products):
+        """{product id: quantity} this order's customer bought as pre-order or
+        pre-sale in their other confirmed orders (their company's contacts, and
+        for guests the same e-mail), for the products with a limit per
+        customer. One grouped read; none when no product has such a limit."""
+        self.ensure_one()
+        limited = products.filtered("preorder_customer_limit")
+        partner = self.partner_id.sudo()
+        if not limited or not partner or partner in self._preorder_public_partners():
+            return {}
+        customer = [
+            ("order_partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id)
+        ]
+        if partner.email_normalized:
+            customer = expression.OR(
+                [customer, [("order_partner_id.email_normalized", "=", partner.email_normalized)]]
+            )
+        groups = (
+            self.env["sale.order.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("state", "=", "sale"),
+                    ("order_id", "!=", self.id),
+                    ("product_id", "in", limited.ids),
+                    ("preorder_kind", "in", list(REQUEST_KINDS)),
+                    *customer,
+                ],
+                ["product_id", "product_uom"],
+                ["product_uom_qty:sum"],
+            )
+        )
+        bought = {}
+        for product, uom, quantity in groups:
+            if uom and uom != product.uom_id:
+                quantity = uom._compute_quantity(
+                    quantity, product.uom_id, rounding_method="HALF-UP"
+                )
+            bought[product.id] = bought.get(product.id, 0.0) + quantity
+        return bought
+
+    def _preorder_public_partners(self):
+        """The websites' public partners: their carts are anyone's, no limit
+        per customer counts them (the customer is known at the address step)."""
+        return self.env["website"].sudo().search([]).user_id.partner_id
+
+    @api.model
+    def _preorder_window_message(self, kind, state, when):
+        """The sentence for a kind whose campaign is not open (rules.launch)."""
+        kind_label = self._preorder_kind_label(kind)
+        if state == launch_rules.NOT_YET:
+            return self.env._(
+                "%(kind)s orders open on %(date)s.",
+                kind=kind_label,
+                date=format_datetime(self.env, when, dt_format="short"),
+            )
+        return self.env._(
+            "%(kind)s orders closed on %(date)s.",
+            kind=kind_label,
+            date=format_datetime(self.env, when, dt_format="short"),
+        )
+
+    @api.model
+    def _preorder_kind_label(self, kind):
+        return {
+            NATIONAL: self.env._("Pre-order"),
+            INTERNATIONAL: self.env._("International pre-order"),
+            PRESALE: self.env._("Pre-sale"),
+        }.get(kind, kind)
 
     def _action_confirm(self):
         # allocate before the deliveries exist, so none of them reserves too early
@@ -274,7 +447,23 @@ class SaleOrder(models.Model):
                 in_stock_blocks = float_compare(free, 0.0, precision_rounding=rounding) > 0
         else:
             offered, enabled = 0.0, False
+        limits = {}
+        if kind in REQUEST_KINDS and (
+            product.preorder_order_limit or product.preorder_customer_limit
+        ):
+            limits = {
+                "order_limit": product.preorder_order_limit,
+                "customer_limit": product.preorder_customer_limit,
+                "product_total": new_qty
+                + sum(
+                    same.filtered(lambda sol: sol.preorder_kind in REQUEST_KINDS).mapped(
+                        "product_uom_qty"
+                    )
+                ),
+                "customer_bought": self._preorder_customer_bought(product).get(product.id, 0.0),
+            }
         return cart_rules.CartLine(
+            **limits,
             kind=kind,
             quantity=new_qty,
             kind_total=kind_total + new_qty,
@@ -340,6 +529,16 @@ class SaleOrder(models.Model):
             ),
             cart_rules.NOT_ENOUGH: lambda: self.env._(
                 "Only %(available)s available as %(kind)s.", kind=kind, **params
+            ),
+            cart_rules.ORDER_LIMIT: lambda: self.env._(
+                "At most %(limit)s per order as pre-order or pre-sale: a line of it holds at "
+                "most %(available)s.",
+                **params,
+            ),
+            cart_rules.CUSTOMER_LIMIT: lambda: self.env._(
+                "At most %(limit)s per customer as pre-order or pre-sale (your earlier orders "
+                "count): %(available)s left for this order.",
+                **params,
             ),
         }
         return messages[refusal.code]()
@@ -610,7 +809,10 @@ class SaleOrder(models.Model):
             products = lines.product_id.with_company(company)
             supplies = PurchaseLine.search(
                 products._get_supply_domain(
-                    company, company._preorder_today(), set(lines.mapped("preorder_kind"))
+                    company,
+                    company._preorder_today(),
+                    set(lines.mapped("preorder_kind")),
+                    selling=True,
                 )
             )
             supplies._preorder_lock()

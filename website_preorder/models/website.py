@@ -2,9 +2,10 @@ from markupsafe import Markup
 
 from odoo import models
 from odoo.http import request
-from odoo.tools import float_compare, format_date, formatLang
+from odoo.tools import float_compare, format_date, format_datetime, formatLang
 
 from ..rules import availability as availability_rules
+from ..rules import launch as launch_rules
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
 
 
@@ -169,11 +170,26 @@ class Website(models.Model):
         else:
             subscribed = user.partner_id in product.sudo().preorder_subscriber_ids
             email = user.email or ""
+        # a campaign that opens later says when (rules.launch)
+        company = self.company_id.sudo()
+        openings = [
+            when
+            for state, when in product._preorder_windows(company).values()
+            if state == launch_rules.NOT_YET
+        ]
+        opens = ""
+        if openings:
+            tz = company._preorder_tz().zone
+            opens = self.env._(
+                "Pre-orders open on %(date)s.",
+                date=format_datetime(self.env, min(openings), tz=tz, dt_format="short"),
+            )
         return {
             "offered": True,
             "subscribed": subscribed,
             "logged_in": not user._is_public(),
             "email": email,
+            "opens": opens,
         }
 
     def _preorder_price(self, product, pricelist):

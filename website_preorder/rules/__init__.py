@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     cart,
     hold,
     kinds,
+    launch,
     presale,
     promise_csv,
     release,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from .floats import compare
 from .kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, SALE_KINDS, STOCK
+from .launch import limit_left
 
 #: reason codes of ``refusal``
 UNKNOWN_KIND = "unknown_kind"
@@ -23,6 +24,8 @@ EXCLUSIVITY_MINIMUM = "exclusivity_minimum"  # params: min_qty
 NOT_NEXT_DAY = "not_next_day"
 NEXT_DAY_PRICELIST = "next_day_pricelist"
 NOT_ENOUGH = "not_enough"  # params: available
+ORDER_LIMIT = "order_limit"  # params: limit, available
+CUSTOMER_LIMIT = "customer_limit"  # params: limit, available
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,28 @@ class CartLine:
     # "Offer pre-orders only while out of stock" is on and the product has free stock
     in_stock_blocks_preorder: bool = False
     rounding: float = 0.0  # of the product's unit
+    # launch controls (rules.launch): limits of the product, 0 for none
+    order_limit: float = 0.0
+    customer_limit: float = 0.0
+    product_total: float = 0.0  # the cart's pre-order and pre-sale quantity of the product
+    customer_bought: float = 0.0  # in the customer's confirmed orders
+
+
+def launch_refusal(line):
+    """The product's limits per order and per customer (pre-order and pre-sale
+    kinds together), or None. The cart, the payment and back-office orders
+    ask this; ``quantity`` is what this line adds to ``product_total``."""
+    if line.kind not in (NATIONAL, INTERNATIONAL, PRESALE) or line.quantity <= 0:
+        return None
+    others = line.product_total - line.quantity
+    for code, limit, taken in (
+        (ORDER_LIMIT, line.order_limit, others),
+        (CUSTOMER_LIMIT, line.customer_limit, others + line.customer_bought),
+    ):
+        left = limit_left(limit, taken, line.rounding)
+        if left is not None and compare(line.quantity, left, line.rounding) > 0:
+            return Refusal(code, line.kind, {"limit": limit, "available": left})
+    return None
 
 
 def refusal(line):
@@ -83,6 +108,9 @@ def refusal(line):
             return Refusal(NOT_NEXT_DAY, line.kind)
         if line.pricelist_id not in line.next_day_pricelist_ids:
             return Refusal(NEXT_DAY_PRICELIST, line.kind)
+    limited = launch_refusal(line)
+    if limited:
+        return limited
     if line.kind != STOCK and compare(line.kind_total, line.offered, line.rounding) > 0:
         available = max(line.offered - (line.kind_total - line.quantity), 0)
         return Refusal(NOT_ENOUGH, line.kind, {"available": available})

@@ -15,6 +15,7 @@ from . import (
     test_feed,
     test_holds,
     test_i18n,
+    test_launch_controls,
     test_move_earlier,
     test_ordinary_purchase,
     test_portal,
