@@ -29,7 +29,7 @@ base_db() {  # name modules
     local name=$1 modules=$2
     local state
     state=$(psql "${pg[@]}" -d "$name" -tAq -c \
-        "select count(*) from ir_module_module where state='installed' and name in ('website_sale_stock')" \
+        "select count(*) from ir_module_module where state='installed' and name in ('payment_demo')" \
         2>/dev/null || true)
     if [ "$state" != 1 ]; then
         echo "[bench] installing $modules into $name"
@@ -43,6 +43,11 @@ base_db() {  # name modules
 
 shell() {  # db script
     BENCH_SCALE=$scale "${odoo_shell[@]}" -d "$1" --log-level=warn < "$2"
+}
+
+cart_of() {  # db: the JSON of a new cart ready to be paid (tools/bench/cart.py)
+    "${odoo_shell[@]}" -d "$1" --log-level=error < "$here/tools/bench/cart.py" \
+        | grep '^CART ' | cut -d' ' -f2-
 }
 
 serve_and_measure() {  # db label paths...
@@ -59,14 +64,18 @@ serve_and_measure() {  # db label paths...
     local peak
     "$VENV/bin/python" "$here/tools/bench/http_bench.py" "$label" "http://127.0.0.1:$port" \
         "$log" "$@" | tee -a "$out/http.txt"
+    # the payment route: a cart of one unit (a pre-order on the addon's base,
+    # taking its checkout hold each time; from stock on plain Odoo's)
+    "$VENV/bin/python" "$here/tools/bench/payment_bench.py" "$label" "http://127.0.0.1:$port" \
+        "$log" "$(cart_of "$db")" | tee -a "$out/http.txt"
     peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$pid/status")
     echo "BENCH {\"label\": \"$label\", \"path\": \"server peak RSS\", \"peak_rss_mb\": $peak}" \
         | tee -a "$out/http.txt"
     kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-base_db preorder_bench_base website_preorder
-base_db preorder_plain_base "website_sale_stock,sale_stock,purchase_stock"
+base_db preorder_bench_base website_preorder,payment_demo
+base_db preorder_plain_base "website_sale_stock,sale_stock,purchase_stock,payment_demo"
 : > "$out/http.txt"
 for scale in $SCALES; do
     addon_db="preorder_bench_$scale"; plain_db="preorder_plain_$scale"

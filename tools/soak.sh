@@ -8,6 +8,15 @@
 # jobs and restocks, then checks the invariants in the database, the Locust
 # stats and the server log. Writes docs/perf/SOAK.md; exits non-zero when an
 # invariant breaks.
+# A second Odoo server (another host, as a deployment beyond one machine runs
+# it) serves the same database on $SOAK_PORT2; the shoppers are split between
+# the two. While Locust runs, tools/soak/check.py samples every supply line
+# (allocated + held <= ordered at every sample, not only at the end).
+#   SOAK_SCENARIO=mixed   every kind, again and again, with the jobs and restocks;
+#                 launch  launch day: each shopper adds one unit of a product with
+#                         3 units on its request, and all check out and pay at once
+#                         (SOAK_USERS=16 SOAK_SPAWN_RATE=16 SOAK_RUN_TIME=45s by
+#                         default; report in docs/perf/SOAK-launch.md)
 #   SOAK_USERS=40 SOAK_SPAWN_RATE=10 SOAK_RUN_TIME=60s  Locust's -u, -r, --run-time
 #   RESET_DB=1   rebuild $SOAK_DB instead of updating it
 #   SOAK_REPORT=docs/perf/SOAK.md  where the results go ("" to write none)
@@ -18,11 +27,21 @@ source "$here/tools/odoo_conf.sh"
 : "${SOAK_DB:=preorder_soak}"
 : "${SOAK_PORT:=8169}"
 : "${SOAK_GEVENT_PORT:=8172}"
+: "${SOAK_PORT2:=8179}"
+: "${SOAK_GEVENT_PORT2:=8182}"
+: "${SOAK_SCENARIO:=mixed}"
+if [ "$SOAK_SCENARIO" = launch ]; then
+    : "${SOAK_USERS:=16}"
+    : "${SOAK_SPAWN_RATE:=16}"
+    : "${SOAK_RUN_TIME:=45s}"
+    : "${SOAK_REPORT=$here/docs/perf/SOAK-launch.md}"
+fi
 : "${SOAK_USERS:=40}"
 : "${SOAK_SPAWN_RATE:=10}"
 : "${SOAK_RUN_TIME:=60s}"
 : "${SOAK_REPORT=$here/docs/perf/SOAK.md}"
-export SOAK_DB SOAK_PORT SOAK_GEVENT_PORT SOAK_USERS SOAK_SPAWN_RATE SOAK_RUN_TIME
+export SOAK_DB SOAK_PORT SOAK_GEVENT_PORT SOAK_USERS SOAK_SPAWN_RATE SOAK_RUN_TIME \
+    SOAK_PORT2 SOAK_GEVENT_PORT2 SOAK_SCENARIO
 started=$(date +%s)
 bash "$here/tools/setup.sh"
 
@@ -83,32 +102,48 @@ grep '^SOAK_FIXTURE ' "$out/fixture.out" | cut -d' ' -f2- > "$out/fixture.json"
 [ -s "$out/fixture.json" ] || { cat "$out/fixture.out"; echo "[soak] fixture failed" >&2; exit 2; }
 run_started=$(date -u '+%Y-%m-%d %H:%M:%S')
 
-echo "[soak] Odoo on 127.0.0.1:$SOAK_PORT (gevent $SOAK_GEVENT_PORT), 4 workers, 2 cron threads"
+echo "[soak] Odoo on 127.0.0.1:$SOAK_PORT (4 workers, 2 cron threads) and :$SOAK_PORT2 (2 workers)"
 # ODOO_NOTIFY_CRON_CHANGES: a job's nextcall moved by the staff user wakes the
 # cron workers at once (Odoo's own switch, see ir_cron._notifydb).
 ODOO_NOTIFY_CRON_CHANGES=1 "${odoo[@]}" -d "$SOAK_DB" --db-filter="^$SOAK_DB\$" \
     --http-interface=127.0.0.1 --http-port="$SOAK_PORT" --gevent-port="$SOAK_GEVENT_PORT" \
     --workers=4 --max-cron-threads=2 --log-level=info --logfile="$out/server.log" &
 server=$!
+# the second host: the same database, HTTP workers only (one server runs the crons)
+"${odoo[@]}" -d "$SOAK_DB" --db-filter="^$SOAK_DB\$" \
+    --http-interface=127.0.0.1 --http-port="$SOAK_PORT2" --gevent-port="$SOAK_GEVENT_PORT2" \
+    --workers=2 --max-cron-threads=0 --log-level=info --logfile="$out/server2.log" &
+server2=$!
+sampler=
 stop_server() {
-    if kill -0 "$server" 2>/dev/null; then
-        kill -TERM "$server"
-        for _ in $(seq 1 60); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
-        kill -0 "$server" 2>/dev/null && kill -KILL "$server"
-    fi
-    wait "$server" 2>/dev/null || true
+    [ -n "$sampler" ] && kill -TERM "$sampler" 2>/dev/null && wait "$sampler" 2>/dev/null
+    sampler=
+    for pid in "$server" "$server2"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid"
+            for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
 }
 trap stop_server EXIT
-for _ in $(seq 1 90); do
-    curl -sf -o /dev/null "http://127.0.0.1:$SOAK_PORT/web/health" && break
-    sleep 1
+for port in "$SOAK_PORT" "$SOAK_PORT2"; do
+    for _ in $(seq 1 90); do
+        curl -sf -o /dev/null "http://127.0.0.1:$port/web/health" && break
+        sleep 1
+    done
+    curl -sf -o /dev/null "http://127.0.0.1:$port/web/health" \
+        || { echo "[soak] Odoo did not start on $port, see $out/server*.log" >&2; exit 2; }
 done
-curl -sf -o /dev/null "http://127.0.0.1:$SOAK_PORT/web/health" \
-    || { echo "[soak] Odoo did not start, see $out/server.log" >&2; exit 2; }
+rm -f "$out/samples.json"
+"$VENV/bin/python" "$here/tools/soak/check.py" sample "$out" &
+sampler=$!
 
 echo "[soak] locust: $SOAK_USERS shoppers, spawn rate $SOAK_SPAWN_RATE/s, $SOAK_RUN_TIME"
 set +e
 SOAK_FIXTURE="$out/fixture.json" SOAK_EVENTS="$out/events.jsonl" \
+    SOAK_HOSTS="http://127.0.0.1:$SOAK_PORT,http://127.0.0.1:$SOAK_PORT2" \
     "$VENV/bin/locust" -f "$here/tools/soak/locustfile.py" --headless \
     -u "$SOAK_USERS" -r "$SOAK_SPAWN_RATE" --run-time "$SOAK_RUN_TIME" --stop-timeout 30 \
     -H "http://127.0.0.1:$SOAK_PORT" --csv "$out/locust" --only-summary \

@@ -73,7 +73,8 @@ def block(scale, jobs, pages, servers):
         for row in pages:
             label = row["label"].split()[0]
             kind = page_kind(row)
-            base = plain.get(kind if kind in ("product page", "/shop") else "/shop")
+            own = ("product page", "/shop", "/shop/payment/transaction")
+            base = plain.get(kind if kind in own else "/shop")
             ratio = f"{row['median_ms'] / base:.2f}" if base and label == "addon" else ""
             lines.append(
                 f"| {label} | {kind} | {row['median_ms']} | {row['p95_ms']} | "
@@ -89,6 +90,8 @@ def block(scale, jobs, pages, servers):
 
 
 def page_kind(row):
+    if row["path"] == "/shop/payment/transaction":
+        return row["path"]
     return "product page" if row["path"].startswith("/shop/") else row["path"]
 
 

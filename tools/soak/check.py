@@ -2,6 +2,8 @@
 
     check.py wait-jobs            wait (bounded) until the jobs the run triggered are done
     check.py probe-websocket      open Odoo's websocket on the gevent port (prefork mode)
+    check.py sample OUT           every 0.2 s until stopped: per supply line, allocated +
+                                  active checkout holds against ordered (OUT/samples.json)
     check.py report OUT [REPORT]  invariants from the database, Locust's stats and
                                   the server log; prints them, writes the report
                                   (tools/soak.sh: docs/perf/SOAK.md),
@@ -99,6 +101,49 @@ def probe_websocket():
 
 
 # ---------------------------------------------------------------------------
+SAMPLE_SQL = """
+    SELECT pol.id, pol.product_uom_qty, pol.preorder_allocated_qty,
+           COALESCE((SELECT SUM(h.quantity) FROM preorder_hold h
+                      WHERE h.purchase_line_id = pol.id
+                        AND h.expires_at > now() at time zone 'utc'), 0)
+      FROM purchase_order_line pol JOIN purchase_order po ON po.id = pol.order_id
+     WHERE po.preorder_kind IS NOT NULL AND po.state != 'cancel'
+"""
+
+
+def sample(out):
+    """During the run, not only at its end: every 0.2 s, per supply line,
+    allocated + active holds ≤ ordered (a pre-sale's multiplier oversells by
+    parking, never by allocating or holding). Written to OUT/samples.json when
+    stopped (SIGTERM) or after 15 minutes."""
+    import signal
+
+    out = Path(out)
+    state = {"samples": 0, "violations": 0, "worst": [], "max_held": 0.0, "stop": False}
+
+    def stop(*_args):
+        state["stop"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    deadline = time.time() + 900
+    with connect() as cnx:
+        cnx.autocommit = True
+        with cnx.cursor() as cr:
+            while not state["stop"] and time.time() < deadline:
+                rows = fetch(cr, SAMPLE_SQL)
+                state["samples"] += 1
+                for line_id, ordered, allocated, held in rows:
+                    state["max_held"] = max(state["max_held"], float(held))
+                    if (allocated or 0) + held > ordered + EPS:
+                        state["violations"] += 1
+                        if len(state["worst"]) < 5:
+                            state["worst"].append([line_id, ordered, allocated, float(held)])
+                time.sleep(0.2)
+    state.pop("stop")
+    (out / "samples.json").write_text(json.dumps(state))
+    return 0
+
+
 def invariants(cr):
     """[(name, ok, detail)] read from the database, over every run's data."""
     checks = []
@@ -197,6 +242,57 @@ def invariants(cr):
             f"another kind or product: {wrong_kind[:5]}",
         )
     )
+    holds_left = fetch(
+        cr,
+        """SELECT count(*) FROM preorder_hold h
+             JOIN sale_order so ON so.id = h.sale_order_id
+        LEFT JOIN payment_transaction tx ON tx.id = h.transaction_id
+            WHERE so.state = 'sale' OR tx.state IN ('cancel', 'error')""",
+    )[0][0]
+    checks.append(
+        (
+            "checkout holds returned (none left on paid orders, cancelled or failed payments)",
+            holds_left == 0,
+            f"{holds_left} holds left behind",
+        )
+    )
+    return checks
+
+
+def launch_checks(cr, run_started, counters, samples):
+    """Launch day's promises (README, "Launch day: checkout holds")."""
+    parked = fetch(
+        cr,
+        """SELECT so.name, sol.preorder_kind, sol.preorder_parked_qty
+             FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
+            WHERE so.website_id IS NOT NULL AND so.state = 'sale' AND so.create_date >= %s
+              AND sol.preorder_kind IN ('national', 'international')
+              AND sol.preorder_parked_qty > 0
+              AND sol.preorder_consent_state IS NULL""",
+        (run_started,),
+    )
+    checks = [
+        (
+            "paid website pre-order quantity parked (without telling the customer) = 0",
+            not parked,
+            f"parked paid lines of this run: {parked[:5]}",
+        ),
+        (
+            "every shopper turned away at payment was told why",
+            counters["payment_refused_silently"] == 0,
+            f"{counters['payment_refused']} refused with a message, "
+            f"{counters['payment_refused_silently']} without",
+        ),
+    ]
+    if samples is not None:
+        checks.append(
+            (
+                "allocated + held ≤ ordered per supply line at every sample during the run",
+                samples["samples"] > 0 and samples["violations"] == 0,
+                f"{samples['samples']} samples, {samples['violations']} violations "
+                f"{samples['worst']}; most held on one line at once: {samples['max_held']}",
+            )
+        )
     return checks
 
 
@@ -280,7 +376,12 @@ def read_events(out):
 
 
 def server_log(out):
-    text = (out / "server.log").read_text(errors="replace") if (out / "server.log").exists() else ""
+    # both hosts' logs
+    text = "\n".join(
+        (out / name).read_text(errors="replace")
+        for name in ("server.log", "server2.log")
+        if (out / name).exists()
+    )
     lines = text.splitlines()
     level = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
     levels = Counter(m.group(1) for m in map(level.match, lines) if m)
@@ -408,11 +509,15 @@ def report(out, target):
             websocket = json.loads((out / "websocket.json").read_text() or "{}")
         except ValueError:
             websocket = {"ok": False, "error": (out / "websocket.json").read_text()[:200]}
+    counters = Counter((summary or {}).get("counters", {}))
+    samples = None
+    if (out / "samples.json").exists():
+        samples = json.loads((out / "samples.json").read_text())
     with connect() as cnx, cnx.cursor() as cr:
         checks = invariants(cr)
+        checks += launch_checks(cr, run_started, counters, samples)
         counts, per_product = run_counts(cr, fixture, run_started)
         box = machine(cr)
-    counters = Counter((summary or {}).get("counters", {}))
     status = (summary or {}).get("status_codes", {})
     http_5xx = sum(v for k, v in status.items() if k.isdigit() and int(k) >= 500)
     checks.append(
@@ -438,8 +543,8 @@ def report(out, target):
     )
     checks.append(
         (
-            "gevent worker up (started once, websocket answers)",
-            log["gevent_started"] == 1 and bool(websocket.get("ok")),
+            "gevent workers up (started once per host, websocket answers)",
+            log["gevent_started"] == 2 and bool(websocket.get("ok")),
             f"started {log['gevent_started']} time(s); websocket probe {websocket}",
         )
     )
@@ -453,15 +558,33 @@ def report(out, target):
             f"{counters['add_error']} adds answered with an error",
         )
     )
-    did_work = counters["order_paid"] > 0 and counters["job_triggered"] > 0 and refused > 0
-    checks.append(
-        (
-            "the run did the work (orders paid, jobs run, adds refused)",
-            did_work,
-            f"orders paid {counters['order_paid']}, jobs triggered {counters['job_triggered']}, "
-            f"refused adds {refused}",
+    scenario = os.environ.get("SOAK_SCENARIO", "mixed")
+    if scenario == "launch":
+        supply = fixture.get("launch_supply", 3)
+        did_work = counters["launch_shopper"] > supply and counters["order_paid"] == min(
+            supply, counters["launch_shopper"]
         )
-    )
+        checks.append(
+            (
+                f"launch: exactly {supply} shoppers paid, the others were told before paying",
+                did_work
+                and counters["payment_refused"] + counters["add_refused"]
+                >= counters["launch_shopper"] - supply,
+                f"shoppers {counters['launch_shopper']}, paid {counters['order_paid']}, "
+                f"refused at payment {counters['payment_refused']}, refused in the cart "
+                f"{counters['add_refused']}, started paying {counters['payment_started']}",
+            )
+        )
+    else:
+        did_work = counters["order_paid"] > 0 and counters["job_triggered"] > 0 and refused > 0
+        checks.append(
+            (
+                "the run did the work (orders paid, jobs run, adds refused)",
+                did_work,
+                f"orders paid {counters['order_paid']}, jobs triggered "
+                f"{counters['job_triggered']}, refused adds {refused}",
+            )
+        )
     ok = all(passed for _, passed, _ in checks)
 
     latency = [
@@ -508,7 +631,11 @@ def report(out, target):
             "`tools/README.md`. Regenerate with `make soak`.",
             "",
             f"**Result: {'PASSED' if ok else 'FAILED'}** — {box['date']}, run `{fixture['run']}`, "
-            f"Locust {settings}, Odoo `--workers 4 --max-cron-threads 2` on 127.0.0.1, "
+            f"scenario `{scenario}`, "
+            f"Locust {settings}, two Odoo servers on one database (`--workers 4 "
+            f"--max-cron-threads 2` on 127.0.0.1:{os.environ.get('SOAK_PORT', '8169')} and "
+            f"`--workers 2 --max-cron-threads 0` on 127.0.0.1:"
+            f"{os.environ.get('SOAK_PORT2', '8179')}, shoppers split between them), "
             f"database `{DB}`, order confirmation e-mails "
             f"{emails}"
             f". Wall time: {os.environ.get('SOAK_TIMINGS', '?')} (seconds).",
@@ -568,6 +695,8 @@ if __name__ == "__main__":
         sys.exit(wait_jobs())
     if command == "probe-websocket":
         sys.exit(probe_websocket())
+    if command == "sample":
+        sys.exit(sample(sys.argv[2]))
     if command == "report":
         sys.exit(report(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""))
     sys.exit(f"unknown command {command}")

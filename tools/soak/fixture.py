@@ -165,15 +165,17 @@ boots = product("BOOTS", "Boots")  # pre-sale: 4 units (offered 6)
 mug = product("MUG", "Mug")  # pre-sale 2 (offered 3) + stock 3: release from stock
 kite = product("KITE", "Kite")  # every kind, 2 units each, + stock 2
 shirt = product("SHIRT", "Shirt")  # stock only: 8
+launch = product("LAUNCH", "Launch Sneaker")  # launch day: 3 units, every shopper at once
 request("national", [(gadget, 3, 5), (kite, 2, 6)], confirm=True)
 request("national", [(gadget, 2, 12), (lamp, 2, 8)], confirm=False)
 request("international", [(drone, 4, 20), (kite, 2, 25)], confirm=False)
 request("international", [(drone, 2, 30)], confirm=True)
 request("presale", [(boots, 4, 10), (mug, 2, 15), (kite, 2, 9)], confirm=True)
+request("national", [(launch, 3, 14)], confirm=True)
 Quant = env["stock.quant"]
 for item, qty in ((lamp, 4), (mug, 3), (kite, 2), (shirt, 8)):
     Quant._update_available_quantity(item, stock_location, qty)
-products = gadget | lamp | drone | boots | mug | kite | shirt
+products = gadget | lamp | drone | boots | mug | kite | shirt | launch
 env["product.pricelist"]._preorder_update_presale_prices(products)
 env["product.product"]._preorder_refresh_catalog_all()
 
@@ -191,7 +193,9 @@ offers = [
     {"product_id": kite.id, "kind": "stock"},
     {"product_id": shirt.id, "kind": "stock"},
 ]
-for offer in offers:
+# the launch scenario (SOAK_SCENARIO=launch): every shopper wants one of these
+launch_offers = [{"product_id": launch.id, "kind": "national"}]
+for offer in offers + launch_offers:
     offer["product_tmpl_id"] = env["product.product"].browse(offer["product_id"]).product_tmpl_id.id
 crons = {
     name: env.ref(f"website_preorder.{xmlid}").id
@@ -207,6 +211,7 @@ fixture = {
     "run": RUN,
     "website_id": website.id,
     "offers": offers,
+    "launch_offers": launch_offers,
     "product_ids": products.ids,
     "restock_products": [gadget.id, drone.id, boots.id, kite.id],
     "vendor_id": vendor.id,

@@ -31,10 +31,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import gevent
+import gevent.event
 from locust import HttpUser, between, events, task
 from locust.clients import HttpSession
 
 FIXTURE = json.loads(Path(os.environ["SOAK_FIXTURE"]).read_text())
+#: "mixed" (every kind, again and again) or "launch" (each shopper buys one
+#: unit of the launch product once, all at the same moment)
+SCENARIO = os.environ.get("SOAK_SCENARIO", "mixed")
+#: the Odoo servers (two hosts on one database); shoppers are split between them
+HOSTS = [host for host in os.environ.get("SOAK_HOSTS", "").split(",") if host]
+_shoppers = itertools.count()
 EVENTS_PATH = os.environ["SOAK_EVENTS"]
 DB = os.environ.get("SOAK_DB", "preorder_soak")
 #: errors Odoo raises on purpose, with a message for the shopper or the staff user
@@ -107,8 +114,12 @@ class Shopper(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
+        if HOSTS:
+            # each shopper stays on one server, as a load balancer's stickiness does
+            self.client.base_url = HOSTS[next(_shoppers) % len(HOSTS)]
         self.rpc = Rpc(self.client)
         self.csrf = None
+        self.bought = False
 
     # -- helpers -------------------------------------------------------
     def _get(self, url, name=None, **kwargs):
@@ -159,6 +170,17 @@ class Shopper(HttpUser):
     # -- one order -----------------------------------------------------
     @task
     def buy(self):
+        if SCENARIO == "launch":
+            if self.bought:
+                # one try per shopper, then they wait for the run to end
+                gevent.sleep(1.0)
+                return
+            self.bought = True
+            basket = [FIXTURE["launch_offers"][0]]
+            first = basket[0]
+            record("launch_shopper")
+            self._launch(first)
+            return
         offers = FIXTURE["offers"]
         first = random.choice([o for o in offers if o["kind"] != "stock"])
         basket = [first]
@@ -172,6 +194,21 @@ class Shopper(HttpUser):
         if not any(added):
             self._abandon("cart_empty")
             return
+        self._checkout(in_cart)
+
+    def _launch(self, offer):
+        """Launch day: the product page, one unit in the cart, and everyone
+        waits for the others before checking out and paying at once."""
+        self._get(f"/shop/{offer['product_tmpl_id']}", name="/shop/[product]")
+        in_cart = {}
+        if not self._add(offer, 1, in_cart):
+            self._abandon("cart_empty")
+            return
+        record("launch_in_cart")
+        LAUNCH_GATE.wait(timeout=30)
+        self._checkout(in_cart)
+
+    def _checkout(self, in_cart):
         self._get("/shop/checkout", name="/shop/checkout")
         me = next(_ids)
         result, _ = self._submit_address(me)
@@ -205,8 +242,11 @@ class Shopper(HttpUser):
         if error:
             if error["name"] in EXPECTED_ERRORS and error.get("message"):
                 record("payment_refused", message=error["message"])
+            else:
+                record("payment_refused_silently", error=error)
             self._abandon("payment_abandoned")
             return
+        record("payment_started")
         _, error = self.rpc.call(
             "/payment/demo/simulate_payment",
             {
@@ -331,11 +371,26 @@ def staff_loop(environment, job):
 
 
 _staff = []
+#: launch day: opened once every shopper has a unit in the cart (or after 30 s)
+LAUNCH_GATE = gevent.event.Event()
+
+
+def _open_the_gate(environment):
+    users = int(os.environ.get("SOAK_USERS", "16"))
+    for _ in range(300):
+        if counters["launch_in_cart"] + counters["cart_empty"] >= users:
+            break
+        gevent.sleep(0.1)
+    LAUNCH_GATE.set()
 
 
 @events.test_start.add_listener
 def _start_staff(environment, **_kwargs):
     # one staff greenlet per job, so each job is triggered again and again
+    if SCENARIO == "launch":
+        # launch day is the shoppers' moment: no restocks, no jobs in between
+        _staff.append(gevent.spawn(_open_the_gate, environment))
+        return
     for job in ("catalogue", "release", "presale_price"):
         _staff.append(gevent.spawn(staff_loop, environment, job))
 

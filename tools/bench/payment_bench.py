@@ -1,0 +1,72 @@
+"""Latency of the payment route on a running Odoo (plain vs addon).
+
+Usage: payment_bench.py LABEL BASE_URL LOGFILE CART_JSON
+Posts the payment form's call (``/shop/payment/transaction/<id>``) for the
+cart of tools/bench/cart.py REQUESTS times after WARMUP: each creates a
+payment transaction (on the addon's database, taking the cart's checkout
+hold again). Prints one BENCH JSON line like http_bench.py.
+"""
+
+import json
+import os
+import re
+import statistics
+import sys
+import time
+import urllib.request
+
+WARMUP, REQUESTS = 20, int(os.environ.get("BENCH_REQUESTS", 200))
+label, base, logfile, cart = sys.argv[1:]
+cart = json.loads(cart)
+path = f"/shop/payment/transaction/{cart['order_id']}"
+LOG = re.compile(r'"POST (?P<path>\S+) HTTP/1\.1" 200 - (?P<queries>\d+) ')
+body = json.dumps(
+    {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {
+            "access_token": cart["access_token"],
+            "provider_id": cart["provider_id"],
+            "payment_method_id": cart["payment_method_id"],
+            "token_id": None,
+            "amount": cart["amount"],
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "/shop/payment/validate",
+            "is_validation": False,
+        },
+    }
+).encode()
+
+
+def post():
+    request = urllib.request.Request(
+        base + path, data=body, headers={"Content-Type": "application/json"}
+    )
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        sys.exit(f"payment route refused: {answer['error']}")
+    return time.perf_counter() - start
+
+
+for _ in range(WARMUP):
+    post()
+with open(logfile) as log:
+    log.seek(0, 2)
+    offset = log.tell()
+times = sorted(post() for _ in range(REQUESTS))
+time.sleep(0.5)
+with open(logfile) as log:
+    log.seek(offset)
+    counts = [int(m["queries"]) for m in LOG.finditer(log.read()) if m["path"] == path]
+row = {
+    "label": label,
+    "path": "/shop/payment/transaction",
+    "median_ms": round(statistics.median(times) * 1000, 1),
+    "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
+    "queries": round(statistics.median(counts)) if counts else None,
+    "requests": REQUESTS,
+}
+print("BENCH " + json.dumps(row), flush=True)
