@@ -1,15 +1,16 @@
 import contextlib
 import logging
 import math
+from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, float_compare, format_datetime, formatLang
+from odoo.tools import SQL, float_compare, format_date, format_datetime, formatLang
 
 from ..rules import allocation as allocation_rules
 from ..rules import cancellation as cancellation_rules
@@ -18,6 +19,7 @@ from ..rules import consent as consent_rules
 from ..rules import deposit as deposit_rules
 from ..rules import hold as hold_rules
 from ..rules import launch as launch_rules
+from ..rules import refund as refund_rules
 from ..rules.allocation import RELEASED
 from ..rules.kinds import (
     INTERNATIONAL,
@@ -207,7 +209,10 @@ class SaleOrder(models.Model):
         self.ensure_one()
         limited = products.filtered("preorder_customer_limit")
         partner = self.partner_id.sudo()
-        if not limited or not partner or partner in self._preorder_public_partners():
+        # a public user's partner (a visitor's cart) is anyone's: the customer
+        # is known at the address step
+        users = partner.with_context(active_test=False).user_ids
+        if not limited or not partner or any(user._is_public() for user in users):
             return {}
         customer = [
             ("order_partner_id.commercial_partner_id", "=", partner.commercial_partner_id.id)
@@ -239,11 +244,6 @@ class SaleOrder(models.Model):
                 )
             bought[product.id] = bought.get(product.id, 0.0) + quantity
         return bought
-
-    def _preorder_public_partners(self):
-        """The websites' public partners: their carts are anyone's, no limit
-        per customer counts them (the customer is known at the address step)."""
-        return self.env["website"].sudo().search([]).user_id.partner_id
 
     @api.model
     def _preorder_window_message(self, kind, state, when):
@@ -277,7 +277,24 @@ class SaleOrder(models.Model):
     def _action_cancel(self):
         allocations = self.order_line.sudo().preorder_allocation_ids
         products = allocations.product_id
+        # a paid order with pre-order or pre-sale lines gives its money back
+        # (README, Refunds): what each line weighed, read before cancelling
+        paid = {
+            order: order._preorder_paid_weights()
+            for order in self.sudo()
+            if order.state == "sale"
+            and any(kind in REQUEST_KINDS for kind in order.order_line.mapped("preorder_kind"))
+            and not order.currency_id.is_zero(order._preorder_paid())
+        }
         result = super()._action_cancel()
+        for order, weights in paid.items():
+            order._preorder_refund_cancelled(
+                order.order_line.filtered(
+                    lambda line: not line.display_type and not line.is_downpayment
+                ),
+                weights,
+                self.env._("The order was cancelled: refund."),
+            )
         if allocations:
             allocations._deallocate(self.env._("The sale order was cancelled."))
             # what they held may serve parked lines of other orders
@@ -1048,6 +1065,199 @@ class SaleOrder(models.Model):
             )
         )
         return balance
+
+    # ------------------------------------------------------------------
+    # Refunds (README, "Refunds"): what was paid for cancelled pre-order
+    # lines goes back through the payment it came from (``rules.refund``)
+    # ------------------------------------------------------------------
+
+    def _preorder_paid_weights(self):
+        """{line id: what the line weighs in what this order's customer paid}
+        (``rules.refund.weight``), read before lines are cancelled."""
+        self.ensure_one()
+        percents = self.company_id._preorder_deposit_percents()
+        return {
+            line.id: refund_rules.weight(
+                line.preorder_kind, line.price_total, percents, bool(self.preorder_deposit)
+            )
+            for line in self.order_line
+            if not line.display_type and not line.is_downpayment
+        }
+
+    def _preorder_refund_sources(self):
+        """The done payments of this order that gave money (``rules.refund.Source``),
+        each with what is left to refund of it: its amount less its refunds
+        done or on their way."""
+        self.ensure_one()
+        transactions = self.sudo().transaction_ids
+        children = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("source_transaction_id", "in", transactions.ids),
+                    ("operation", "=", "refund"),
+                    ("state", "not in", ("cancel", "error")),
+                ]
+            )
+        )
+        refunded = defaultdict(float)
+        for child in children:
+            refunded[child.source_transaction_id.id] += child.amount  # negative
+        return [
+            refund_rules.Source(
+                tx.id,
+                self.currency_id.round(tx.amount + refunded[tx.id]),
+                tx.provider_id.support_refund or "",
+            )
+            for tx in transactions
+            if tx.state == "done" and tx.operation != "refund"
+        ]
+
+    def _preorder_paid(self):
+        """What this order's customer paid and was not refunded (order
+        currency): through its payments, or through its invoices when they were
+        paid otherwise (a bank transfer: then staff refund by hand)."""
+        self.ensure_one()
+        online = sum(source.refundable for source in self._preorder_refund_sources())
+        invoiced = 0.0
+        for invoice in self.sudo().invoice_ids.filtered(
+            lambda move: move.state == "posted" and move.move_type in ("out_invoice", "out_refund")
+        ):
+            sign = -1 if invoice.move_type == "out_refund" else 1
+            invoiced += sign * (invoice.amount_total - invoice.amount_residual)
+        return self.currency_id.round(max(online, invoiced))
+
+    def _preorder_refund_cancelled(self, lines, weights, reason):
+        """Give back what was paid for the cancelled ``lines`` of this order
+        (``weights``: ``_preorder_paid_weights()`` read before they changed):
+        a credit note for what of it was invoiced, a refund through each
+        payment whose provider refunds (Odoo's refund request, reconciled with
+        the credit note), and for what none can refund a To-Do for the
+        salesperson with the amount and the date to refund by. Logged on the
+        order. Returns the refund transactions."""
+        self.ensure_one()
+        order = self.sudo()
+        currency = order.currency_id
+        amount = refund_rules.paid_for(lines.ids, weights, order._preorder_paid(), currency.round)
+        Transaction = self.env["payment.transaction"].sudo()
+        if currency.is_zero(amount):
+            return Transaction
+        refunds, left = refund_rules.plan(amount, order._preorder_refund_sources(), currency.round)
+        credit_note = order._preorder_credit_note(lines, amount) if refunds else None
+        done = Transaction
+        for tx_id, refund in refunds:
+            refund_tx = Transaction.browse(tx_id)._send_refund_request(amount_to_refund=refund)
+            if credit_note:
+                refund_tx.invoice_ids = credit_note
+            if refund_tx.state == "done":
+                # the provider answered at once: its payment is made and
+                # reconciled with the credit note now, not by the next cron
+                refund_tx._post_process()
+            done |= refund_tx
+        products = ", ".join(lines.product_id.mapped("display_name"))
+        body = [reason]
+        for refund_tx in done:
+            body.append(
+                self.env._(
+                    "%(amount)s refunded through the payment %(payment)s (%(state)s).",
+                    amount=formatLang(self.env, -refund_tx.amount, currency_obj=currency),
+                    payment=refund_tx.source_transaction_id.reference,
+                    state=dict(refund_tx._fields["state"]._description_selection(self.env))[
+                        refund_tx.state
+                    ],
+                )
+            )
+        if credit_note:
+            body.append(self.env._("Credit note %(name)s.", name=credit_note.name))
+        if not currency.is_zero(left):
+            deadline = refund_rules.manual_deadline(fields.Date.context_today(self))
+            text = self.env._(
+                "Refund %(amount)s to %(customer)s for %(products)s of %(order)s by "
+                "%(deadline)s: no payment of the order can refund it online.",
+                amount=formatLang(self.env, left, currency_obj=currency),
+                customer=order.partner_id.display_name,
+                products=products,
+                order=order.name,
+                deadline=format_date(self.env, deadline),
+            )
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=deadline,
+                user_id=order._preorder_responsible_user().id,
+                summary=self.env._("Refund cancelled pre-order lines"),
+                note=text,
+            )
+            body.append(text)
+        order._message_log(body=Markup("<br/>").join(body))
+        return done
+
+    def _preorder_credit_note(self, lines, amount):
+        """A posted credit note for what of ``amount`` was invoiced for the
+        cancelled ``lines``: their invoiced quantities (Automatic Invoice); for
+        a deposit order, its down payment reversed and the part kept invoiced
+        again as a new down payment, the two reconciled (Odoo deducts a down
+        payment whole at the final invoice: so the balance invoiced at release
+        deducts only what was kept). None when nothing of it was invoiced."""
+        self.ensure_one()
+        order = self.sudo().with_company(self.company_id)
+        invoiced = lines.filtered(lambda line: line.qty_invoiced > 0)
+        if invoiced:
+            return order._preorder_post_move(
+                "out_refund",
+                [
+                    Command.create(line._prepare_invoice_line(quantity=line.qty_invoiced))
+                    for line in invoiced
+                ],
+            )
+        dp_lines = order.order_line.filtered(
+            lambda line: line.is_downpayment and not line.display_type
+        ).invoice_lines.filtered(lambda aml: aml.move_id.state == "posted")
+        # what the down payment stands at now (invoices less credit notes)
+        total = sum(
+            aml.price_total * (-1 if aml.move_id.move_type == "out_refund" else 1)
+            for aml in dp_lines
+        )
+        if order.currency_id.compare_amounts(total, 0.0) <= 0:
+            return None
+        keep = max(0.0, 1.0 - amount / total)
+        # read before posting: posting recomputes the down payment line's price
+        prices = {sol: sol.price_unit for sol in dp_lines.sale_line_ids}
+
+        def down_payment(ratio):
+            return [
+                Command.create(
+                    {
+                        "product_id": sol.product_id.id,
+                        "name": sol.name,
+                        "quantity": 1.0,
+                        "price_unit": order.currency_id.round(price * ratio),
+                        "tax_ids": [Command.set(sol.tax_id.ids)],
+                        "sale_line_ids": [Command.set(sol.ids)],
+                    }
+                )
+                for sol, price in prices.items()
+            ]
+
+        credit_note = order._preorder_post_move("out_refund", down_payment(1.0))
+        if keep > 0:
+            kept = order._preorder_post_move("out_invoice", down_payment(keep))
+            (credit_note | kept).line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            ).reconcile()
+        return credit_note
+
+    def _preorder_post_move(self, move_type, lines):
+        """A posted customer invoice or credit note of this order with ``lines``."""
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .with_context(default_move_type=move_type)
+            .create({**self._prepare_invoice(), "move_type": move_type, "invoice_line_ids": lines})
+        )
+        move.action_post()
+        return move
 
     # ------------------------------------------------------------------
     # Portal cancellation (SPEC §7): the ORM adapter of ``rules.cancellation``.

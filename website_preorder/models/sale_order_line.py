@@ -575,27 +575,19 @@ class SaleOrderLine(models.Model):
     def _preorder_cancel_for_consent(self, state, reason):
         """Cancel these lines (quantity 0, their open deliveries cancelled, their
         allocations freed like any lowered quantity), their consent ``state``
-        recorded; a refund follow-up for staff when the order was paid."""
+        recorded; what was paid for them refunded (``sale.order._preorder_refund_cancelled``)."""
         lines = self
         lines._preorder_log_consent(reason)
+        # what each line weighed in the payment, read before it changes
+        weights = {order: order._preorder_paid_weights() for order in lines.order_id}
         lines.write({"preorder_consent_state": state, "product_uom_qty": 0.0})
         lines.move_ids.filtered(lambda move: move.state not in ("done", "cancel"))._action_cancel()
-        for order in lines.order_id:
-            paid = order.amount_paid or any(
-                invoice.payment_state in ("paid", "in_payment", "partial")
-                for invoice in order.invoice_ids
+        for order, order_lines in lines.grouped("order_id").items():
+            order._preorder_refund_cancelled(
+                order_lines,
+                weights[order],
+                self.env._("Pre-order lines cancelled after their date slipped: refund."),
             )
-            if paid:
-                order.activity_schedule(
-                    "mail.mail_activity_data_todo",
-                    user_id=order._preorder_responsible_user().id,
-                    summary=self.env._("Refund cancelled pre-order lines"),
-                    note=self.env._(
-                        "The customer of %(order)s cancelled lines whose date slipped; the order "
-                        "was paid: refund them.",
-                        order=order.name,
-                    ),
-                )
 
     def _preorder_log_consent(self, reason):
         """One chatter note per order: ``reason`` and each line's agreed and new

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -97,9 +98,9 @@ class TestConsent(HttpCase, PreorderCase):
         self.assertIn("Nothing is waiting", again)
         self.assertEqual(self._state(order), [("accepted", 2.0), ("accepted", 1.0)])
 
-    def test_cancel_frees_allocations_and_asks_staff_to_refund_a_paid_order(self):
+    def test_cancel_frees_allocations_and_refunds_a_paid_order_through_its_payment(self):
         order = self._order()
-        self._pay(order)
+        tx = self._pay(order)
         self._slip(order.order_line)
         result = self._post(order, "cancel")
         self.assertIn("These items are cancelled", result)
@@ -110,8 +111,37 @@ class TestConsent(HttpCase, PreorderCase):
             order.picking_ids.move_ids.filtered(lambda move: move.state != "cancel"),
             "no delivery left",
         )
+        refund = tx.child_transaction_ids.filtered(lambda child: child.operation == "refund")
+        self.assertEqual((refund.amount, refund.state), (-tx.amount, "done"), "the demo refunds")
+        self.assertFalse(order.activity_ids.filtered(lambda a: "Refund" in (a.summary or "")))
+        self.assertIn("refunded through the payment", " ".join(order.message_ids.mapped("body")))
+
+    def test_one_line_of_two_is_refunded_its_share(self):
+        order = self._order()
+        tx = self._pay(order)
+        first = order.order_line[0]
+        self._slip(first)
+        self._post(order, "cancel")
+        refund = tx.child_transaction_ids
+        self.assertEqual(refund.amount, -order.currency_id.round(tx.amount * 2 / 3), "2 of 3")
+        self.assertEqual(order._preorder_paid(), order.currency_id.round(tx.amount / 3))
+
+    def test_a_payment_that_cannot_be_refunded_leaves_staff_a_dated_to_do(self):
+        order = self._order()
+        self._pay(order)
+        self._slip(order.order_line)
+        with patch.object(
+            type(self.env["payment.provider"]),
+            "_compute_feature_support_fields",
+            lambda providers: providers.update({"support_refund": False}),
+        ):
+            self.env["payment.provider"].invalidate_model(["support_refund"])
+            self._post(order, "cancel")
         activity = order.activity_ids.filtered(lambda a: "Refund" in (a.summary or ""))
         self.assertEqual(len(activity), 1)
+        self.assertIn("by", activity.note)
+        self.assertEqual(activity.date_deadline, fields.Date.today() + timedelta(days=7))
+        self.assertFalse(order.transaction_ids.child_transaction_ids)
 
     def _pay(self, order):
         demo = self.env.ref("payment.payment_provider_demo")
@@ -129,6 +159,7 @@ class TestConsent(HttpCase, PreorderCase):
             }
         )
         self.assertTrue(order.amount_paid)
+        return order.transaction_ids
 
     def test_refusals_change_nothing(self):
         order, other = self._order(), self._order(partner=self.customer_b)

@@ -176,6 +176,35 @@ class TestDeposit(HttpCase, PreorderCase):
         balance = order.invoice_ids.sorted("id")[-1]
         self.assertEqual(balance.amount_total, 200.0 - 75.0)
 
+    def test_a_declined_line_gets_its_deposit_back_and_the_balance_counts_the_rest(self):
+        """Two pre-order lines (200 + 100) at a 25 % deposit: 75 paid. The
+        customer declines the 100 line after its date slipped: its 25 comes back
+        through the demo provider with the down payment credited and 50 of it
+        kept (invoiced again), and
+        the balance at release is what the kept line still owes (200 − 50)."""
+        order = self._cart([(self.product, 2, "national"), (self.product, 1, "national")])
+        self._pay(order, 75.0)
+        tx = self._done(order)
+        kept, declined = order.order_line.filtered(lambda line: line.preorder_kind == "national")
+        declined._preorder_cancel_for_consent("declined", "Declined by the customer.")
+        refund = tx.child_transaction_ids
+        self.assertEqual((refund.amount, refund.state), (-25.0, "done"))
+        # the down payment is reversed and what is kept invoiced again (Odoo
+        # deducts a down payment whole at the final invoice)
+        credit_note = order.invoice_ids.filtered(lambda move: move.move_type == "out_refund")
+        self.assertEqual((credit_note.state, credit_note.amount_total), ("posted", 75.0))
+        self.assertIn(credit_note.payment_state, ("paid", "in_payment"), "refund + kept part")
+        down_payments = order.invoice_ids.filtered(lambda move: move.move_type == "out_invoice")
+        self.assertEqual(sorted(down_payments.mapped("amount_total")), [50.0, 75.0])
+        self.assertEqual(down_payments.mapped("amount_residual"), [0.0, 0.0], "all settled")
+        self.assertEqual(order._preorder_paid(), 50.0)
+        self._receive(self.request, {self.product: 2})
+        self._run_release()
+        self.assertEqual(kept.preorder_state, "released")
+        self.assertEqual(order.preorder_deposit, "invoiced")
+        invoiced = sum(order.invoice_ids.mapped("amount_total_signed"))
+        self.assertEqual(invoiced, 200.0, "the kept line, no more, no less")
+
     def test_every_preorder_line_cancelled_invoices_what_remains(self):
         """The customer paid 150 (25 % of 200 and the 100 widget); the
         pre-order line is cancelled before any release. Nothing waits any more:

@@ -43,6 +43,31 @@ class TestPortalCancel(HttpCase, PreorderCase):
         self.assertEqual(self.order.state, "cancel")
         self.assertFalse(self.order.order_line.preorder_allocation_ids, "allocations freed")
 
+    def test_cancelling_a_paid_order_refunds_it_through_its_payment(self):
+        """Automatic Invoice off: a paid, not invoiced order cancelled from the
+        portal gives the money back through the demo provider at once."""
+        demo = self.env.ref("payment.payment_provider_demo")
+        demo.write({"state": "test", "company_id": self.company.id})
+        tx = self.env["payment.transaction"].create(
+            {
+                "provider_id": demo.id,
+                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "amount": self.order.amount_total,
+                "currency_id": self.order.currency_id.id,
+                "partner_id": self.order.partner_id.id,
+                "sale_order_ids": [(6, 0, self.order.ids)],
+                "state": "done",
+            }
+        )
+        self.authenticate("cancel_portal", "cancel_portal_pw")
+        self._cancel(self.order)
+        self.assertEqual(self.order.state, "cancel")
+        refund = tx.child_transaction_ids
+        self.assertEqual((refund.operation, refund.amount), ("refund", -tx.amount))
+        self.assertEqual(refund.state, "done")
+        self.assertTrue(refund.payment_id, "the refund is a payment in accounting")
+        self.assertEqual(self.order._preorder_paid(), 0.0)
+
     def test_refused_after_the_window_or_for_others_or_when_off(self):
         self.authenticate("cancel_portal", "cancel_portal_pw")
         self._cancel(self.other)
