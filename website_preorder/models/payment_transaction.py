@@ -24,16 +24,35 @@ class PaymentTransaction(models.Model):
         return transactions
 
     def _set_canceled(self, state_message=None, extra_allowed_states=()):
-        """A cancelled payment gives back what its cart held, at once."""
+        """A cancelled payment gives back what its cart held, at once; a
+        cancelled balance charge makes the balance overdue."""
         transactions = super()._set_canceled(state_message, extra_allowed_states)
         transactions._preorder_drop_holds()
+        transactions._preorder_balance_answered()
         return transactions
 
     def _set_error(self, state_message, extra_allowed_states=()):
-        """A failed payment gives back what its cart held, at once."""
+        """A failed payment gives back what its cart held, at once; a failed
+        balance charge makes the balance overdue."""
         transactions = super()._set_error(state_message, extra_allowed_states)
         transactions._preorder_drop_holds()
+        transactions._preorder_balance_answered()
         return transactions
+
+    def _post_process(self):
+        """A balance charge the provider confirmed later settles its order."""
+        result = super()._post_process()
+        self._preorder_balance_answered()
+        return result
+
+    def _preorder_balance_answered(self):
+        """Balance charges (offline payments of orders being charged) that the
+        provider answered after the request (a pending payment)."""
+        for tx in self.sudo().filtered(lambda tx: tx.operation == "offline"):
+            for order in tx.sale_order_ids.filtered(
+                lambda order: order.preorder_balance_state == "charging"
+            ):
+                order._preorder_balance_outcome(tx)
 
     def _preorder_drop_holds(self):
         if self:
@@ -43,8 +62,16 @@ class PaymentTransaction(models.Model):
         """A paid deposit confirms its order (Odoo's partial prepayment) and is
         invoiced as a down payment (``_preorder_invoice_deposits``)."""
         confirmed = super()._check_amount_and_confirm_order()
-        self.filtered(lambda tx: tx.state == "done")._preorder_invoice_deposits()
+        done = self.filtered(lambda tx: tx.state == "done")
+        done._preorder_keep_balance_tokens()
+        done._preorder_invoice_deposits()
         return confirmed
+
+    def _preorder_keep_balance_tokens(self):
+        """The payment method saved with a deposit pays the balance at release."""
+        for tx in self.sudo().filtered(lambda tx: tx.token_id and len(tx.sale_order_ids) == 1):
+            if tx.sale_order_ids.preorder_deposit == "due":
+                tx.sale_order_ids.preorder_balance_token_id = tx.token_id
 
     def _preorder_invoice_deposits(self):
         """These done transactions that paid the deposit of an order they

@@ -5,6 +5,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..rules import balance as balance_rules
 from ..rules import deposit as deposit_rules
 from ..rules.availability import Settings as AvailabilitySettings
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE
@@ -109,6 +110,38 @@ class ResCompany(models.Model):
         "balance is unpaid. Off: they wait for the payment (customers marked as trusted "
         "excepted, and an Inventory Manager may ship with a reason).",
     )
+    preorder_balance_notice_days = fields.Integer(
+        "Upcoming charge notice (days)",
+        default=3,
+        help="This many days before a deposit order's promise date its customer is told the "
+        "balance that will be charged to the saved payment method (0: no notice).",
+    )
+    preorder_balance_attempts = fields.Integer(
+        "Charge attempts",
+        default=3,
+        help="How many times a deposit order's balance is charged to the saved payment method "
+        "before giving up.",
+    )
+    preorder_balance_retry_days = fields.Integer(
+        "Days between attempts",
+        default=2,
+        help="Days before the second attempt; each later attempt waits twice as long.",
+    )
+    preorder_balance_final_days = fields.Integer(
+        "Days to pay after the last attempt",
+        default=7,
+        help="After the last failed attempt (or the payment link, without a saved payment "
+        "method) the customer has this many days before the final action.",
+    )
+    preorder_balance_final_action = fields.Selection(
+        [
+            (balance_rules.KEEP, "Keep the order, To-Do for staff"),
+            (balance_rules.CANCEL, "Cancel the unpaid lines and refund the deposit"),
+        ],
+        string="Balance still unpaid",
+        default=balance_rules.KEEP,
+        required=True,
+    )
     presale_message = fields.Text("Pre-Sale Message", translate=True)
     international_preorder_message = fields.Text("International Pre-order Message", translate=True)
     preorder_cancel_enabled = fields.Boolean("Enable website sale orders cancellation")
@@ -141,6 +174,10 @@ class ResCompany(models.Model):
         "preorder_deposit_international",
         "preorder_deposit_presale",
         "preorder_hold_minutes",
+        "preorder_balance_notice_days",
+        "preorder_balance_attempts",
+        "preorder_balance_retry_days",
+        "preorder_balance_final_days",
     )
     def _check_preorder_numbers(self):
         for company in self:
@@ -159,6 +196,18 @@ class ResCompany(models.Model):
             if company.presale_min_qty < 0 or company.preorder_config_qty < 0:
                 raise ValidationError(
                     self.env._("Quantities in the pre-order settings cannot be negative.")
+                )
+            balance = (
+                company.preorder_balance_notice_days,
+                company.preorder_balance_retry_days,
+                company.preorder_balance_final_days,
+            )
+            if min(balance) < 0 or not 1 <= company.preorder_balance_attempts <= 10:
+                raise ValidationError(
+                    self.env._(
+                        "Balance collection: days cannot be negative and there are between "
+                        "1 and 10 charge attempts."
+                    )
                 )
             if not 1 <= company.preorder_hold_minutes <= 24 * 60:
                 raise ValidationError(

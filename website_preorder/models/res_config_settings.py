@@ -93,6 +93,21 @@ class ResConfigSettings(models.TransientModel):
     preorder_deposit_presale = fields.Float(
         related="company_id.preorder_deposit_presale", readonly=False
     )
+    preorder_balance_notice_days = fields.Integer(
+        related="company_id.preorder_balance_notice_days", readonly=False
+    )
+    preorder_balance_attempts = fields.Integer(
+        related="company_id.preorder_balance_attempts", readonly=False
+    )
+    preorder_balance_retry_days = fields.Integer(
+        related="company_id.preorder_balance_retry_days", readonly=False
+    )
+    preorder_balance_final_days = fields.Integer(
+        related="company_id.preorder_balance_final_days", readonly=False
+    )
+    preorder_balance_final_action = fields.Selection(
+        related="company_id.preorder_balance_final_action", readonly=False
+    )
     preorder_ship_unpaid_balance = fields.Boolean(
         related="company_id.preorder_ship_unpaid_balance", readonly=False
     )

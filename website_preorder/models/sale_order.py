@@ -13,6 +13,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, float_compare, format_date, format_datetime, formatLang
 
 from ..rules import allocation as allocation_rules
+from ..rules import balance as balance_rules
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
 from ..rules import consent as consent_rules
@@ -57,6 +58,31 @@ class SaleOrder(models.Model):
         help="The website cart paid a deposit; the balance is invoiced once its pre-order "
         "and pre-sale lines are released.",
     )
+    preorder_balance_token_id = fields.Many2one(
+        "payment.token",
+        string="Balance Payment Method",
+        copy=False,
+        readonly=True,
+        groups="sales_team.group_sale_salesman",
+        help="Saved with the deposit; the balance is charged to it at release.",
+    )
+    preorder_balance_state = fields.Selection(
+        [
+            ("charging", "Being charged"),
+            ("link", "Payment link sent"),
+            ("overdue", "Balance overdue"),
+            ("paid", "Balance paid"),
+        ],
+        string="Balance",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
+    preorder_balance_attempts = fields.Integer("Charge Attempts", copy=False, readonly=True)
+    preorder_balance_failed_at = fields.Datetime("Last Failed Charge", copy=False, readonly=True)
+    preorder_balance_retry_at = fields.Datetime("Next Charge Attempt", copy=False, readonly=True)
+    preorder_balance_noticed = fields.Boolean(copy=False, readonly=True)
+    preorder_balance_closed = fields.Boolean(copy=False, readonly=True)
     preorder_override_controls = fields.Boolean(
         "Override Launch Controls",
         copy=False,
@@ -1064,7 +1090,248 @@ class SaleOrder(models.Model):
                 invoices=", ".join(balance.mapped("name")),
             )
         )
+        if balance.filtered(lambda move: move.move_type == "out_invoice"):
+            # charged to the payment method saved with the deposit (or asked by link)
+            self._preorder_charge_balance()
         return balance
+
+    # ------------------------------------------------------------------
+    # Balance collection (README, "Balance collection"): the balance invoiced
+    # at release is charged to the payment method saved with the deposit
+    # (``rules.balance``); failures are retried, told and, at last, settled
+    # by the company's final action
+    # ------------------------------------------------------------------
+
+    def _preorder_balance_invoices(self):
+        """This order's posted customer invoices still to be paid."""
+        self.ensure_one()
+        return self.sudo().invoice_ids.filtered(
+            lambda move: move.state == "posted"
+            and move.move_type == "out_invoice"
+            and not move.currency_id.is_zero(move.amount_residual)
+        )
+
+    def _preorder_balance_token(self):
+        """The saved payment method the balance can be charged to, if usable."""
+        self.ensure_one()
+        token = self.sudo().preorder_balance_token_id
+        if token and token.active and token.provider_id.state in ("enabled", "test"):
+            return token
+        return None
+
+    def _preorder_charge_balance(self):
+        """Charge each order's unpaid balance invoice to its saved payment method
+        (an offline, token payment linked to the invoice and the order; Odoo's
+        post-processing reconciles it). Without a usable method, or when the
+        charge fails, the customer gets a payment link (``_preorder_balance_failed``).
+        Returns the transactions created."""
+        Transaction = self.env["payment.transaction"].sudo()
+        created = Transaction
+        for order in self.sudo():
+            invoices = order._preorder_balance_invoices()
+            if not invoices:
+                order.preorder_balance_state = "paid"
+                continue
+            token = order._preorder_balance_token()
+            if not token:
+                order._preorder_balance_failed(
+                    self.env._("No saved payment method: the balance is asked by payment link."),
+                    attempt=False,
+                )
+                continue
+            amount = sum(invoices.mapped("amount_residual"))
+            tx = Transaction.create(
+                {
+                    "provider_id": token.provider_id.id,
+                    "payment_method_id": token.payment_method_id.id,
+                    "token_id": token.id,
+                    "amount": amount,
+                    "currency_id": order.currency_id.id,
+                    "partner_id": order.partner_invoice_id.id,
+                    "operation": "offline",
+                    "invoice_ids": [Command.set(invoices.ids)],
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+            )
+            created |= tx
+            order.preorder_balance_state = "charging"
+            try:
+                with self.env.cr.savepoint():
+                    tx._send_payment_request()
+            except (UserError, ValidationError) as error:
+                # the provider refused the request itself: a failed charge
+                tx._set_error(str(error))
+            if order.preorder_balance_state == "charging":
+                # not answered yet through the transaction's own hooks
+                order._preorder_balance_outcome(tx)
+        return created
+
+    def _preorder_balance_outcome(self, tx):
+        """Where the balance stands after the charge ``tx`` answered."""
+        self.ensure_one()
+        if tx.state == "done":
+            if not tx.is_post_processed:
+                # its post-processing reconciles the invoice and comes back here
+                tx._post_process()
+                return
+            if self.preorder_balance_state == "charging" and not self._preorder_balance_invoices():
+                self.preorder_balance_state = "paid"
+                self._message_log(
+                    body=self.env._(
+                        "Balance of %(amount)s charged to the saved payment method (%(payment)s).",
+                        amount=formatLang(self.env, tx.amount, currency_obj=self.currency_id),
+                        payment=tx.reference,
+                    )
+                )
+        elif tx.state in ("error", "cancel"):
+            self._preorder_balance_failed(
+                self.env._(
+                    "The charge of the balance failed (%(payment)s): %(reason)s",
+                    payment=tx.reference,
+                    reason=tx.state_message or tx.state,
+                )
+            )
+
+    def _preorder_balance_failed(self, reason, attempt=True):
+        """The balance could not be charged (``attempt``: a charge was tried and
+        counts): balance overdue, the next attempt planned with growing
+        spacing, the customer e-mailed a link to pay the invoice online, and
+        the reason in the chatter."""
+        self.ensure_one()
+        company = self.company_id
+        now = fields.Datetime.now()
+        attempts = self.preorder_balance_attempts + (1 if attempt else 0)
+        self.write(
+            {
+                # asked by link without a saved method; overdue once a charge failed
+                "preorder_balance_state": "overdue" if attempts else "link",
+                "preorder_balance_attempts": attempts,
+                "preorder_balance_failed_at": now,
+                "preorder_balance_retry_at": (
+                    balance_rules.retry_at(now, attempts, company.preorder_balance_retry_days)
+                    if attempts < company.preorder_balance_attempts
+                    else False
+                ),
+            }
+        )
+        for invoice in self._preorder_balance_invoices():
+            invoice._portal_ensure_token()
+        self._preorder_send_mail("website_preorder.mail_template_preorder_balance_failed", reason)
+
+    def preorder_balance_payment_url(self):
+        """The link in the e-mails: the first unpaid invoice's portal page (Odoo's
+        Pay Now), else the order's."""
+        self.ensure_one()
+        invoices = self._preorder_balance_invoices()
+        record = invoices[:1] or self
+        return record.get_base_url() + record.sudo().get_portal_url()
+
+    def preorder_balance_amount(self):
+        self.ensure_one()
+        return self._preorder_balance_unpaid()
+
+    @api.model
+    def _cron_preorder_collect_balances(self, limit=200):
+        """Scheduled action: the "upcoming charge" e-mails, the retries of
+        failed charges when their time has come, and the final action for
+        balances still unpaid after the last attempt (``rules.balance``). Two
+        searches on indexed fields, then the orders one by one (each charge is
+        a call to the payment provider). Returns {step: count}."""
+        counts = defaultdict(int)
+        now = fields.Datetime.now()
+        Order = self.sudo()
+        upcoming = Order.search(
+            [
+                ("preorder_deposit", "=", "due"),
+                ("preorder_balance_noticed", "=", False),
+                ("preorder_balance_token_id", "!=", False),
+                ("state", "=", "sale"),
+            ],
+            limit=limit,
+        )
+        noticed = Order.browse()
+        for order in upcoming:
+            dates = order.order_line.filtered("promise_date").mapped("promise_date")
+            today = order.company_id._preorder_today()
+            if balance_rules.notice_due(
+                today, min(dates) if dates else None,
+                order.company_id.preorder_balance_notice_days, False,
+            ):  # fmt: skip
+                noticed |= order
+        if noticed:
+            noticed._preorder_send_mail(
+                "website_preorder.mail_template_preorder_balance_upcoming",
+                self.env._("Upcoming charge of the balance e-mailed to the customer."),
+            )
+            noticed.write({"preorder_balance_noticed": True})
+            counts["noticed"] = len(noticed)
+        overdue = Order.search(
+            [
+                ("preorder_balance_state", "in", ("overdue", "link", "charging")),
+                ("preorder_balance_closed", "=", False),
+            ],
+            limit=limit,
+        )
+        for order in overdue:
+            company = order.company_id
+            if not order._preorder_balance_invoices():
+                order.preorder_balance_state = "paid"
+                counts["paid"] += 1
+                continue
+            if order.preorder_balance_state == "charging":
+                continue  # a charge answered later (a pending payment) settles it
+            step = balance_rules.next_step(
+                now,
+                order.preorder_balance_attempts,
+                company.preorder_balance_attempts,
+                order.preorder_balance_retry_at,
+                order.preorder_balance_failed_at,
+                company.preorder_balance_final_days,
+                bool(order._preorder_balance_token()),
+            )
+            if step == balance_rules.RETRY:
+                order._preorder_charge_balance()
+            elif step == balance_rules.FINAL:
+                order._preorder_balance_final()
+            counts[step] += 1
+        return dict(counts)
+
+    def _preorder_balance_final(self):
+        """The balance is still unpaid after the last attempt and the days to pay:
+        the company's final action. Cancel (when nothing of the order was
+        delivered): the order is cancelled and what was paid refunded (README,
+        Refunds); otherwise, and by default, the order is kept and its
+        salesperson gets a To-Do."""
+        self.ensure_one()
+        amount = formatLang(
+            self.env, self._preorder_balance_unpaid(), currency_obj=self.currency_id
+        )
+        delivered = any(self.order_line.mapped("qty_delivered"))
+        if self.company_id.preorder_balance_final_action == balance_rules.CANCEL and not delivered:
+            self.preorder_balance_closed = True
+            self._action_cancel()
+            self._message_log(
+                body=self.env._(
+                    "Balance of %(amount)s unpaid after the last attempt: the order is cancelled "
+                    "and what was paid refunded.",
+                    amount=amount,
+                )
+            )
+            return
+        self.preorder_balance_closed = True
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self._preorder_responsible_user().id,
+            summary=self.env._("Balance overdue"),
+            note=self.env._(
+                "%(order)s: the balance of %(amount)s is still unpaid after %(attempts)s "
+                "attempt(s) and the days to pay. Its goods are kept for the customer; "
+                "contact them, or cancel the order (what was paid is refunded).",
+                order=self.name,
+                amount=amount,
+                attempts=self.preorder_balance_attempts,
+            ),
+        )
 
     # ------------------------------------------------------------------
     # Refunds (README, "Refunds"): what was paid for cancelled pre-order
@@ -1203,13 +1470,20 @@ class SaleOrder(models.Model):
         order = self.sudo().with_company(self.company_id)
         invoiced = lines.filtered(lambda line: line.qty_invoiced > 0)
         if invoiced:
-            return order._preorder_post_move(
+            unpaid = order._preorder_balance_invoices()
+            credit_note = order._preorder_post_move(
                 "out_refund",
                 [
                     Command.create(line._prepare_invoice_line(quantity=line.qty_invoiced))
                     for line in invoiced
                 ],
             )
+            # what was invoiced and never paid is settled by the credit note first
+            (credit_note | unpaid).line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            ).reconcile()
+            return credit_note
         dp_lines = order.order_line.filtered(
             lambda line: line.is_downpayment and not line.display_type
         ).invoice_lines.filtered(lambda aml: aml.move_id.state == "posted")

@@ -10,6 +10,7 @@ from . import (  # noqa: F401
     allocation,
     atp,
     availability,
+    balance,
     batches,
     cancellation,
     cart,

@@ -1,6 +1,8 @@
+from datetime import timedelta
 from unittest.mock import patch
 
 import psycopg2
+from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -415,3 +417,176 @@ class TestDeposit(HttpCase, PreorderCase):
         self.assertEqual(order.transaction_ids.payment_id.amount, 150.0, "the payment is recorded")
         todo = order.activity_ids.filtered(lambda act: "deposit" in act.summary)
         self.assertIn("no deposit product", str(todo.note))
+
+
+@tagged("post_install", "-at_install")
+class TestBalanceCollection(HttpCase, PreorderCase):
+    """Release day (README, "Balance collection"): the payment method saved with
+    the deposit pays the balance when the goods are released; a declined
+    charge is retried, the customer gets a payment link, the delivery waits;
+    at last the company's final action."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.product.taxes_id = False
+        cls.company.preorder_deposit_national = 25.0
+        cls.request = cls._create_request("national", [(cls.product, 5, 10)], confirm=True)
+        cls.demo = cls.env.ref("payment.payment_provider_demo")
+        cls.demo.write(
+            {
+                "state": "test",
+                "is_published": True,
+                "company_id": cls.company.id,
+                "allow_tokenization": True,
+            }
+        )
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "Balance Free Delivery",
+                "product_id": cls.env["product.product"]
+                .create({"name": "Delivery", "type": "service"})
+                .id,
+                "delivery_type": "fixed",
+                "fixed_price": 0.0,
+            }
+        )
+        cls.stock_user = new_test_user(cls.env, "balance_stock", groups="stock.group_stock_user")
+
+    def _paid_deposit(self, card_state="done"):
+        """A cart of 2 pre-ordered gadgets (200) pays its 50 deposit with the
+        demo card, which the checkout saves; ``card_state``: what the saved
+        card answers later."""
+        order = self._create_sale(
+            [(self.product, 2, "national")], confirm=False, website_id=self.website.id
+        )
+        order.set_delivery_line(self.carrier, 0.0)
+        order._portal_ensure_token()
+        self.assertTrue(
+            self.demo._is_tokenization_required(sale_order_id=order.id), "a deposit cart saves"
+        )
+        answer = json_call(
+            self,
+            f"/shop/payment/transaction/{order.id}",
+            access_token=order.access_token,
+            provider_id=self.demo.id,
+            payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
+            token_id=None,
+            amount=50.0,
+            flow="direct",
+            tokenization_requested=False,
+            landing_route="/shop/payment/validate",
+            is_validation=False,
+        )
+        self.assertNotIn("error", answer)
+        tx = order.transaction_ids
+        self.assertTrue(tx.tokenize, "saved without the shopper ticking anything")
+        tx._handle_notification_data(
+            "demo",
+            {"reference": tx.reference, "payment_details": "4242", "simulated_state": "done"},
+        )
+        tx._post_process()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.preorder_balance_token_id, tx.token_id)
+        tx.token_id.demo_simulated_state = card_state
+        return order
+
+    def _release(self, order):
+        self._receive(self.request, {self.product: 2})
+        self._run_release()
+        self.assertEqual(order.preorder_deposit, "invoiced")
+        return order.picking_ids.filtered(lambda p: p.state not in ("done", "cancel"))
+
+    def _validate(self, picking):
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        return picking.with_user(self.stock_user).button_validate()
+
+    def test_balance_is_charged_to_the_saved_card_and_the_parcel_leaves(self):
+        order = self._paid_deposit()
+        picking = self._release(order)
+        charge = order.transaction_ids.filtered(lambda tx: tx.operation == "offline")
+        self.assertEqual((charge.amount, charge.state), (150.0, "done"))
+        self.assertEqual(order.preorder_balance_state, "paid")
+        balance = order.invoice_ids.filtered(lambda move: move.amount_total == 150.0)
+        self.assertIn(balance.payment_state, ("paid", "in_payment"))
+        self.assertTrue(self._validate(picking))
+        self.assertEqual(picking.state, "done", "paid: the stock user ships it")
+
+    def test_declined_card_overdue_link_retry_then_paid(self):
+        order = self._paid_deposit(card_state="error")
+        picking = self._release(order)
+        self.assertEqual(order.preorder_balance_state, "overdue")
+        self.assertEqual(order.preorder_balance_attempts, 1)
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "sale.order"), ("res_id", "=", order.id),
+             ("subject", "ilike", "please pay the balance")]
+        )  # fmt: skip
+        self.assertEqual(len(mail), 1)
+        self.assertIn("/my/invoices/", mail.body_html, "a link to pay the invoice online")
+        with self.assertRaises(UserError):
+            self._validate(picking)
+        self.assertIn(
+            order, self.env["sale.order"].search([("preorder_balance_state", "=", "overdue")])
+        )
+        Order = self.env["sale.order"]
+        self.assertEqual(Order._cron_preorder_collect_balances().get("retry"), None, "not yet")
+        order.preorder_balance_token_id.demo_simulated_state = "done"
+        with freeze_time(order.preorder_balance_retry_at + timedelta(minutes=1)):
+            self.assertEqual(Order._cron_preorder_collect_balances().get("retry"), 1)
+        self.assertEqual(order.preorder_balance_state, "paid")
+        self.assertTrue(self._validate(picking))
+
+    def test_final_action_cancels_and_refunds_the_deposit(self):
+        self.company.write(
+            {
+                "preorder_balance_attempts": 1,
+                "preorder_balance_final_days": 3,
+                "preorder_balance_final_action": "cancel",
+            }
+        )
+        order = self._paid_deposit(card_state="error")
+        self._release(order)
+        self.assertFalse(order.preorder_balance_retry_at, "no attempt left")
+        with freeze_time(order.preorder_balance_failed_at + timedelta(days=3, minutes=1)):
+            self.assertEqual(
+                self.env["sale.order"]._cron_preorder_collect_balances().get("final"), 1
+            )
+        self.assertEqual(order.state, "cancel")
+        deposit = order.transaction_ids.filtered(lambda tx: tx.operation != "offline")[:1]
+        refund = deposit.child_transaction_ids.filtered(lambda tx: tx.operation == "refund")
+        self.assertEqual((refund.amount, refund.state), (-50.0, "done"), "the deposit goes back")
+        self.assertFalse(order._preorder_balance_invoices(), "the balance invoice is credited")
+
+    def test_final_action_keeps_the_order_with_a_to_do_by_default(self):
+        self.company.write({"preorder_balance_attempts": 1, "preorder_balance_final_days": 3})
+        order = self._paid_deposit(card_state="error")
+        self._release(order)
+        with freeze_time(order.preorder_balance_failed_at + timedelta(days=3, minutes=1)):
+            self.env["sale.order"]._cron_preorder_collect_balances()
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(order.activity_ids.filtered(lambda a: a.summary == "Balance overdue"))
+
+    def test_upcoming_charge_is_announced_once(self):
+        order = self._paid_deposit()
+        line = order.order_line.filtered(lambda sol: sol.preorder_kind == "national")
+        Order = self.env["sale.order"]
+        self.assertFalse(Order._cron_preorder_collect_balances().get("noticed"), "10 days ahead")
+        with freeze_time(line.promise_date - timedelta(days=3)):
+            self.assertEqual(Order._cron_preorder_collect_balances().get("noticed"), 1)
+            self.assertFalse(Order._cron_preorder_collect_balances().get("noticed"), "once")
+        mail = self.env["mail.mail"].search(
+            [("res_id", "=", order.id), ("subject", "ilike", "will be charged soon")]
+        )
+        self.assertIn("/my/payment_method", mail.body_html)
+
+    def test_balance_settings_refuse_nonsense(self):
+        for values in (
+            {"preorder_balance_attempts": 0},
+            {"preorder_balance_retry_days": -1},
+            {"preorder_balance_final_days": -2},
+        ):
+            with self.subTest(values=values), self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create(values).execute()
+        self.assertEqual(self.company.preorder_balance_attempts, 3, "nothing changed")

@@ -1,0 +1,20 @@
+from odoo import models
+
+
+class PaymentProvider(models.Model):
+    _inherit = "payment.provider"
+
+    def _is_tokenization_required(self, sale_order_id=None, **kwargs):
+        """A website cart that pays a deposit saves its payment method (where
+        the provider can): the balance is charged to it when the pre-ordered
+        goods are released (README, "Balance collection")."""
+        if sale_order_id and self.allow_tokenization:
+            order = self.env["sale.order"].sudo().browse(sale_order_id).exists()
+            if (
+                order
+                and order.state in ("draft", "sent")
+                and order.website_id
+                and order._preorder_deposit_due_now() is not None
+            ):
+                return True
+        return super()._is_tokenization_required(sale_order_id=sale_order_id, **kwargs)
