@@ -1008,9 +1008,9 @@ class SaleOrder(models.Model):
         invoices = self.env["account.move"]
         due = self.sudo().filtered(lambda o: o.preorder_deposit == "due")
         # two releases of different lines of one order at once: the second
-        # waits here, then PostgreSQL refuses it (the first changed the order)
-        # and Odoo retries it, finding the balance invoiced
-        due._preorder_lock()
+        # waits here, then PostgreSQL refuses it (the first wrote the order)
+        # and Odoo retries it, seeing both lines released: invoiced once
+        due._preorder_lock(touch=True)
         for order in due:
             lines = order.order_line.filtered(
                 lambda line: line.preorder_kind in REQUEST_KINDS and line.product_uom_qty > 0
@@ -1664,19 +1664,29 @@ class SaleOrder(models.Model):
             answer, set(lines.mapped("preorder_consent_state")), shipped
         )
 
-    def _preorder_lock(self):
+    def _preorder_lock(self, touch=False):
         """Lock these orders' rows, in one query, for a change that must not
         run twice at once (a date-slip answer and the lapse job, a portal
         cancellation and a release, two releases invoicing one balance): the
         other waits here, then sees the orders as they are now (an order changed
         and committed meanwhile makes PostgreSQL refuse the lock with a
-        serialization error, which Odoo retries)."""
+        serialization error, which Odoo retries). ``touch``: the rows are
+        written (their write date), for a caller whose change is elsewhere (two
+        releases of different lines of one order: each changed only its own
+        line; the second must see the first's, not decide on its snapshot)."""
         if not self:
             return
-        self.env.cr.execute(
-            SQL("SELECT id FROM sale_order WHERE id IN %s ORDER BY id FOR UPDATE", tuple(self.ids)),
-            log_exceptions=False,
-        )
+        if touch:
+            query = SQL(
+                "UPDATE sale_order SET write_date = (now() at time zone 'UTC') "
+                "WHERE id IN (SELECT id FROM sale_order WHERE id IN %s ORDER BY id FOR UPDATE)",
+                tuple(self.ids),
+            )
+        else:
+            query = SQL(
+                "SELECT id FROM sale_order WHERE id IN %s ORDER BY id FOR UPDATE", tuple(self.ids)
+            )
+        self.env.cr.execute(query, log_exceptions=False)
         self.invalidate_recordset()
         self.order_line.invalidate_recordset()
 

@@ -179,13 +179,17 @@ class TestCheckoutTours(HttpCase, PreorderCase):
 
     def test_tour_deposit_paid_with_the_demo_provider(self):
         """With a 30 % pre-order deposit the shopper pays 30 % of the pre-order
-        and all of the stock item; the payment confirms the order and is
-        invoiced as a down payment, paid."""
+        and all of the stock item, the card saved for the balance; the payment
+        confirms the order and is invoiced as a down payment, paid."""
         self._publish_demo_provider()
+        self.env.ref("payment.payment_provider_demo").allow_tokenization = True
         self.company.preorder_deposit_national = 30.0
         shopper = self._portal_shopper("tour_depositor", "Tour Depositor")
         self.start_tour("/shop", "website_preorder_deposit", login="tour_depositor")
         order = self._last_cart()
+        token = order.preorder_balance_token_id
+        self.assertTrue(token, "the card is saved with the deposit, for the balance")
+        self.assertEqual(token.partner_id, shopper.partner_id)
         self.assertEqual(order.partner_id, shopper.partner_id)
         self.assertEqual(order.state, "sale", "the deposit confirms the order")
         self.assertEqual(

@@ -265,3 +265,122 @@ class TestCheckoutHoldRace(ConcurrencyCase):
     def _restore_company(self):
         with self.registry.cursor() as cr:
             self._env(cr).company.preorder_enabled = self.saved_enabled
+
+
+@tagged("post_install", "-at_install")
+class TestTwoReleasesOfOneDepositOrder(ConcurrencyCase):
+    def _cleanup(self):
+        # a done receipt cannot be undone through the ORM: its stock records go
+        # first (test data only), then the records as the other tests remove them
+        created = {model: tuple(ids) for model, ids in self.created}
+        if "product.product" in created:
+            with self.registry.cursor() as cr:
+                products = created["product.product"]
+                cr.execute(
+                    "DELETE FROM account_move WHERE id IN (SELECT move_id FROM account_move_line"
+                    " WHERE product_id IN %s)",
+                    (products,),
+                )
+                cr.execute("DELETE FROM stock_valuation_layer WHERE product_id IN %s", (products,))
+                cr.execute("DELETE FROM stock_move_line WHERE product_id IN %s", (products,))
+                cr.execute("DELETE FROM stock_move WHERE product_id IN %s", (products,))
+                cr.execute("DELETE FROM stock_quant WHERE product_id IN %s", (products,))
+                cr.execute(
+                    "DELETE FROM stock_picking p WHERE NOT EXISTS"
+                    " (SELECT 1 FROM stock_move m WHERE m.picking_id = p.id)"
+                    " AND p.origin IN (SELECT name FROM purchase_order WHERE id IN %s"
+                    " UNION SELECT name FROM sale_order WHERE id IN %s)",
+                    (created["purchase.order"], created["sale.order"]),
+                )
+        super()._cleanup()
+
+    def test_the_balance_is_invoiced_exactly_once(self):
+        """A deposit order with two pre-ordered products; both arrive and are
+        released by two transactions at once. Each released only its own line:
+        the second, waiting for the order's lock, is refused by PostgreSQL and
+        retried (as Odoo retries), sees both lines released and invoices the
+        balance -- once, never twice, never forgotten."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            env.company.preorder_enabled = True
+            vendor = env["res.partner"].create({"name": "Balance Race Vendor"})
+            customer = env["res.partner"].create({"name": "Balance Race Customer"})
+            self.created.append(("res.partner", (vendor | customer).ids))
+            products = env["product.product"].create(
+                [
+                    {"name": f"Balance Race {n}", "type": "consu", "is_storable": True,
+                     "list_price": 100.0, "taxes_id": False}
+                    for n in (1, 2)
+                ]
+            )  # fmt: skip
+            self.created.append(("product.product", products.ids))
+            request = env["purchase.order"].create(
+                {
+                    "partner_id": vendor.id,
+                    "preorder_kind": "national",
+                    "order_line": [
+                        (0, 0, {"product_id": product.id, "product_qty": 1}) for product in products
+                    ],
+                }
+            )
+            self.created.append(("purchase.order", request.ids))
+            request.button_confirm()
+            order = env["sale.order"].create(
+                {
+                    "partner_id": customer.id,
+                    "order_line": [
+                        (0, 0, {"product_id": product.id, "product_uom_qty": 1,
+                                "preorder_kind": "national"})
+                        for product in products
+                    ],
+                }
+            )  # fmt: skip
+            self.created.append(("sale.order", order.ids))
+            order.action_confirm()
+            order.preorder_deposit = "due"
+            picking = request.picking_ids
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty
+            # received (the release job is only triggered): the two releases below
+            picking.button_validate()
+            env["product.product"].browse(products.ids).write({"preorder_release_pending": False})
+            ids = {"order": order.id, "products": products.ids}
+        outcome = {"attempts": [], "error": None}
+        started = threading.Event()
+
+        def first_release():
+            try:
+                with self.registry.cursor() as cr:
+                    env = self._env(cr)
+                    env["preorder.allocation"]._release_products(
+                        env["product.product"].browse(ids["products"][0])
+                    )
+                    started.set()
+                    time.sleep(1.0)  # still working when the second arrives
+                outcome["attempts"].append("first committed")
+            except Exception as error:  # pylint: disable=broad-except
+                outcome["error"] = repr(error)
+                started.set()
+
+        thread = threading.Thread(target=first_release)
+        thread.start()
+        started.wait(timeout=30)
+        for _attempt in range(5):
+            try:
+                with self.registry.cursor() as cr:
+                    env = self._env(cr)
+                    env["preorder.allocation"]._release_products(
+                        env["product.product"].browse(ids["products"][1])
+                    )
+                outcome["attempts"].append("second committed")
+                break
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                outcome["attempts"].append(type(error).__name__)
+        thread.join(timeout=30)
+        self.assertIsNone(outcome["error"])
+        self.assertIn("second committed", outcome["attempts"])
+        with self.registry.cursor() as cr:
+            order = self._env(cr)["sale.order"].browse(ids["order"])
+            self.assertEqual(order.order_line.mapped("preorder_state"), ["released", "released"])
+            self.assertEqual(order.preorder_deposit, "invoiced")
+            self.assertEqual(len(order.invoice_ids), 1, f"attempts: {outcome['attempts']}")

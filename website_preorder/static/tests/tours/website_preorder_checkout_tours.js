@@ -221,6 +221,10 @@ registry.category("web_tour.tours").add("website_preorder_deposit", {
             content: "and tells the balance, invoiced when the clock is ready to ship",
             trigger: "#preorder_deposit_due .preorder_balance_amount:contains('70.00')",
         },
+        {
+            content: "and that the card used now is saved to pay it",
+            trigger: "#preorder_deposit_due:contains('saved for that')",
+        },
         ...tourUtils.payWithDemo(),
         {
             content: "The confirmation page takes the deposit as the payment it expected",
