@@ -27,6 +27,7 @@
         "wizards/preorder_ship_unpaid_views.xml",
         "views/menus.xml",
         "report/preorder_demand_report_views.xml",
+        "report/preorder_consent_report.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -4,6 +4,7 @@ from . import (
     payment_provider,
     payment_transaction,
     preorder_allocation,
+    preorder_consent_event,
     preorder_hold,
     product_pricelist,
     product_pricelist_item,

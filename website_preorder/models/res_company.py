@@ -78,6 +78,21 @@ class ResCompany(models.Model):
         default=14,
         help="Without an answer after this many days the question lapses (0: never).",
     )
+    preorder_delay_policy = fields.Selection(
+        [
+            ("always", "Always ask"),
+            ("ftc", "US FTC rule"),
+            ("eu", "EU directive"),
+        ],
+        string="Delay policy",
+        default="always",
+        required=True,
+        help="Always ask: every slip is asked and an unanswered question follows the setting "
+        "below. US FTC rule: a line left without a date is asked too; silence accepts only a "
+        "first delay of at most 30 days, otherwise the lines are cancelled and refunded. EU "
+        "directive: a line not delivered by its agreed date is offered to wait or cancel; "
+        "silence keeps it.",
+    )
     preorder_consent_lapse = fields.Selection(
         [("keep", "Keep the lines"), ("cancel", "Cancel the lines")],
         string="Without an answer",

@@ -81,6 +81,9 @@ class ResConfigSettings(models.TransientModel):
     )
     preorder_cancel_hours = fields.Float(related="company_id.preorder_cancel_hours", readonly=False)
     preorder_slip_days = fields.Integer(related="company_id.preorder_slip_days", readonly=False)
+    preorder_delay_policy = fields.Selection(
+        related="company_id.preorder_delay_policy", readonly=False
+    )
     preorder_hold_minutes = fields.Integer(
         related="company_id.preorder_hold_minutes", readonly=False
     )

@@ -83,6 +83,12 @@ class SaleOrder(models.Model):
     preorder_balance_retry_at = fields.Datetime("Next Charge Attempt", copy=False, readonly=True)
     preorder_balance_noticed = fields.Boolean(copy=False, readonly=True)
     preorder_balance_closed = fields.Boolean(copy=False, readonly=True)
+    preorder_consent_event_ids = fields.One2many(
+        "preorder.consent.event",
+        "sale_order_id",
+        string="Delay Notices",
+        groups="sales_team.group_sale_salesman",
+    )
     preorder_override_controls = fields.Boolean(
         "Override Launch Controls",
         copy=False,
@@ -1603,10 +1609,11 @@ class SaleOrder(models.Model):
         mail queue), and one line in each order's chatter, also in one batch."""
         orders = self
         if not orders:
-            return
+            return self.env["mail.mail"]
         template = self.env.ref(template_xmlid)
-        template.sudo().send_mail_batch(orders.ids)
+        mails = template.sudo().send_mail_batch(orders.ids)
         orders._message_log_batch(bodies=dict.fromkeys(orders.ids, log))
+        return mails
 
     def _preorder_action_notify_customers(self):
         """Notify customers (staff button): e-mail the orders with changed promise
@@ -1703,10 +1710,13 @@ class SaleOrder(models.Model):
         pending = order.order_line.filtered(
             lambda line: line.preorder_consent_state == consent_rules.PENDING
         )
+        Event = self.env["preorder.consent.event"]
         if answer == consent_rules.ACCEPT:
             pending.write({"preorder_consent_state": consent_rules.ACCEPTED})
             pending._preorder_log_consent(self.env._("The customer accepted the new dates:"))
+            Event._record(pending, "answer", "accepted")
         else:
+            Event._record(pending, "answer", "declined")
             pending._preorder_cancel_for_consent(
                 consent_rules.DECLINED,
                 self.env._("The customer cancelled these lines rather than wait:"),

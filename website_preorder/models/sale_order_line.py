@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import float_compare, format_date
+from odoo.tools import float_compare, float_is_zero, format_date
 
 from ..rules import allocation as allocation_rules
 from ..rules import cart as cart_rules
@@ -118,6 +118,13 @@ class SaleOrderLine(models.Model):
     )
     preorder_consent_old_date = fields.Date("Agreed Date", copy=False, groups=STAFF)
     preorder_consent_asked_at = fields.Datetime("Consent Asked", copy=False, groups=STAFF)
+    preorder_delay_count = fields.Integer(
+        "Delays Notified",
+        copy=False,
+        groups=STAFF,
+        help="How many delays of this line its customer was asked about (the delay policy "
+        "treats a second delay differently from the first).",
+    )
 
     @api.depends("preorder_kind", "product_uom_qty", "product_uom", "order_id.state",
                  "preorder_allocation_ids.quantity", "preorder_allocation_ids.state",
@@ -523,28 +530,39 @@ class SaleOrderLine(models.Model):
     # Date-slip consent (README): ask, cancel, lapse
     # ------------------------------------------------------------------
 
-    def _preorder_ask_consent(self, old_dates, undated=False):
+    def _preorder_ask_consent(self, old_dates, undated=False, force=False):
         """Date-slip consent (README): ask the customers of these lines whose
         promise date slipped later than the date they agreed to, by more than
         the company's threshold (``old_dates``: {line: date before the change};
         ``undated``: a line left without a date counts as slipped, as a paid
         checkout whose hold could not be kept). One e-mail per order links to
         the portal page where the customer accepts the new dates or cancels the
-        lines. Returns the lines asked."""
+        lines. Under the FTC and EU delay policies a line left without a date is
+        asked too; ``force``: asked whatever the dates (the EU policy's passed
+        agreed date). The notice is kept as evidence (``preorder.consent.event``).
+        Returns the lines asked."""
         asked = self.browse()
         now = fields.Datetime.now()
         for line in self.sudo():
             order = line.order_id
-            if order.state != "sale" or line.preorder_kind not in REQUEST_KINDS:
-                continue
+            if (
+                order.state != "sale"
+                or line.preorder_kind not in REQUEST_KINDS
+                or float_is_zero(line.product_uom_qty, precision_rounding=line.product_uom.rounding)
+            ):
+                continue  # nothing waits on it (a line cancelled to 0 asks nothing)
+            policy = order.company_id.preorder_delay_policy
             pending = line.preorder_consent_state == consent_rules.PENDING
             agreed = (
                 line.preorder_consent_old_date
                 if pending
                 else line.promise_date_notified or old_dates.get(line)
             )
-            if not consent_rules.slipped(
-                agreed, line.promise_date, order.company_id.preorder_slip_days, undated
+            if not force and not consent_rules.slipped(
+                agreed,
+                line.promise_date,
+                order.company_id.preorder_slip_days,
+                undated or consent_rules.asks_undated(policy),
             ):
                 if pending and line.promise_date:
                     # the date came back: nothing to ask any more, the agreed date stands
@@ -560,15 +578,19 @@ class SaleOrderLine(models.Model):
                     "preorder_consent_state": consent_rules.PENDING,
                     "preorder_consent_old_date": agreed,
                     "preorder_consent_asked_at": now,
+                    "preorder_delay_count": line.preorder_delay_count + (0 if pending else 1),
                     # this e-mail tells the new date: not told again as a change
-                    "promise_date_notified": line.promise_date,
+                    "promise_date_notified": line.promise_date or agreed,
                 }
             )
             asked |= line
         if asked:
-            asked.order_id._preorder_send_mail(
+            mails = asked.order_id._preorder_send_mail(
                 "website_preorder.mail_template_preorder_consent",
                 self.env._("Promise date slipped: the customer was asked to accept or cancel."),
+            )
+            self.env["preorder.consent.event"]._record(
+                asked, "notice", "asked", {mail.res_id: mail.body_html for mail in mails or ()}
             )
         return asked
 
@@ -616,6 +638,17 @@ class SaleOrderLine(models.Model):
         order another transaction holds is left for the next run, the others
         lapse. Returns the lines that lapsed."""
         now = fields.Datetime.now()
+        # EU delay policy: agreed dates that passed undelivered are asked about first
+        self.sudo().search(
+            [
+                ("company_id.preorder_delay_policy", "=", consent_rules.EU),
+                ("state", "=", "sale"),
+                ("preorder_kind", "in", list(REQUEST_KINDS)),
+                ("preorder_state", "in", list(OPEN_STATES)),
+                ("promise_date_notified", "<", fields.Date.today()),
+                ("preorder_consent_state", "!=", consent_rules.PENDING),
+            ]
+        )._preorder_ask_late()
         pending = self.sudo().search([("preorder_consent_state", "=", consent_rules.PENDING)])
         due = pending.filtered(
             lambda line: consent_rules.lapse_due(
@@ -639,26 +672,73 @@ class SaleOrderLine(models.Model):
         return lapsed
 
     def _preorder_lapse_consent(self):
-        """These lines' question went unanswered (one order, locked): cancelled
-        when the company chose so and they can be, else kept."""
+        """These lines' question went unanswered (one order, locked): what
+        silence means under the company's delay policy
+        (``rules.consent.lapse_outcome``): cancelled (and refunded) when it
+        says so and they can be, kept otherwise -- under the FTC rule a short
+        first delay is accepted by silence. Each outcome is kept as evidence."""
         order = self.order_id
-        cancel = (
-            order.company_id.preorder_consent_lapse == "cancel"
-            and not order._preorder_consent_refusal(consent_rules.CANCEL)
-        )
-        if cancel:
+        company = order.company_id
+        Event = self.env["preorder.consent.event"]
+        outcomes = {
+            line: consent_rules.lapse_outcome(
+                company.preorder_delay_policy,
+                company.preorder_consent_lapse,
+                line.preorder_consent_old_date,
+                line.promise_date,
+                line.preorder_delay_count,
+            )
+            for line in self
+        }
+        cancel = self.filtered(lambda line: outcomes[line] == consent_rules.CANCEL_LINES)
+        keep = self
+        if cancel and not order._preorder_consent_refusal(consent_rules.CANCEL):
             try:
                 with self.env.cr.savepoint():
-                    self._preorder_cancel_for_consent(
+                    Event._record(cancel, "lapse", "cancelled")
+                    cancel._preorder_cancel_for_consent(
                         consent_rules.LAPSED,
                         self.env._("No answer to the new dates: the lines are cancelled:"),
                     )
-                return
+                keep = self - cancel
             except UserError:
                 _logger.exception("Date-slip consent: could not cancel %s", order.name)
-        # kept: chosen so, or the goods are on their way (or cannot be cancelled)
-        self.write({"preorder_consent_state": consent_rules.LAPSED})
-        self._preorder_log_consent(self.env._("No answer to the new dates: the lines are kept:"))
+        # kept: so decided, or the goods are on their way (or cannot be cancelled)
+        if not keep:
+            return
+        silent = keep.filtered(lambda line: outcomes[line] == consent_rules.KEEP)
+        if company.preorder_delay_policy == consent_rules.FTC and silent:
+            # the FTC rule: silence is consent to a first delay of at most 30 days
+            silent.write({"preorder_consent_state": consent_rules.ACCEPTED})
+            silent._preorder_log_consent(
+                self.env._("No answer to a first delay of at most 30 days: accepted (FTC rule):")
+            )
+            Event._record(silent, "lapse", "accepted_silence")
+            keep -= silent
+        if keep:
+            keep.write({"preorder_consent_state": consent_rules.LAPSED})
+            keep._preorder_log_consent(
+                self.env._("No answer to the new dates: the lines are kept:")
+            )
+            Event._record(keep, "lapse", "kept")
+
+    def _preorder_ask_late(self):
+        """EU delay policy: these lines' agreed date passed and they were not
+        delivered: their customers are offered to wait for the new date (or
+        without one) or cancel, once per agreed date. Returns the lines asked."""
+        today_of = {}
+        late = self.browse()
+        for line in self.sudo():
+            company = line.company_id
+            if company not in today_of:
+                today_of[company] = company._preorder_today()
+            agreed = line.promise_date_notified
+            asked_for = line.preorder_consent_state and line.preorder_consent_old_date == agreed
+            delivered = line.qty_delivered >= line.product_uom_qty or line.preorder_released_qty
+            if not asked_for and consent_rules.eu_late(agreed, today_of[company], delivered):
+                late |= line
+        return late._preorder_ask_consent({line: line.promise_date_notified for line in late},
+                                          force=True)  # fmt: skip
 
     # ------------------------------------------------------------------
     # Deliveries as the release sees them, and Release now

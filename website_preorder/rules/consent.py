@@ -55,3 +55,43 @@ def answer_refusal(answer, states, shipped):
         # goods on their way can still be waited for, not cancelled here
         return SHIPPED
     return None
+
+
+#: delay policies (company setting, README "Delay policy")
+ALWAYS_ASK = "always"  # ask on every slip; the company's lapse setting decides
+FTC = "ftc"  # US FTC Mail, Internet, or Telephone Order Merchandise Rule (16 CFR 435)
+EU = "eu"  # EU Consumer Rights Directive 2011/83, Art. 18
+POLICIES = (ALWAYS_ASK, FTC, EU)
+#: FTC: silence counts as consent only for a first definite delay of up to this
+FTC_SILENT_DAYS = 30
+
+#: what an unanswered question becomes (``lapse_outcome``)
+KEEP = "keep"
+CANCEL_LINES = "cancel"
+
+
+def asks_undated(policy):
+    """Whether a line left without a date (parked again: an indefinite delay)
+    is asked, beside later dates: under the FTC and EU rules it is."""
+    return policy in (FTC, EU)
+
+
+def lapse_outcome(policy, company_choice, agreed, new, delays):
+    """What an unanswered question becomes under ``policy``: ``company_choice``
+    (KEEP or CANCEL_LINES) for "Always ask"; FTC: kept (consent by silence)
+    only for the first definite delay of at most 30 days, else cancelled and
+    refunded; EU: kept (the customer did not terminate the contract).
+    ``delays``: how many delays this line was notified of, this one included."""
+    if policy == FTC:
+        definite = bool(agreed and new)
+        short = definite and (new - agreed).days <= FTC_SILENT_DAYS
+        return KEEP if delays <= 1 and short else CANCEL_LINES
+    if policy == EU:
+        return KEEP
+    return company_choice
+
+
+def eu_late(agreed, today, delivered):
+    """EU: the agreed date passed and the goods were not delivered: the
+    customer is offered to wait for a new date or cancel."""
+    return bool(agreed) and today > agreed and not delivered

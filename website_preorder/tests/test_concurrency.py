@@ -292,7 +292,7 @@ class TestTwoReleasesOfOneDepositOrder(ConcurrencyCase):
                     " UNION SELECT name FROM sale_order WHERE id IN %s)",
                     (created["purchase.order"], created["sale.order"]),
                 )
-        super()._cleanup()
+        return super()._cleanup()
 
     def test_the_balance_is_invoiced_exactly_once(self):
         """A deposit order with two pre-ordered products; both arrive and are

@@ -4,6 +4,8 @@ import re
 from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
@@ -235,3 +237,120 @@ class TestConsent(HttpCase, PreorderCase):
                     f"/my/orders/{order.id}/preorder_consent?access_token={token}", tour
                 )
                 self.assertEqual(set(order.order_line.mapped("preorder_consent_state")), {answer})
+
+
+@tagged("post_install", "-at_install")
+class TestDelayPolicies(HttpCase, PreorderCase):
+    """Delay policy (README, "Delay policy"): what silence means under the
+    US FTC rule and the EU directive, each notice and answer kept as evidence."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.request = cls._create_request("national", [(cls.product, 5, 10)], confirm=True)
+        cls.SaleLine = cls.env["sale.order.line"]
+        cls.company.write({"preorder_consent_days": 14, "preorder_consent_lapse": "keep"})
+        cls.demo = cls.env.ref("payment.payment_provider_demo")
+        cls.demo.write({"state": "test", "company_id": cls.company.id})
+
+    def _order(self, policy):
+        self.company.preorder_delay_policy = policy
+        order = self._create_sale([(self.product, 2, "national")])
+        order.order_line._preorder_mark_notified()
+        self.env["payment.transaction"].create(
+            {
+                "provider_id": self.demo.id,
+                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": order.partner_id.id,
+                "sale_order_ids": [(6, 0, order.ids)],
+                "state": "done",
+            }
+        )
+        return order
+
+    def _slip(self, order, days):
+        self.request.order_line.date_planned = self._arrival(10 + days)
+        return order.order_line
+
+    def _lapse(self, lines):
+        lines.sudo().preorder_consent_asked_at = fields.Datetime.now() - timedelta(days=15)
+        self.SaleLine._cron_preorder_consent_lapse()
+
+    def _events(self, order):
+        # in the order they happened (a frozen clock may date one in the future)
+        events = order.preorder_consent_event_ids.sorted("id")
+        return [(e.event, e.outcome, e.policy) for e in events]
+
+    def test_ftc_silence_accepts_a_first_short_delay(self):
+        order = self._order("ftc")
+        line = self._slip(order, 20)
+        self.assertEqual(line.preorder_consent_state, "pending")
+        self._lapse(line)
+        self.assertEqual(line.preorder_consent_state, "accepted")
+        self.assertEqual(line.product_uom_qty, 2.0)
+        self.assertEqual(
+            self._events(order),
+            [("notice", "asked", "ftc"), ("lapse", "accepted_silence", "ftc")],
+        )
+        notice = order.preorder_consent_event_ids[0]
+        self.assertIn("Accept or cancel", notice.details, "the text the customer received")
+
+    def test_ftc_silence_cancels_and_refunds_a_long_delay(self):
+        order = self._order("ftc")
+        line = self._slip(order, 40)
+        self._lapse(line)
+        self.assertEqual((line.preorder_consent_state, line.product_uom_qty), ("lapsed", 0.0))
+        refund = order.transaction_ids.child_transaction_ids
+        self.assertEqual((refund.operation, refund.state), ("refund", "done"))
+        self.assertEqual(self._events(order)[-1], ("lapse", "cancelled", "ftc"))
+
+    def test_ftc_second_delay_needs_an_explicit_yes(self):
+        order = self._order("ftc")
+        line = self._slip(order, 5)
+        self.assertIsNone(order._preorder_consent_answer("accept"))
+        self._slip(order, 10)
+        self.assertEqual((line.preorder_consent_state, line.preorder_delay_count), ("pending", 2))
+        self._lapse(line)
+        self.assertEqual(line.product_uom_qty, 0.0, "a second delay without a yes: cancelled")
+        answer = [e for e in self._events(order) if e[0] == "answer"]
+        self.assertEqual(answer, [("answer", "accepted", "ftc")])
+        self.assertEqual(order.preorder_consent_event_ids[1].user_id, self.env.user)
+
+    def test_ftc_indefinite_delay_is_asked_and_needs_a_yes(self):
+        order = self._order("ftc")
+        line = order.order_line
+        line.sudo().preorder_allocation_ids.action_remove_allocations()
+        self.assertEqual(line.preorder_state, "parked")
+        self.assertEqual(line.preorder_consent_state, "pending", "no date any more: asked")
+        self._lapse(line)
+        self.assertEqual(line.product_uom_qty, 0.0)
+
+    def test_always_ask_keeps_a_parked_line_without_asking(self):
+        order = self._order("always")
+        line = order.order_line
+        line.sudo().preorder_allocation_ids.action_remove_allocations()
+        self.assertFalse(line.preorder_consent_state, "as before: no date, no question")
+
+    def test_eu_late_delivery_is_offered_to_wait_or_cancel_and_silence_keeps(self):
+        order = self._order("eu")
+        line = order.order_line
+        with freeze_time(line.promise_date + timedelta(days=1)):
+            self.SaleLine._cron_preorder_consent_lapse()
+            self.assertEqual(line.preorder_consent_state, "pending")
+            self.assertEqual(line.preorder_consent_old_date, line.promise_date_notified)
+            self.SaleLine._cron_preorder_consent_lapse()
+            self.assertEqual(len(order.preorder_consent_event_ids), 1, "asked once")
+        self._lapse(line)
+        self.assertEqual((line.preorder_consent_state, line.product_uom_qty), ("lapsed", 2.0))
+        self.assertEqual(self._events(order)[-1], ("lapse", "kept", "eu"))
+
+    def test_evidence_is_printable(self):
+        order = self._order("ftc")
+        self._slip(order, 20)
+        html, _kind = self.env["ir.actions.report"]._render_qweb_html(
+            "website_preorder.action_report_preorder_delay_notices", order.ids
+        )
+        self.assertIn(b"Notice sent", html)
+        self.assertIn(b"US FTC rule", html)
