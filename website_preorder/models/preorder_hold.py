@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..rules import hold as hold_rules
 
@@ -29,9 +30,8 @@ class PreorderHold(models.Model):
     sale_line_id = fields.Many2one(
         "sale.order.line", required=True, index=True, ondelete="cascade", readonly=True
     )
-    sale_order_id = fields.Many2one(
-        related="sale_line_id.order_id", store=True, index=True, string="Cart"
-    )
+    # set at creation (a hold never moves): no recomputation after its insert
+    sale_order_id = fields.Many2one("sale.order", string="Cart", index=True, readonly=True)
     purchase_line_id = fields.Many2one(
         "purchase.order.line",
         string="Request Line",
@@ -40,11 +40,13 @@ class PreorderHold(models.Model):
         ondelete="cascade",
         readonly=True,
     )
-    purchase_order_id = fields.Many2one(
-        related="purchase_line_id.order_id", string="Request", store=True
-    )
+    purchase_order_id = fields.Many2one("purchase.order", string="Request", readonly=True)
     product_id = fields.Many2one("product.product", required=True, index=True, readonly=True)
-    kind = fields.Selection(related="sale_line_id.preorder_kind", store=True)
+    kind = fields.Selection(
+        [("national", "Pre-order"), ("international", "International pre-order"),
+         ("presale", "Pre-sale")],
+        readonly=True,
+    )  # fmt: skip
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
     quantity = fields.Float(digits="Product Unit of Measure", required=True, readonly=True)
     product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
@@ -102,14 +104,21 @@ class PreorderHold(models.Model):
     # Dropping holds
     # ------------------------------------------------------------------
 
-    def _drop(self):
-        """Remove these holds and refresh their supply lines' held quantity."""
+    def _drop(self, refresh=True):
+        """Remove these holds and (``refresh``) their supply lines' held
+        quantity. Returns those supply lines. One DELETE: a hold has no
+        attachment, external id, follower nor default to clean up after."""
         holds = self.sudo().exists()
         if not holds:
-            return
-        supplies = holds.purchase_line_id
-        holds.unlink()
-        supplies._preorder_refresh_held_qty()
+            return self.env["purchase.order.line"].sudo()
+        supplies, sale_lines = holds.purchase_line_id, holds.sale_line_id
+        self.env.cr.execute(SQL("DELETE FROM preorder_hold WHERE id IN %s", tuple(holds.ids)))
+        holds.invalidate_recordset()
+        supplies.invalidate_recordset(["preorder_hold_ids"])
+        sale_lines.invalidate_recordset(["preorder_hold_ids"])
+        if refresh:
+            supplies._preorder_refresh_held_qty()
+        return supplies
 
     @api.model
     def _cron_sweep_expired(self, limit=5000):

@@ -843,7 +843,9 @@ class SaleOrder(models.Model):
         created = Hold
         now = fields.Datetime.now()
         for order in self.sudo():
-            order.order_line.preorder_hold_ids._drop()
+            # a payment tried again: the earlier holds go, their rows are
+            # refreshed with the new ones below
+            dropped = order.order_line.preorder_hold_ids._drop(refresh=False)
             lines = order.order_line.filtered(
                 lambda line: line.preorder_kind in REQUEST_KINDS
                 and line.product_id
@@ -853,6 +855,7 @@ class SaleOrder(models.Model):
                 > 0
             )
             if not lines:
+                dropped._preorder_refresh_held_qty()
                 continue
             company = order.company_id
             products = lines.product_id.with_company(company)
@@ -875,8 +878,11 @@ class SaleOrder(models.Model):
                 )
                 for line in lines
             ]
+            held = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
             if order.website_id:
-                availability = products._get_preorder_availability(company)
+                # what each kind offers now, from the rows just locked (the
+                # availability rule on them, other carts' holds taken off)
+                availability = products._preorder_availability_of(supplies, held, company)
                 refused = hold_rules.refusals(
                     cart,
                     {
@@ -887,7 +893,6 @@ class SaleOrder(models.Model):
                 )
                 if refused:
                     raise UserError(order._preorder_hold_refusal_message(refused))
-            held = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
             planned = allocation_rules.plan(
                 [
                     allocation_rules.Demand(
@@ -899,11 +904,15 @@ class SaleOrder(models.Model):
             )
             expires_at = hold_rules.expiry(now, company.preorder_hold_minutes)
             lines_by_id = {line.id: line for line in lines}
+            supplies_by_id = {supply.id: supply for supply in supplies}
             created |= Hold.create(
                 [
                     {
                         "sale_line_id": row.demand_id,
+                        "sale_order_id": order.id,
                         "purchase_line_id": row.supply_id,
+                        "purchase_order_id": supplies_by_id[row.supply_id].order_id.id,
+                        "kind": lines_by_id[row.demand_id].preorder_kind,
                         "product_id": lines_by_id[row.demand_id].product_id.id,
                         "company_id": company.id,
                         "quantity": row.quantity,
@@ -915,7 +924,7 @@ class SaleOrder(models.Model):
             )
             # the rows are written, even without a hold: a checkout that waited
             # for their lock on an older snapshot is retried with these holds
-            supplies._preorder_refresh_held_qty()
+            (supplies | dropped)._preorder_refresh_held_qty()
         return created
 
     def _preorder_hold_refusal_message(self, refused):
