@@ -22,9 +22,12 @@ else
     # payment_demo: Odoo's test payment provider, so the demo shop can take payments
     "${odoo[@]}" -d "$RUN_DB" -i website_preorder,payment_demo --stop-after-init --log-level=warn
 fi
-# Balance collection needs payment_demo's card: its demo is made here (idempotent)
-"$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$conf" -d "$RUN_DB" --no-http \
-    --log-level=warn < "$here/tools/demo/balances.py" | grep '^DEMO' || true
+# Balance collection and the delay timeline need payment_demo's card: their
+# demo is made here (idempotent)
+for demo in balances timeline; do
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$conf" -d "$RUN_DB" --no-http \
+        --log-level=warn < "$here/tools/demo/$demo.py" | grep '^DEMO' || true
+done
 # A payment confirms its order in the payment request; the confirmation e-mail
 # (with its quotation PDF) goes out from Odoo's cron instead, as the deployment
 # notes recommend (website_preorder/readme/INSTALL.md).

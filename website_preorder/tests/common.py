@@ -140,3 +140,75 @@ class PreorderCase(TransactionCase):
             if not counts.get("remaining"):
                 break
         return totals
+
+
+class ShopPaymentMixin:
+    """Paying as the shop does, with Odoo's demo provider (payment_demo,
+    installed with the test database): for HttpCase + PreorderCase classes."""
+
+    @classmethod
+    def _setup_shop_payment(cls, **provider_values):
+        """The company's website, the demo provider published in test mode, a
+        free delivery method."""
+        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.demo = cls.env.ref("payment.payment_provider_demo")
+        cls.demo.write(
+            {"state": "test", "is_published": True, "company_id": cls.company.id, **provider_values}
+        )
+        cls.demo_method = cls.env.ref("payment_demo.payment_method_demo")
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "Test Free Delivery",
+                "product_id": cls.env["product.product"]
+                .create({"name": "Delivery", "type": "service"})
+                .id,
+                "delivery_type": "fixed",
+                "fixed_price": 0.0,
+            }
+        )
+
+    def _website_cart(self, lines, partner=None):
+        """A website cart of ``lines`` ((product, quantity, kind)) with its
+        delivery method, ready to be paid."""
+        order = self._create_sale(lines, partner=partner, confirm=False, website_id=self.website.id)
+        order.set_delivery_line(self.carrier, 0.0)
+        order._portal_ensure_token()
+        return order
+
+    def _pay_online(self, order, amount=None):
+        """The payment form's call, as the shopper's browser makes it; the
+        decoded JSON-RPC answer."""
+        return json_call(
+            self,
+            f"/shop/payment/transaction/{order.id}",
+            access_token=order.access_token,
+            provider_id=self.demo.id,
+            payment_method_id=self.demo_method.id,
+            token_id=None,
+            amount=order.amount_total if amount is None else amount,
+            flow="direct",
+            tokenization_requested=False,
+            landing_route="/shop/payment/validate",
+            is_validation=False,
+        )
+
+    def _payment_done(self, order):
+        """The demo provider confirms the order's payment; Odoo post-processes it."""
+        tx = order.transaction_ids
+        tx._set_done()
+        tx._post_process()
+        return tx
+
+    def _paid_by_demo(self, order):
+        """A done demo payment of the whole of a confirmed ``order``."""
+        return self.env["payment.transaction"].create(
+            {
+                "provider_id": self.demo.id,
+                "payment_method_id": self.demo_method.id,
+                "amount": order.amount_total,
+                "currency_id": order.currency_id.id,
+                "partner_id": order.partner_id.id,
+                "sale_order_ids": [(6, 0, order.ids)],
+                "state": "done",
+            }
+        )

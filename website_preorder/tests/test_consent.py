@@ -9,14 +9,15 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from .common import PreorderCase
+from .common import PreorderCase, ShopPaymentMixin
 
 
 @tagged("post_install", "-at_install")
-class TestConsent(HttpCase, PreorderCase):
+class TestConsent(ShopPaymentMixin, HttpCase, PreorderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._setup_shop_payment()
         cls.request = cls._create_request(
             "national", [(cls.product, 5, 10), (cls.product_b, 5, 10)], confirm=True
         )
@@ -146,22 +147,9 @@ class TestConsent(HttpCase, PreorderCase):
         self.assertFalse(order.transaction_ids.child_transaction_ids)
 
     def _pay(self, order):
-        demo = self.env.ref("payment.payment_provider_demo")
-        demo.state = "test"
-        self.env["payment.transaction"].create(
-            {
-                "provider_id": demo.id,
-                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
-                "amount": order.amount_total,
-                "currency_id": order.currency_id.id,
-                "partner_id": order.partner_id.id,
-                "reference": f"CONSENT-{order.id}",
-                "sale_order_ids": [(6, 0, order.ids)],
-                "state": "done",
-            }
-        )
+        tx = self._paid_by_demo(order)
         self.assertTrue(order.amount_paid)
-        return order.transaction_ids
+        return tx
 
     def test_refusals_change_nothing(self):
         order, other = self._order(), self._order(partner=self.customer_b)
@@ -240,7 +228,7 @@ class TestConsent(HttpCase, PreorderCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDelayPolicies(HttpCase, PreorderCase):
+class TestDelayPolicies(ShopPaymentMixin, HttpCase, PreorderCase):
     """Delay policy (README, "Delay policy"): what silence means under the
     US FTC rule and the EU directive, each notice and answer kept as evidence."""
 
@@ -250,24 +238,13 @@ class TestDelayPolicies(HttpCase, PreorderCase):
         cls.request = cls._create_request("national", [(cls.product, 5, 10)], confirm=True)
         cls.SaleLine = cls.env["sale.order.line"]
         cls.company.write({"preorder_consent_days": 14, "preorder_consent_lapse": "keep"})
-        cls.demo = cls.env.ref("payment.payment_provider_demo")
-        cls.demo.write({"state": "test", "company_id": cls.company.id})
+        cls._setup_shop_payment()
 
     def _order(self, policy):
         self.company.preorder_delay_policy = policy
         order = self._create_sale([(self.product, 2, "national")])
         order.order_line._preorder_mark_notified()
-        self.env["payment.transaction"].create(
-            {
-                "provider_id": self.demo.id,
-                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
-                "amount": order.amount_total,
-                "currency_id": order.currency_id.id,
-                "partner_id": order.partner_id.id,
-                "sale_order_ids": [(6, 0, order.ids)],
-                "state": "done",
-            }
-        )
+        self._paid_by_demo(order)
         return order
 
     def _slip(self, order, days):

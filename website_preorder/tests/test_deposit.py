@@ -7,11 +7,11 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import PreorderCase, json_call
+from .common import PreorderCase, ShopPaymentMixin
 
 
 @tagged("post_install", "-at_install")
-class TestDeposit(HttpCase, PreorderCase):
+class TestDeposit(ShopPaymentMixin, HttpCase, PreorderCase):
     """Deposits (README): a website cart pays the deposit of its pre-order lines
     and the whole of the others; the payment confirms the order and is invoiced
     as a down payment; the balance is invoiced when the pre-orders are released."""
@@ -19,53 +19,17 @@ class TestDeposit(HttpCase, PreorderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls._setup_shop_payment()
         (cls.product | cls.product_b).taxes_id = False
         cls.company.preorder_deposit_national = 25.0
         cls.request = cls._create_request("national", [(cls.product, 5, 10)], confirm=True)
         cls._set_stock(cls.product_b, 10)
-        cls.demo = cls.env.ref("payment.payment_provider_demo")
-        cls.demo.write({"state": "test", "is_published": True, "company_id": cls.company.id})
-        cls.carrier = cls.env["delivery.carrier"].create(
-            {
-                "name": "Deposit Free Delivery",
-                "product_id": cls.env["product.product"]
-                .create({"name": "Delivery", "type": "service"})
-                .id,
-                "delivery_type": "fixed",
-                "fixed_price": 0.0,
-            }
-        )
 
     def _cart(self, lines=None):
         """A website cart: 2 pre-ordered gadgets (200) and a widget from stock (100)."""
-        lines = lines or [(self.product, 2, "national"), (self.product_b, 1, "stock")]
-        order = self._create_sale(lines, confirm=False, website_id=self.website.id)
-        order.set_delivery_line(self.carrier, 0.0)
-        order._portal_ensure_token()
-        return order
-
-    def _pay(self, order, amount):
-        """The payment form's call, as the shopper's browser makes it."""
-        return json_call(
-            self,
-            f"/shop/payment/transaction/{order.id}",
-            access_token=order.access_token,
-            provider_id=self.demo.id,
-            payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
-            token_id=None,
-            amount=amount,
-            flow="direct",
-            tokenization_requested=False,
-            landing_route="/shop/payment/validate",
-            is_validation=False,
+        return self._website_cart(
+            lines or [(self.product, 2, "national"), (self.product_b, 1, "stock")]
         )
-
-    def _done(self, order):
-        tx = order.transaction_ids
-        tx._set_done()
-        tx._post_process()
-        return tx
 
     def test_deposit_settings_refuse_shares_out_of_range(self):
         for value in (-1.0, 100.5):
@@ -97,17 +61,17 @@ class TestDeposit(HttpCase, PreorderCase):
         order = self._cart()
         self.assertEqual(order.amount_total, 2 * 110.0 + 100.0)
         self.assertEqual(order._preorder_deposit_due_now(), 55.0 + 100.0)
-        self.assertNotIn("error", self._pay(order, 155.0))
+        self.assertNotIn("error", self._pay_online(order, 155.0))
         self.assertEqual(order.transaction_ids.amount, 155.0)
 
     def test_payment_of_the_deposit_confirms_and_invoices_a_down_payment(self):
         order = self._cart()
-        answer = self._pay(order, 150.0)
+        answer = self._pay_online(order, 150.0)
         self.assertNotIn("error", answer)
         tx = order.transaction_ids
         self.assertEqual(tx.amount, 150.0, "the transaction is for the deposit")
         self.assertEqual((order.require_payment, order.prepayment_percent), (True, 0.5))
-        self._done(order)
+        self._payment_done(order)
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.preorder_deposit, "due")
         down_payment = order.invoice_ids
@@ -122,7 +86,7 @@ class TestDeposit(HttpCase, PreorderCase):
         order = self._cart()
         for amount in (200.0, 10.0):
             with self.subTest(amount=amount):
-                answer = self._pay(order, amount)
+                answer = self._pay_online(order, amount)
                 self.assertIn("refresh the page", answer["error"]["data"]["message"])
         order.invalidate_recordset()
         self.assertFalse(order.transaction_ids)
@@ -134,7 +98,7 @@ class TestDeposit(HttpCase, PreorderCase):
         Odoo's own payment, no deposit order."""
         order = self._cart()
         order._preorder_deposit_prepare_payment()
-        self.assertNotIn("error", self._pay(order, 300.0))
+        self.assertNotIn("error", self._pay_online(order, 300.0))
         self.assertEqual(order.transaction_ids.amount, 300.0)
         self.assertFalse(order.preorder_deposit)
         self.assertEqual(order._get_prepayment_required_amount(), 300.0)
@@ -143,9 +107,9 @@ class TestDeposit(HttpCase, PreorderCase):
         """A double click or a second tab while the first payment is being
         processed: the deposit is not charged twice."""
         order = self._cart()
-        self._pay(order, 150.0)
+        self._pay_online(order, 150.0)
         order.transaction_ids._set_done()
-        answer = self._pay(order, 150.0)
+        answer = self._pay_online(order, 150.0)
         self.assertIn("already been paid", answer["error"]["data"]["message"])
         self.assertEqual(len(order.transaction_ids), 1)
 
@@ -160,8 +124,8 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_balance_is_invoiced_when_the_last_waiting_line_is_cancelled(self):
         order = self._cart([(self.product, 2, "national"), (self.product, 1, "national")])
-        self._pay(order, 75.0)
-        self._done(order)
+        self._pay_online(order, 75.0)
+        self._payment_done(order)
         self._receive(self.request, {self.product: 2})
         self._run_release()
         released, waiting = order.order_line.filtered(lambda line: line.preorder_kind == "national")
@@ -185,8 +149,8 @@ class TestDeposit(HttpCase, PreorderCase):
         kept (invoiced again), and
         the balance at release is what the kept line still owes (200 − 50)."""
         order = self._cart([(self.product, 2, "national"), (self.product, 1, "national")])
-        self._pay(order, 75.0)
-        tx = self._done(order)
+        self._pay_online(order, 75.0)
+        tx = self._payment_done(order)
         kept, declined = order.order_line.filtered(lambda line: line.preorder_kind == "national")
         declined._preorder_cancel_for_consent("declined", "Declined by the customer.")
         refund = tx.child_transaction_ids
@@ -213,8 +177,8 @@ class TestDeposit(HttpCase, PreorderCase):
         the order is settled at once, its stock line invoiced less the deposit
         (100 − 50 = 50 still due), never left "balance due" forever."""
         order = self._cart()
-        self._pay(order, 150.0)
-        self._done(order)
+        self._pay_online(order, 150.0)
+        self._payment_done(order)
         preorder = order.order_line.filtered(lambda line: line.preorder_kind == "national")
         self.assertEqual(order.preorder_deposit, "due")
         salesman = new_test_user(
@@ -236,8 +200,8 @@ class TestDeposit(HttpCase, PreorderCase):
         transaction at work on the order) reaches Odoo's retry: no To-Do, the
         balance still due, for the retry to invoice."""
         order = self._cart()
-        self._pay(order, 150.0)
-        self._done(order)
+        self._pay_online(order, 150.0)
+        self._payment_done(order)
         self._receive(self.request, {self.product: 5})
         line = order.order_line.filtered(lambda line: line.preorder_kind == "national")
         SaleOrder = type(self.env["sale.order"])
@@ -253,8 +217,8 @@ class TestDeposit(HttpCase, PreorderCase):
         """A deposit order (150 paid of 300) whose pre-order is released: the
         balance of 150 is invoiced and its delivery is ready to leave."""
         order = self._cart()
-        self._pay(order, 150.0)
-        self._done(order)
+        self._pay_online(order, 150.0)
+        self._payment_done(order)
         self._receive(self.request, {self.product: 5})
         self._run_release()
         self.assertEqual(order.preorder_deposit, "invoiced")
@@ -286,8 +250,8 @@ class TestDeposit(HttpCase, PreorderCase):
         """The widget from stock was paid in full: it leaves while the pre-order
         waits for its release (the delivery's other move has no quantity)."""
         order = self._cart()
-        self._pay(order, 150.0)
-        self._done(order)
+        self._pay_online(order, 150.0)
+        self._payment_done(order)
         picking = order.picking_ids
         widget = picking.move_ids.filtered(lambda move: move.product_id == self.product_b)
         gadget = picking.move_ids - widget
@@ -343,8 +307,8 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_cart_without_deposit_is_paid_in_full_as_odoo_does(self):
         order = self._cart([(self.product_b, 1, "stock")])
-        self.assertIn("error", self._pay(order, 25.0))
-        self.assertNotIn("error", self._pay(order, 100.0))
+        self.assertIn("error", self._pay_online(order, 25.0))
+        self.assertNotIn("error", self._pay_online(order, 100.0))
         self.assertEqual(order.transaction_ids.amount, 100.0)
         self.assertFalse(order.preorder_deposit)
 
@@ -359,8 +323,8 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_balance_is_invoiced_when_the_preorders_are_released(self):
         order = self._cart()
-        self._pay(order, 150.0)
-        self._done(order)
+        self._pay_online(order, 150.0)
+        self._payment_done(order)
         line = order.order_line.filtered(lambda line: line.preorder_kind == "national")
         self.assertEqual(line.preorder_state, "allocated")
         self._receive(self.request, {self.product: 1})
@@ -388,8 +352,8 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_balance_that_cannot_be_invoiced_never_holds_back_the_release(self):
         order = self._cart()
-        self._pay(order, 150.0)
-        self._done(order)
+        self._pay_online(order, 150.0)
+        self._payment_done(order)
         self._receive(self.request, {self.product: 5})
         SaleOrder = type(self.env["sale.order"])
         with patch.object(
@@ -405,13 +369,13 @@ class TestDeposit(HttpCase, PreorderCase):
 
     def test_deposit_that_cannot_be_invoiced_never_undoes_the_confirmation(self):
         order = self._cart()
-        self._pay(order, 150.0)
+        self._pay_online(order, 150.0)
         SaleOrder = type(self.env["sale.order"])
         failing = patch.object(
             SaleOrder, "_generate_downpayment_invoices", side_effect=UserError("no deposit product")
         )
         with failing:
-            self._done(order)
+            self._payment_done(order)
         self.assertEqual(order.state, "sale", "the paid deposit confirms the order")
         self.assertFalse(order.invoice_ids)
         self.assertEqual(order.transaction_ids.payment_id.amount, 150.0, "the payment is recorded")
@@ -420,7 +384,7 @@ class TestDeposit(HttpCase, PreorderCase):
 
 
 @tagged("post_install", "-at_install")
-class TestBalanceCollection(HttpCase, PreorderCase):
+class TestBalanceCollection(ShopPaymentMixin, HttpCase, PreorderCase):
     """Release day (README, "Balance collection"): the payment method saved with
     the deposit pays the balance when the goods are released; a declined
     charge is retried, the customer gets a payment link, the delivery waits;
@@ -429,56 +393,21 @@ class TestBalanceCollection(HttpCase, PreorderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls._setup_shop_payment(allow_tokenization=True)
         cls.product.taxes_id = False
         cls.company.preorder_deposit_national = 25.0
         cls.request = cls._create_request("national", [(cls.product, 5, 10)], confirm=True)
-        cls.demo = cls.env.ref("payment.payment_provider_demo")
-        cls.demo.write(
-            {
-                "state": "test",
-                "is_published": True,
-                "company_id": cls.company.id,
-                "allow_tokenization": True,
-            }
-        )
-        cls.carrier = cls.env["delivery.carrier"].create(
-            {
-                "name": "Balance Free Delivery",
-                "product_id": cls.env["product.product"]
-                .create({"name": "Delivery", "type": "service"})
-                .id,
-                "delivery_type": "fixed",
-                "fixed_price": 0.0,
-            }
-        )
         cls.stock_user = new_test_user(cls.env, "balance_stock", groups="stock.group_stock_user")
 
     def _paid_deposit(self, card_state="done"):
         """A cart of 2 pre-ordered gadgets (200) pays its 50 deposit with the
         demo card, which the checkout saves; ``card_state``: what the saved
         card answers later."""
-        order = self._create_sale(
-            [(self.product, 2, "national")], confirm=False, website_id=self.website.id
-        )
-        order.set_delivery_line(self.carrier, 0.0)
-        order._portal_ensure_token()
+        order = self._website_cart([(self.product, 2, "national")])
         self.assertTrue(
             self.demo._is_tokenization_required(sale_order_id=order.id), "a deposit cart saves"
         )
-        answer = json_call(
-            self,
-            f"/shop/payment/transaction/{order.id}",
-            access_token=order.access_token,
-            provider_id=self.demo.id,
-            payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
-            token_id=None,
-            amount=50.0,
-            flow="direct",
-            tokenization_requested=False,
-            landing_route="/shop/payment/validate",
-            is_validation=False,
-        )
+        answer = self._pay_online(order, 50.0)
         self.assertNotIn("error", answer)
         tx = order.transaction_ids
         self.assertTrue(tx.tokenize, "saved without the shopper ticking anything")
@@ -531,11 +460,15 @@ class TestBalanceCollection(HttpCase, PreorderCase):
             order, self.env["sale.order"].search([("preorder_balance_state", "=", "overdue")])
         )
         Order = self.env["sale.order"]
-        self.assertEqual(Order._cron_preorder_collect_balances().get("retry"), None, "not yet")
+        Order._cron_preorder_collect_balances()
+        self.assertEqual(order.preorder_balance_attempts, 1, "not yet")
         order.preorder_balance_token_id.demo_simulated_state = "done"
         with freeze_time(order.preorder_balance_retry_at + timedelta(minutes=1)):
-            self.assertEqual(Order._cron_preorder_collect_balances().get("retry"), 1)
+            Order._cron_preorder_collect_balances()
         self.assertEqual(order.preorder_balance_state, "paid")
+        self.assertEqual(
+            len(order.transaction_ids.filtered(lambda tx: tx.operation == "offline")), 2
+        )
         self.assertTrue(self._validate(picking))
 
     def test_final_action_cancels_and_refunds_the_deposit(self):
@@ -550,9 +483,7 @@ class TestBalanceCollection(HttpCase, PreorderCase):
         self._release(order)
         self.assertFalse(order.preorder_balance_retry_at, "no attempt left")
         with freeze_time(order.preorder_balance_failed_at + timedelta(days=3, minutes=1)):
-            self.assertEqual(
-                self.env["sale.order"]._cron_preorder_collect_balances().get("final"), 1
-            )
+            self.env["sale.order"]._cron_preorder_collect_balances()
         self.assertEqual(order.state, "cancel")
         deposit = order.transaction_ids.filtered(lambda tx: tx.operation != "offline")[:1]
         refund = deposit.child_transaction_ids.filtered(lambda tx: tx.operation == "refund")
@@ -572,14 +503,21 @@ class TestBalanceCollection(HttpCase, PreorderCase):
         order = self._paid_deposit()
         line = order.order_line.filtered(lambda sol: sol.preorder_kind == "national")
         Order = self.env["sale.order"]
-        self.assertFalse(Order._cron_preorder_collect_balances().get("noticed"), "10 days ahead")
+
+        def notices():
+            return self.env["mail.mail"].search(
+                [("model", "=", "sale.order"), ("res_id", "=", order.id),
+                 ("subject", "ilike", "will be charged soon")]
+            )  # fmt: skip
+
+        Order._cron_preorder_collect_balances()
+        self.assertFalse(notices(), "10 days ahead")
         with freeze_time(line.promise_date - timedelta(days=3)):
-            self.assertEqual(Order._cron_preorder_collect_balances().get("noticed"), 1)
-            self.assertFalse(Order._cron_preorder_collect_balances().get("noticed"), "once")
-        mail = self.env["mail.mail"].search(
-            [("res_id", "=", order.id), ("subject", "ilike", "will be charged soon")]
-        )
-        self.assertIn("/my/payment_method", mail.body_html)
+            Order._cron_preorder_collect_balances()
+            Order._cron_preorder_collect_balances()
+        self.assertEqual(len(notices()), 1, "once")
+        self.assertTrue(order.preorder_balance_noticed)
+        self.assertIn("/my/payment_method", notices().body_html)
 
     def test_balance_settings_refuse_nonsense(self):
         for values in (

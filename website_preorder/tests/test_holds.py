@@ -6,11 +6,11 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import PreorderCase, json_call
+from .common import PreorderCase, ShopPaymentMixin
 
 
 @tagged("post_install", "-at_install")
-class TestCheckoutHolds(HttpCase, PreorderCase):
+class TestCheckoutHolds(ShopPaymentMixin, HttpCase, PreorderCase):
     """Launch day (README, "Launch day: checkout holds"): a shopper who starts
     paying holds the cart's pre-order supply; nobody else can buy it meanwhile;
     the payment turns the hold into the allocation; a cart that cannot be held
@@ -19,58 +19,16 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.website = cls.env["website"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls._setup_shop_payment()
         (cls.product | cls.product_b).taxes_id = False
         cls.request = cls._create_request("national", [(cls.product, 3, 10)], confirm=True)
         cls.supply = cls.request.order_line
-        cls.demo = cls.env.ref("payment.payment_provider_demo")
-        cls.demo.write({"state": "test", "is_published": True, "company_id": cls.company.id})
-        cls.carrier = cls.env["delivery.carrier"].create(
-            {
-                "name": "Holds Free Delivery",
-                "product_id": cls.env["product.product"]
-                .create({"name": "Delivery", "type": "service"})
-                .id,
-                "delivery_type": "fixed",
-                "fixed_price": 0.0,
-            }
-        )
         cls.portal = new_test_user(
             cls.env, login="hold_portal", groups="base.group_portal", email="p@example.com"
         )
 
     def _cart(self, qty, kind="national", product=None, partner=None):
-        order = self._create_sale(
-            [(product or self.product, qty, kind)],
-            partner=partner,
-            confirm=False,
-            website_id=self.website.id,
-        )
-        order.set_delivery_line(self.carrier, 0.0)
-        order._portal_ensure_token()
-        return order
-
-    def _pay(self, order):
-        """The payment form's call, as the shopper's browser makes it."""
-        return json_call(
-            self,
-            f"/shop/payment/transaction/{order.id}",
-            access_token=order.access_token,
-            provider_id=self.demo.id,
-            payment_method_id=self.env.ref("payment_demo.payment_method_demo").id,
-            token_id=None,
-            amount=order.amount_total,
-            flow="direct",
-            tokenization_requested=False,
-            landing_route="/shop/payment/validate",
-            is_validation=False,
-        )
-
-    def _done(self, order):
-        tx = order.transaction_ids
-        tx._set_done()
-        tx._post_process()
-        return tx
+        return self._website_cart([(product or self.product, qty, kind)], partner=partner)
 
     def _offered(self, product=None, kind="national"):
         product = product or self.product
@@ -79,7 +37,7 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
 
     def test_paying_holds_the_cart_and_nobody_else_can_buy_it(self):
         first = self._cart(2)
-        self.assertNotIn("error", self._pay(first))
+        self.assertNotIn("error", self._pay_online(first))
         holds = first.order_line.preorder_hold_ids
         self.assertEqual(holds.mapped("quantity"), [2.0])
         self.assertEqual(holds.purchase_line_id, self.supply)
@@ -97,7 +55,7 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
 
         second = self._cart(2, partner=self.portal.partner_id)
         self.authenticate("hold_portal", "hold_portal")
-        answer = self._pay(second)
+        answer = self._pay_online(second)
         message = answer["error"]["data"]["message"]
         self.assertIn("Only 1 available as pre-order", message)
         second.invalidate_recordset()
@@ -107,8 +65,8 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
 
     def test_the_payment_turns_the_hold_into_the_allocation(self):
         order = self._cart(2)
-        self._pay(order)
-        self._done(order)
+        self._pay_online(order)
+        self._payment_done(order)
         self.assertEqual(order.state, "sale")
         line = order.order_line.filtered(lambda sol: sol.preorder_kind == "national")
         self.assertEqual(line.preorder_allocation_ids.purchase_line_id, self.supply)
@@ -123,7 +81,7 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
         for end in ("_set_canceled", "_set_error"):
             with self.subTest(end=end):
                 order = self._cart(3)
-                self._pay(order)
+                self._pay_online(order)
                 self.assertEqual(self._offered(), 0.0)
                 tx = order.transaction_ids
                 getattr(tx, end)("Declined" if end == "_set_error" else None)
@@ -134,16 +92,16 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
 
     def test_a_second_attempt_replaces_the_first_hold(self):
         order = self._cart(2)
-        self._pay(order)
+        self._pay_online(order)
         order.transaction_ids._set_canceled()
         order.order_line.filtered(lambda sol: sol.preorder_kind == "national").product_uom_qty = 3
-        self.assertNotIn("error", self._pay(order))
+        self.assertNotIn("error", self._pay_online(order))
         self.assertEqual(sum(order.order_line.preorder_hold_ids.mapped("quantity")), 3.0)
         self.assertEqual(self._offered(), 0.0)
 
     def test_expired_holds_stop_counting_and_are_swept(self):
         order = self._cart(3)
-        self._pay(order)
+        self._pay_online(order)
         Hold = self.env["preorder.hold"]
         later = fields.Datetime.now() + timedelta(minutes=self.company.preorder_hold_minutes + 1)
         with freeze_time(later):
@@ -160,14 +118,14 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
         payment completes: confirmed, and the customer is asked to wait without
         a date or cancel -- never left paid and parked in silence."""
         late = self._cart(3)
-        self._pay(late)
+        self._pay_online(late)
         later = fields.Datetime.now() + timedelta(minutes=16)
         with freeze_time(later):
             other = self._cart(3, partner=self.customer_b)
-            self.assertNotIn("error", self._pay(other))
-            self._done(other)
+            self.assertNotIn("error", self._pay_online(other))
+            self._payment_done(other)
             self.assertEqual(sum(other.order_line.mapped("preorder_allocated_qty")), 3.0)
-            self._done(late)
+            self._payment_done(late)
         self.assertEqual(late.state, "sale")
         line = late.order_line.filtered(lambda sol: sol.preorder_kind == "national")
         self.assertEqual(line.preorder_state, "parked")
@@ -184,12 +142,14 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
         presale = self._create_request("presale", [(self.product_b, 10, 20)], confirm=True)
         self.assertEqual(self._offered(self.product_b, "presale"), 15.0)
         order = self._cart(12, kind="presale", product=self.product_b)
-        self.assertNotIn("error", self._pay(order))
+        self.assertNotIn("error", self._pay_online(order))
         self.assertEqual(order.order_line.preorder_hold_ids.mapped("quantity"), [10.0])
         self.assertEqual(self._offered(self.product_b, "presale"), 0.0)
         greedy = self._cart(1, kind="presale", product=self.product_b, partner=self.customer_b)
-        self.assertIn("Only 0 available as pre-sale", self._pay(greedy)["error"]["data"]["message"])
-        self._done(order)
+        self.assertIn(
+            "Only 0 available as pre-sale", self._pay_online(greedy)["error"]["data"]["message"]
+        )
+        self._payment_done(order)
         line = order.order_line.filtered(lambda sol: sol.preorder_kind == "presale")
         self.assertEqual((line.preorder_allocated_qty, line.preorder_parked_qty), (10.0, 2.0))
         self.assertEqual(line.preorder_allocation_ids.purchase_line_id, presale.order_line)
@@ -202,7 +162,7 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
         tx = self.env["payment.transaction"].create(
             {
                 "provider_id": self.demo.id,
-                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                "payment_method_id": self.demo_method.id,
                 "amount": quotation.amount_total,
                 "currency_id": quotation.currency_id.id,
                 "partner_id": quotation.partner_id.id,
@@ -214,7 +174,7 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
 
     def test_holds_count_against_allocation_by_staff(self):
         order = self._cart(2)
-        self._pay(order)
+        self._pay_online(order)
         parked = self._create_sale([(self.product, 3, "national")], partner=self.customer_b)
         line = parked.order_line
         self.assertEqual(line.preorder_allocated_qty, 1.0, "only what is not held")
@@ -237,7 +197,7 @@ class TestCheckoutHolds(HttpCase, PreorderCase):
 
     def test_staff_read_holds_shoppers_do_not(self):
         order = self._cart(1)
-        self._pay(order)
+        self._pay_online(order)
         hold = order.order_line.sudo().preorder_hold_ids
         buyer = new_test_user(self.env, login="hold_buyer", groups="purchase.group_purchase_user")
         self.assertEqual(hold.with_user(buyer).read(["quantity"])[0]["quantity"], 1.0)

@@ -2,15 +2,16 @@
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import PreorderCase
+from .common import PreorderCase, ShopPaymentMixin
 
 
 @tagged("post_install", "-at_install")
-class TestPortalCancel(HttpCase, PreorderCase):
+class TestPortalCancel(ShopPaymentMixin, HttpCase, PreorderCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
+        cls._setup_shop_payment()
         cls.portal = new_test_user(
             cls.env, "cancel_portal", password="cancel_portal_pw", groups="base.group_portal"
         )
@@ -46,19 +47,7 @@ class TestPortalCancel(HttpCase, PreorderCase):
     def test_cancelling_a_paid_order_refunds_it_through_its_payment(self):
         """Automatic Invoice off: a paid, not invoiced order cancelled from the
         portal gives the money back through the demo provider at once."""
-        demo = self.env.ref("payment.payment_provider_demo")
-        demo.write({"state": "test", "company_id": self.company.id})
-        tx = self.env["payment.transaction"].create(
-            {
-                "provider_id": demo.id,
-                "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
-                "amount": self.order.amount_total,
-                "currency_id": self.order.currency_id.id,
-                "partner_id": self.order.partner_id.id,
-                "sale_order_ids": [(6, 0, self.order.ids)],
-                "state": "done",
-            }
-        )
+        tx = self._paid_by_demo(self.order)
         self.authenticate("cancel_portal", "cancel_portal_pw")
         self._cancel(self.order)
         self.assertEqual(self.order.state, "cancel")
