@@ -38,3 +38,9 @@ def test_full_only_providers_refund_only_all_of_a_payment():
 
 def test_manual_deadline():
     assert refund.manual_deadline(date(2026, 12, 7)) == date(2026, 12, 14)
+
+
+def test_paid_for_a_lowered_line_is_its_lost_weight():
+    weights = {1: 100.0, 2: 100.0}
+    assert refund.paid_for([1], weights, 200.0, after={1: 50.0, 2: 100.0}) == 50.0
+    assert refund.paid_for([1], weights, 200.0, after={1: 100.0, 2: 100.0}) == 0.0

@@ -1410,23 +1410,27 @@ class SaleOrder(models.Model):
             invoiced += sign * (invoice.amount_total - invoice.amount_residual)
         return self.currency_id.round(max(online, invoiced))
 
-    def _preorder_refund_cancelled(self, lines, weights, reason):
+    def _preorder_refund_cancelled(self, lines, weights, reason, after=None, credit=None):
         """Give back what was paid for the cancelled ``lines`` of this order
         (``weights``: ``_preorder_paid_weights()`` read before they changed):
         a credit note for what of it was invoiced, a refund through each
         payment whose provider refunds (Odoo's refund request, reconciled with
         the credit note), and for what none can refund a To-Do for the
         salesperson with the amount and the date to refund by. Logged on the
-        order. Returns the refund transactions."""
+        order. ``after``: the lines' weights once lowered (only the difference
+        goes back); ``credit``: {line: quantity to credit} of what was invoiced
+        (default: their invoiced quantities). Returns the refund transactions."""
         self.ensure_one()
         order = self.sudo()
         currency = order.currency_id
-        amount = refund_rules.paid_for(lines.ids, weights, order._preorder_paid(), currency.round)
+        amount = refund_rules.paid_for(
+            lines.ids, weights, order._preorder_paid(), currency.round, after=after
+        )
         Transaction = self.env["payment.transaction"].sudo()
         if currency.is_zero(amount):
             return Transaction
         refunds, left = refund_rules.plan(amount, order._preorder_refund_sources(), currency.round)
-        credit_note = order._preorder_credit_note(lines, amount) if refunds else None
+        credit_note = order._preorder_credit_note(lines, amount, credit) if refunds else None
         done = Transaction
         for tx_id, refund in refunds:
             refund_tx = Transaction.browse(tx_id)._send_refund_request(amount_to_refund=refund)
@@ -1474,7 +1478,7 @@ class SaleOrder(models.Model):
         order._message_log(body=Markup("<br/>").join(body))
         return done
 
-    def _preorder_credit_note(self, lines, amount):
+    def _preorder_credit_note(self, lines, amount, credit=None):
         """A posted credit note for what of ``amount`` was invoiced for the
         cancelled ``lines``: their invoiced quantities (Automatic Invoice); for
         a deposit order, its down payment reversed and the part kept invoiced
@@ -1483,13 +1487,15 @@ class SaleOrder(models.Model):
         deducts only what was kept). None when nothing of it was invoiced."""
         self.ensure_one()
         order = self.sudo().with_company(self.company_id)
-        invoiced = lines.filtered(lambda line: line.qty_invoiced > 0)
+        if credit is None:
+            credit = {line: line.qty_invoiced for line in lines}
+        invoiced = lines.filtered(lambda line: credit.get(line, 0.0) > 0)
         if invoiced:
             unpaid = order._preorder_balance_invoices()
             credit_note = order._preorder_post_move(
                 "out_refund",
                 [
-                    Command.create(line._prepare_invoice_line(quantity=line.qty_invoiced))
+                    Command.create(line._prepare_invoice_line(quantity=credit[line]))
                     for line in invoiced
                 ],
             )

@@ -224,6 +224,9 @@ class SaleOrderLine(models.Model):
         if manual:
             old_dates = {line: line.promise_date for line in self}
             vals = {**vals, "promise_date_manual": True}
+        # paid orders whose pre-order lines are lowered or cancelled give back
+        # what was paid for the difference (README, Refunds): weights read before
+        paid = self._preorder_paid_orders() if "product_uom_qty" in vals else {}
         result = super().write(vals)
         if old_dates:
             self._preorder_log_promise_dates(old_dates)
@@ -235,9 +238,48 @@ class SaleOrderLine(models.Model):
             )
         if {"product_id", "product_uom_qty", "product_uom"} & set(vals):
             preorder_lines._preorder_replan()
+            # before the balance: a refund of a deposit changes what it deducts
+            self._preorder_refund_lowered(paid)
             # the last line waiting may have gone: the balance of a deposit is due
             preorder_lines.order_id._preorder_invoice_balances()
         return result
+
+    def _preorder_paid_orders(self):
+        """{order: its lines' weights in what was paid} of the paid, confirmed
+        orders of these pre-order and pre-sale lines (before they change)."""
+        lines = self.sudo().filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS and line.order_id.state == "sale"
+        )
+        return {
+            order: order._preorder_paid_weights()
+            for order in lines.order_id
+            if not order.currency_id.is_zero(order._preorder_paid())
+        }
+
+    def _preorder_refund_lowered(self, paid):
+        """Refund what was paid for the quantity these lines lost (``paid``:
+        ``_preorder_paid_orders()`` read before the change); the reason in the
+        context key ``preorder_refund_reason`` (the consent page's), else a
+        lowered quantity."""
+        reason = self.env.context.get("preorder_refund_reason") or self.env._(
+            "Pre-order quantity lowered or cancelled by %(user)s: refund.", user=self.env.user.name
+        )
+        for order, before in paid.items():
+            after = order._preorder_paid_weights()
+            lowered = order.order_line.filtered(
+                lambda line, before=before, after=after: line.id in before
+                and after.get(line.id, 0.0) < before[line.id]
+            )
+            if lowered:
+                order._preorder_refund_cancelled(
+                    lowered,
+                    before,
+                    reason,
+                    after=after,
+                    credit={
+                        line: max(line.qty_invoiced - line.product_uom_qty, 0.0) for line in lowered
+                    },
+                )
 
     def unlink(self):
         allocations = self.sudo().preorder_allocation_ids
@@ -600,16 +642,13 @@ class SaleOrderLine(models.Model):
         recorded; what was paid for them refunded (``sale.order._preorder_refund_cancelled``)."""
         lines = self
         lines._preorder_log_consent(reason)
-        # what each line weighed in the payment, read before it changes
-        weights = {order: order._preorder_paid_weights() for order in lines.order_id}
-        lines.write({"preorder_consent_state": state, "product_uom_qty": 0.0})
-        lines.move_ids.filtered(lambda move: move.state not in ("done", "cancel"))._action_cancel()
-        for order, order_lines in lines.grouped("order_id").items():
-            order._preorder_refund_cancelled(
-                order_lines,
-                weights[order],
-                self.env._("Pre-order lines cancelled after their date slipped: refund."),
+        # what was paid for them goes back (the quantity write refunds it)
+        lines.with_context(
+            preorder_refund_reason=self.env._(
+                "Pre-order lines cancelled after their date slipped: refund."
             )
+        ).write({"preorder_consent_state": state, "product_uom_qty": 0.0})
+        lines.move_ids.filtered(lambda move: move.state not in ("done", "cancel"))._action_cancel()
 
     def _preorder_log_consent(self, reason):
         """One chatter note per order: ``reason`` and each line's agreed and new

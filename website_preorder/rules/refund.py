@@ -32,14 +32,19 @@ def weight(kind, total, percents, deposit_order):
     return total
 
 
-def paid_for(cancelled, weights, paid, round_amount=_cents):
+def paid_for(cancelled, weights, paid, round_amount=_cents, after=None):
     """The share of ``paid`` (what the customer paid and was not refunded)
     that went to the lines ``cancelled`` (ids), ``weights``: {line id: weight}
-    of every line of the order as it was paid. Never more than ``paid``."""
+    of every line of the order as it was paid; ``after``: their weights once
+    lowered (a quantity lowered, not cancelled: only the difference goes
+    back). Never more than ``paid``."""
     total = sum(weights.values())
     if total <= 0 or paid <= 0:
         return 0.0
-    share = sum(weights.get(line_id, 0.0) for line_id in cancelled)
+    after = after or {}
+    share = sum(
+        max(weights.get(line_id, 0.0) - after.get(line_id, 0.0), 0.0) for line_id in cancelled
+    )
     return round_amount(min(paid, paid * share / total))
 
 

@@ -57,6 +57,19 @@ class TestPortalCancel(ShopPaymentMixin, HttpCase, PreorderCase):
         self.assertTrue(refund.payment_id, "the refund is a payment in accounting")
         self.assertEqual(self.order._preorder_paid(), 0.0)
 
+    def test_staff_lowering_a_paid_line_refunds_the_difference(self):
+        tx = self._paid_by_demo(self.order)
+        salesman = new_test_user(
+            self.env, "lowering_salesman", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        self.order.order_line.with_user(salesman).product_uom_qty = 1.0
+        refund = tx.child_transaction_ids
+        self.assertEqual(refund.amount, -self.order.currency_id.round(tx.amount / 2))
+        self.assertEqual(refund.state, "done")
+        self.assertIn("lowered or cancelled by", " ".join(self.order.message_ids.mapped("body")))
+        self.order.order_line.with_user(salesman).product_uom_qty = 1.0
+        self.assertEqual(len(tx.child_transaction_ids), 1, "nothing lowered: nothing more")
+
     def test_refused_after_the_window_or_for_others_or_when_off(self):
         self.authenticate("cancel_portal", "cancel_portal_pw")
         self._cancel(self.other)
