@@ -69,7 +69,7 @@ fi
 conf=$(odoo_conf)
 out="$here/var/soak"
 mkdir -p "$out"
-rm -f "$out"/locust_* "$out"/events.jsonl "$out"/server.log
+rm -f "$out"/locust_* "$out"/events.jsonl "$out"/server.log "$out"/server2.log "$out"/samples.json
 odoo=("$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf")
 pg=(-h "$PGHOST" -p "$PGPORT" -U "$PGUSER")
 
