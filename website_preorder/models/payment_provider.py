@@ -8,8 +8,12 @@ class PaymentProvider(models.Model):
         """A website cart that pays a deposit saves its payment method (where
         the provider can): the balance is charged to it when the pre-ordered
         goods are released (README, "Balance collection")."""
-        if sale_order_id and self.allow_tokenization:
-            order = self.env["sale.order"].sudo().browse(sale_order_id).exists()
+        try:
+            order_id = int(sale_order_id or 0)
+        except (TypeError, ValueError):
+            order_id = 0  # not an order id (a payment link's parameter): Odoo's rule
+        if order_id > 0 and self.allow_tokenization:
+            order = self.env["sale.order"].sudo().browse(order_id).exists()
             if (
                 order
                 and order.state in ("draft", "sent")

@@ -224,13 +224,7 @@ class SaleOrder(models.Model):
                 )
             )
             if refusal:
-                problems.append(
-                    self.env._(
-                        "%(product)s: %(reason)s",
-                        product=line.product_id.display_name,
-                        reason=self._preorder_cart_refusal_message(refusal),
-                    )
-                )
+                problems.append(self._preorder_refusal_sentence(line.product_id, refusal))
         return problems
 
     def _preorder_customer_bought(self, products):
@@ -537,6 +531,15 @@ class SaleOrder(models.Model):
         )
 
     @api.model
+    def _preorder_refusal_sentence(self, product, refusal):
+        """ "*Product*: *why*" for a ``rules.cart.Refusal`` of ``product``."""
+        return self.env._(
+            "%(product)s: %(reason)s",
+            product=product.display_name,
+            reason=self._preorder_cart_refusal_message(refusal),
+        )
+
+    @api.model
     def _preorder_cart_refusal_message(self, refusal):
         """The shopper's message for a ``rules.cart.Refusal``."""
         kind = {
@@ -632,13 +635,7 @@ class SaleOrder(models.Model):
         for line in self.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
             refusal = line._preorder_cart_refusal()
             if refusal:
-                messages.append(
-                    self.env._(
-                        "%(product)s: %(reason)s",
-                        product=line.product_id.display_name,
-                        reason=self._preorder_cart_refusal_message(refusal),
-                    )
-                )
+                messages.append(self._preorder_refusal_sentence(line.product_id, refusal))
         if self._preorder_is_managed_cart():
             messages += self._preorder_price_messages()
         return messages
@@ -934,13 +931,10 @@ class SaleOrder(models.Model):
         self.ensure_one()
         lines = self.order_line.browse(sorted(refused))
         return "\n".join(
-            self.env._(
-                "%(product)s: %(reason)s",
-                product=line.product_id.display_name,
-                reason=self._preorder_cart_refusal_message(
-                    cart_rules.Refusal(
-                        cart_rules.NOT_ENOUGH, line.preorder_kind, {"available": refused[line.id]}
-                    )
+            self._preorder_refusal_sentence(
+                line.product_id,
+                cart_rules.Refusal(
+                    cart_rules.NOT_ENOUGH, line.preorder_kind, {"available": refused[line.id]}
                 ),
             )
             for line in lines
@@ -1235,14 +1229,18 @@ class SaleOrder(models.Model):
 
     def preorder_balance_payment_url(self):
         """The link in the e-mails: the first unpaid invoice's portal page (Odoo's
-        Pay Now), else the order's."""
+        Pay Now), else the order's. Public for the e-mail templates: the caller
+        must be allowed to read the order (the link carries an access token)."""
         self.ensure_one()
+        self.check_access("read")
         invoices = self._preorder_balance_invoices()
         record = invoices[:1] or self
         return record.get_base_url() + record.sudo().get_portal_url()
 
     def preorder_balance_amount(self):
+        """What the customer still owes (the e-mail templates); read access needed."""
         self.ensure_one()
+        self.check_access("read")
         return self._preorder_balance_unpaid()
 
     @api.model
@@ -1321,7 +1319,11 @@ class SaleOrder(models.Model):
         amount = formatLang(
             self.env, self._preorder_balance_unpaid(), currency_obj=self.currency_id
         )
-        delivered = any(self.order_line.mapped("qty_delivered"))
+        delivered = any(
+            float_compare(line.qty_delivered, 0.0, precision_rounding=line.product_uom.rounding) > 0
+            for line in self.order_line
+            if line.product_uom
+        )
         if self.company_id.preorder_balance_final_action == balance_rules.CANCEL and not delivered:
             self.preorder_balance_closed = True
             self._action_cancel()
@@ -1489,7 +1491,12 @@ class SaleOrder(models.Model):
         order = self.sudo().with_company(self.company_id)
         if credit is None:
             credit = {line: line.qty_invoiced for line in lines}
-        invoiced = lines.filtered(lambda line: credit.get(line, 0.0) > 0)
+        invoiced = lines.filtered(
+            lambda line: float_compare(
+                credit.get(line, 0.0), 0.0, precision_rounding=line.product_uom.rounding
+            )
+            > 0
+        )
         if invoiced:
             unpaid = order._preorder_balance_invoices()
             credit_note = order._preorder_post_move(
@@ -1535,7 +1542,7 @@ class SaleOrder(models.Model):
             ]
 
         credit_note = order._preorder_post_move("out_refund", down_payment(1.0))
-        if keep > 0:
+        if order.currency_id.compare_amounts(total * keep, 0.0) > 0:
             kept = order._preorder_post_move("out_invoice", down_payment(keep))
             (credit_note | kept).line_ids.filtered(
                 lambda line: line.account_id.account_type == "asset_receivable"

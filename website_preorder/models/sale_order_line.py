@@ -267,8 +267,12 @@ class SaleOrderLine(models.Model):
         for order, before in paid.items():
             after = order._preorder_paid_weights()
             lowered = order.order_line.filtered(
-                lambda line, before=before, after=after: line.id in before
-                and after.get(line.id, 0.0) < before[line.id]
+                lambda line,
+                before=before,
+                after=after,
+                compare=order.currency_id.compare_amounts: (
+                    line.id in before and compare(after.get(line.id, 0.0), before[line.id]) < 0
+                )
             )
             if lowered:
                 order._preorder_refund_cancelled(
@@ -773,7 +777,12 @@ class SaleOrderLine(models.Model):
                 today_of[company] = company._preorder_today()
             agreed = line.promise_date_notified
             asked_for = line.preorder_consent_state and line.preorder_consent_old_date == agreed
-            delivered = line.qty_delivered >= line.product_uom_qty or line.preorder_released_qty
+            rounding = line.product_uom.rounding
+            delivered = (
+                float_compare(line.qty_delivered, line.product_uom_qty, precision_rounding=rounding)
+                >= 0
+                or float_compare(line.preorder_released_qty, 0.0, precision_rounding=rounding) > 0
+            )
             if not asked_for and consent_rules.eu_late(agreed, today_of[company], delivered):
                 late |= line
         return late._preorder_ask_consent({line: line.promise_date_notified for line in late},

@@ -535,3 +535,18 @@ class TestBalanceCollection(ShopPaymentMixin, HttpCase, PreorderCase):
             with self.subTest(values=values), self.assertRaises(ValidationError):
                 self.env["res.config.settings"].create(values).execute()
         self.assertEqual(self.company.preorder_balance_attempts, 3, "nothing changed")
+
+    def test_bad_order_ids_and_strangers_are_refused_cleanly(self):
+        """A payment link's parameter that is no order id keeps Odoo's rule (no
+        traceback); the e-mails' helpers are refused to a user who cannot read
+        the order (the link carries an access token)."""
+        for value in ("abc", "", None, -3, 10**9):
+            with self.subTest(value=value):
+                self.assertFalse(self.demo._is_tokenization_required(sale_order_id=value))
+        order = self._paid_deposit()
+        stranger = new_test_user(self.env, "balance_stranger", groups="base.group_portal")
+        with self.assertRaises(AccessError):
+            order.with_user(stranger).preorder_balance_payment_url()
+        with self.assertRaises(AccessError):
+            order.with_user(stranger).preorder_balance_amount()
+        self.assertIn("/my/orders/", order.preorder_balance_payment_url(), "no invoice yet")
