@@ -1,7 +1,15 @@
 import pytest
 
 from rules import cart
-from rules.cart import CartLine, Refusal, forced_line, is_valid_quantity, pricelist_plan, refusal
+from rules.cart import (
+    CartLine,
+    Refusal,
+    forced_line,
+    is_valid_quantity,
+    needs_default_pricelist,
+    pricelist_plan,
+    refusal,
+)
 
 
 def line(**values):
@@ -20,6 +28,13 @@ def test_quantity_beyond_offer():
         cart.NOT_ENOUGH, "national", {"available": 2}
     )
     assert refusal(line(quantity=1, kind_total=1, offered=0)).params == {"available": 0}
+
+
+def test_quantity_judged_by_the_holds_is_not_judged_here():
+    # the payment's checkout holds decide the quantity under lock: every other
+    # rule still applies
+    assert refusal(line(quantity=9, kind_total=9, offered=None)) is None
+    assert refusal(line(offered=None, kind_enabled=False)).code == cart.KIND_DISABLED
 
 
 def test_removal_always_allowed():
@@ -142,3 +157,15 @@ def test_in_stock_blocks_preorders_only():
     assert refusal(CartLine(kind="national", **blocked)).code == cart.IN_STOCK
     assert refusal(CartLine(kind="international", **blocked)).code == cart.IN_STOCK
     assert refusal(CartLine(kind="presale", **blocked)) is None
+
+
+def test_the_website_is_asked_only_when_no_shoppers_pricelist_is_known():
+    assert needs_default_pricelist(FORCED, 20, 0)
+    assert needs_default_pricelist(FORCED, 0, 10)
+    assert not needs_default_pricelist(FORCED, 3, 0), "the order's own pricelist"
+    assert not needs_default_pricelist(FORCED, 10, 2), "the remembered one"
+    # no pricelist forced (pricelists not used): the order keeps what Odoo gave it
+    assert not needs_default_pricelist({"presale": 0, "international": 0}, 0, 0)
+    assert pricelist_plan(["presale"], {"presale": 0, "international": 0}, 0, 0, 7) == (
+        pricelist_plan([], {}, 0, 0, 0)
+    )

@@ -15,7 +15,8 @@ class PreorderPaymentPortal(PaymentPortal):
         refuses any other amount.
         The order is locked first, as Odoo does, so a second click waits for
         nothing and is refused; then Odoo's own checks run (cart ready, already
-        paid) and the transaction is created for the deposit."""
+        paid) and the transaction is created for the deposit, taking the cart's
+        checkout holds (they judge the pre-ordered quantities, under lock)."""
         try:
             order_sudo = self._document_check_access("sale.order", order_id, access_token)
             request.env.cr.execute(
@@ -26,6 +27,10 @@ class PreorderPaymentPortal(PaymentPortal):
             return super().shop_payment_transaction(order_id, access_token, **kwargs)
         except LockNotAvailable as error:
             raise UserError(request.env._("Payment is already being processed.")) from error
+        # the transaction about to be created holds the cart's pre-order and
+        # pre-sale quantities under the supply rows' lock and refuses what is no
+        # longer there: the cart's check before payment leaves that to it
+        request.update_context(preorder_holds_follow=True)
         amount = kwargs.get("amount")
         due = order_sudo._preorder_deposit_prepare_payment(amount)
         if due is not None:

@@ -121,6 +121,32 @@ class PreorderHold(models.Model):
         return supplies
 
     @api.model
+    def _drop_of_orders(self, orders):
+        """Remove every hold of ``orders`` (a payment tried again) in one
+        DELETE, without refreshing the supply lines' held quantity. Returns
+        those supply lines."""
+        if not orders:
+            return self.env["purchase.order.line"].sudo()
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM preorder_hold WHERE sale_order_id IN %s "
+                "RETURNING id, purchase_line_id, sale_line_id",
+                tuple(orders.ids),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return self.env["purchase.order.line"].sudo()
+        supplies = self.env["purchase.order.line"].sudo().browse({row[1] for row in rows})
+        self.browse([row[0] for row in rows]).invalidate_recordset()
+        supplies.invalidate_recordset(["preorder_hold_ids"])
+        self.env["sale.order.line"].browse({row[2] for row in rows}).invalidate_recordset(
+            ["preorder_hold_ids"]
+        )
+        return supplies
+
+    @api.model
     def _cron_sweep_expired(self, limit=5000):
         """Scheduled action: remove expired holds whose payment can no longer
         complete (``rules.hold.sweepable``), set-based, in batches. They stopped

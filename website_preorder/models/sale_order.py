@@ -478,11 +478,16 @@ class SaleOrder(models.Model):
             on_request = product.id in Supply._preorder_products_on_request(product, company)
             enabled = True
         elif kind in REQUEST_KINDS:
-            # what this cart holds while its shopper pays is its own
-            availability = product.with_context(
-                preorder_hold_order_id=self.id
-            )._get_preorder_availability(company)[product.id]
-            offered = availability.get(kind).qty
+            if self.env.context.get("preorder_holds_follow"):
+                # the payment about to start takes holds: they judge the
+                # quantity under the supply rows' lock, with the same sentence
+                offered = None
+            else:
+                # what this cart holds while its shopper pays is its own
+                availability = product.with_context(
+                    preorder_hold_order_id=self.id
+                )._get_preorder_availability(company)[product.id]
+                offered = availability.get(kind).qty
             enabled = company.presale_enabled if kind == PRESALE else company.preorder_enabled
             if kind != PRESALE and company.preorder_only_out_of_stock:
                 free = self.env["stock.quant"]._preorder_free_qty(product, company)[product.id]
@@ -713,20 +718,16 @@ class SaleOrder(models.Model):
         """The ``rules.cart.pricelist_plan`` of this cart: the pricelist and the
         shopper's pricelist its lines' kinds require."""
         forced = self.company_id._preorder_forced_pricelists()
-        forced_ids = set(forced.values())
+        current, base = self.pricelist_id.id or 0, self.preorder_base_pricelist_id.id or 0
         default = self.env["product.pricelist"]
-        if (
-            self.website_id
-            and self.pricelist_id.id in forced_ids
-            and self.preorder_base_pricelist_id.id in forced_ids | {False}
-        ):
+        if self.website_id and cart_rules.needs_default_pricelist(forced, current, base):
             # forced with no shopper's pricelist known (an old or merged cart)
             default = self.website_id.with_company(self.company_id)._get_current_pricelist()
         return cart_rules.pricelist_plan(
             self.order_line.mapped("preorder_kind"),
             forced,
-            self.pricelist_id.id or 0,
-            self.preorder_base_pricelist_id.id or 0,
+            current,
+            base,
             default.id or 0,
         )
 
@@ -762,30 +763,40 @@ class SaleOrder(models.Model):
 
     def _preorder_price_changes(self):
         """Lines of this cart whose price differs from what the rules give now,
-        and whether the pricelist is wrong. Changes nothing (computed in a rolled
-        back savepoint)."""
-        report = {}
+        and whether the pricelist is wrong. Changes nothing: when the cart's
+        pricelists are the ones the rules require (the usual case) each line is
+        priced on an in-memory copy (``sale.order.line._preorder_price_now``);
+        otherwise the whole cart is repriced the way the cart would be, in a
+        rolled back savepoint."""
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        lines = self._get_update_prices_lines()
+        before = {line.id: (line.price_unit, line.discount) for line in lines}
+
+        def changed(line_prices):
+            return [
+                (line_id, price)
+                for line_id, (price, discount) in line_prices.items()
+                if float_compare(price, before[line_id][0], precision_digits=digits)
+                or float_compare(discount, before[line_id][1], precision_digits=2)
+            ]
+
+        plan = self._preorder_pricelist_plan()
+        if (plan.pricelist_id, plan.base_pricelist_id) == (
+            self.pricelist_id.id or 0,
+            self.preorder_base_pricelist_id.id or 0,
+        ):
+            return {
+                "pricelist": False,
+                "lines": changed({line.id: line._preorder_price_now() for line in lines}),
+            }
+        report = {"pricelist": True}
 
         class _Rollback(Exception):
             pass
 
-        lines = self._get_update_prices_lines()
-        before = {line.id: (line.price_unit, line.discount) for line in lines}
-        pricelists_before = (self.pricelist_id, self.preorder_base_pricelist_id)
         with contextlib.suppress(_Rollback), self.env.cr.savepoint():
-            # repriced the way the cart would be (pricelists fixed first)
             self._recompute_prices()
-            report["pricelist"] = (
-                self.pricelist_id,
-                self.preorder_base_pricelist_id,
-            ) != pricelists_before
-            digits = self.env["decimal.precision"].precision_get("Product Price")
-            report["lines"] = [
-                (line.id, line.price_unit)
-                for line in lines
-                if float_compare(line.price_unit, before[line.id][0], precision_digits=digits)
-                or float_compare(line.discount, before[line.id][1], precision_digits=2)
-            ]
+            report["lines"] = changed({line.id: (line.price_unit, line.discount) for line in lines})
             raise _Rollback
         return report
 
@@ -842,7 +853,7 @@ class SaleOrder(models.Model):
         for order in self.sudo():
             # a payment tried again: the earlier holds go, their rows are
             # refreshed with the new ones below
-            dropped = order.order_line.preorder_hold_ids._drop(refresh=False)
+            dropped = Hold._drop_of_orders(order)
             lines = order.order_line.filtered(
                 lambda line: line.preorder_kind in REQUEST_KINDS
                 and line.product_id

@@ -310,6 +310,18 @@ class SaleOrderLine(models.Model):
         self._preorder_price_with_shopper_pricelist()
         return result
 
+    def _preorder_price_now(self):
+        """(unit price, discount) this line gets when its cart is repriced now
+        (``sale.order._recompute_prices``), computed by Odoo's own price
+        computations on an in-memory copy of the line: nothing is written."""
+        self.ensure_one()
+        draft = self.new(origin=self).with_context(force_price_recomputation=True)
+        draft._compute_pricelist_item_id()
+        draft._compute_price_unit()
+        draft.discount = 0.0
+        draft._compute_discount()
+        return draft.price_unit, draft.discount
+
     def _get_max_available_qty(self):
         """Cart page "+": a non-stock line is capped by what its kind offers, not
         by free stock."""

@@ -44,7 +44,9 @@ class CartLine:
     kind: str
     quantity: float  # the line's new quantity
     kind_total: float  # the cart's total of this product and kind after the change
-    offered: float  # what the kind offers now (availability, or free stock for next day)
+    # what the kind offers now (availability, or free stock for next day); None:
+    # judged elsewhere (a payment's checkout holds, under the supply rows' lock)
+    offered: float | None
     kind_enabled: bool = True
     min_qty: float = 0.0  # international Minimum Quantity
     exclusivity: bool = False
@@ -111,7 +113,11 @@ def refusal(line):
     limited = launch_refusal(line)
     if limited:
         return limited
-    if line.kind != STOCK and compare(line.kind_total, line.offered, line.rounding) > 0:
+    if (
+        line.kind != STOCK
+        and line.offered is not None
+        and compare(line.kind_total, line.offered, line.rounding) > 0
+    ):
         available = max(line.offered - (line.kind_total - line.quantity), 0)
         return Refusal(NOT_ENOUGH, line.kind, {"available": available})
     return None
@@ -150,12 +156,25 @@ def pricelist_plan(kinds, forced_by_kind, current_id, base_id, default_id):
         shopper = current_id
     elif base_id and base_id not in forced_ids:
         shopper = base_id
-    else:
+    elif forced_ids:
         shopper = default_id or current_id
+    else:
+        shopper = current_id
     if needed:
         forced = needed.pop()
         return PricelistPlan(forced, shopper if shopper != forced else 0)
     return PricelistPlan(shopper, 0)
+
+
+def needs_default_pricelist(forced_by_kind, current_id, base_id):
+    """True when ``pricelist_plan`` takes the shopper's pricelist from the website
+    (``default_id``): neither the order's pricelist nor the remembered one is the
+    shopper's, and some kind forces a pricelist. Without forced pricelists the
+    order keeps the pricelist Odoo gave it, so the website is not asked."""
+    forced_ids = {pricelist for pricelist in forced_by_kind.values() if pricelist}
+    return bool(forced_ids) and all(
+        not pricelist or pricelist in forced_ids for pricelist in (current_id, base_id)
+    )
 
 
 def forced_line(kind, forced_by_kind, order_pricelist_id):

@@ -250,6 +250,27 @@ class TestCheckoutPayment(CheckoutCase):
         self.assertEqual(self._line(order, self.boots, "presale").price_unit, 70.0)
         self.assertFalse(order._preorder_price_messages())
 
+    def test_payment_refused_when_a_price_changed_after_the_cart(self):
+        # the cart's pricelists are right: each line is priced again in memory
+        order = self._cart(pricelist=self.pl_selectable)
+        self._add(order, self.boots, 1, "presale")
+        self._add(order, self.mug, 1, "stock")
+        self.assertFalse(order._preorder_price_messages())
+        self.assertEqual(self._line(order, self.mug, "stock").price_unit, 90.0)
+        # the merchant changes the shopper's pricelist, the pre-sale price moves
+        self.pl_selectable.item_ids.percent_price = 20
+        self.boots.list_price = 120.0
+        self.env["product.pricelist"]._preorder_update_presale_prices(self.boots)
+        before = self._state(order)
+        with self.assertRaisesRegex(
+            ValidationError, "price of .*Checkout Boots.*Checkout Mug changed"
+        ):
+            order._check_cart_is_ready_to_be_paid()
+        self.assertEqual(self._state(order), before, "the check changes nothing")
+        order._recompute_prices()
+        self.assertEqual(self._line(order, self.mug, "stock").price_unit, 80.0)
+        self.assertFalse(order._preorder_price_messages())
+
     def test_payment_refused_with_two_forced_kinds(self):
         order = self._cart()
         self._add(order, self.boots, 1, "presale")
