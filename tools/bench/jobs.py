@@ -80,6 +80,19 @@ measure(
     lambda: streamed(feeds._google_feed_rows(env.cr.dbname, company.id)),
 )
 
+# customer e-mails: one batch of (up to) 1,000 orders, as release and date
+# changes send them (rendered and queued, not sent)
+savepoint = env.cr.savepoint()
+mail_orders = env["sale.order"].search([("state", "=", "sale")], limit=1000)
+measure(
+    f"{len(mail_orders)} customer e-mails rendered and queued (one batch)",
+    lambda: mail_orders._preorder_send_mail(
+        "website_preorder.mail_template_preorder_released", "Released"
+    ),
+)
+savepoint.close(rollback=True)
+env.invalidate_all()
+
 parked_count = env["sale.order.line"].search_count([("preorder_state", "=", "parked")])
 products = Product.browse(
     product.id
@@ -116,6 +129,19 @@ allocations = measure(
     lambda: request.write({"preorder_kind": "national"}) and request.preorder_allocation_ids,
 )
 assert len(allocations) == parked_count, (len(allocations), parked_count)
+# Sync Date with SO on that request: dates set by hand on every allocated line
+# (later than the arrival) follow the request again, one chatter note per order
+savepoint = env.cr.savepoint()
+synced = allocations.sale_line_id
+synced.with_context(preorder_system_update=True).write(
+    {"promise_date": (datetime.now() + timedelta(days=30)).date(), "promise_date_manual": True}
+)
+measure(
+    f"Sync Date with SO: {len(synced)} lines of {len(synced.order_id)} orders",
+    lambda: request.action_sync_promise_dates() and {"lines": len(synced)},
+)
+savepoint.close(rollback=True)
+env.invalidate_all()
 # goods arrive: free stock for every allocated product, promise dates due today
 quant_location = env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
 for product in products:

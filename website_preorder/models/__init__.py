@@ -1,6 +1,7 @@
 from . import (
     ir_config_parameter,
     ir_http,
+    ir_qweb,
     payment_provider,
     payment_transaction,
     preorder_allocation,

@@ -489,14 +489,17 @@ class PreorderAllocation(models.Model):
         """Insert the allocations ``rules.allocation`` planned, in one statement.
 
         The plan pairs lines of one product, kind and company within the ATP
-        read under the supply rows' lock, so create()'s checks, defaults and
+        read under the supply rows' lock, so create()'s ATP check, defaults and
         per-value conversions (a third of allocating 10,000 lines) are not
         needed. What create() does after its INSERT is done here: the values go
         to the cache, the cached allocations of the records they point to gain
-        the new ones, and ``modified`` marks every stored field that depends on
+        the new ones, ``modified`` marks every stored field that depends on
         allocations (the sale lines' quantities and state, the request lines'
-        allocated quantity and ATP) for recomputation, as for records created
-        through the ORM.
+        allocated quantity and ATP) for recomputation, and every constraint on
+        those fields (``@api.constrains``, the addon's and any other addon's)
+        runs once on the whole set, as for records created through the ORM.
+        Then ``_preorder_allocations_created`` is called with them: the hook
+        for code that would have overridden create().
         ``vals_list``: values of ``_values``.
         """
         Allocation = self.sudo().browse()
@@ -538,7 +541,15 @@ class PreorderAllocation(models.Model):
                     field._update_inverses(Allocation.browse(ids), value)
         with self.env.protecting(planned, records):
             records.modified([field.name for field in planned], create=True)
+        records._validate_fields(columns)
+        records._preorder_allocations_created()
         return records
+
+    def _preorder_allocations_created(self):
+        """Hook: these allocations were just created by allocation in one
+        statement (``_create_planned``: checked, not through create()). Called
+        once per batch; override it to act on new allocations (an addon that
+        would have overridden create()). Does nothing here."""
 
     # ------------------------------------------------------------------
     # Deallocation: the one path by which allocations shrink or go

@@ -31,6 +31,7 @@ from ..rules.kinds import (
     SALE_KINDS,
     STOCK,
 )
+from .ir_qweb import BATCH_KEY as QWEB_BATCH_KEY
 
 _logger = logging.getLogger(__name__)
 
@@ -1639,12 +1640,14 @@ class SaleOrder(models.Model):
 
     def _preorder_send_mail(self, template_xmlid, log):
         """One e-mail per order, rendered and queued in one batch (sent by the
-        mail queue), and one line in each order's chatter, also in one batch."""
+        mail queue), the template's body compiled once per language
+        (``ir.qweb._compile``), and one line in each order's chatter, also in
+        one batch."""
         orders = self
         if not orders:
             return self.env["mail.mail"]
-        template = self.env.ref(template_xmlid)
-        mails = template.sudo().send_mail_batch(orders.ids)
+        template = self.env.ref(template_xmlid).sudo().with_context(**{QWEB_BATCH_KEY: {}})
+        mails = template.send_mail_batch(orders.ids).with_env(self.env)
         orders._message_log_batch(bodies=dict.fromkeys(orders.ids, log))
         return mails
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import api
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -89,6 +90,48 @@ class TestAllocation(PreorderCase):
         self.env.invalidate_all()
         check()  # from the database
         self.assertEqual(self.product.preorder_national_qty, 2.0)
+
+    def test_planned_allocations_run_every_constraint_and_the_hook_once(self):
+        """Allocations inserted in one statement still go through every
+        ``@api.constrains`` on their fields (another addon's too), once for the
+        whole set, and through the overridable hook ``_preorder_allocations_created``."""
+        self._create_request("national", [(self.product, 5, 10), (self.product_b, 4, 20)])
+        order = self._create_sale(
+            [(self.product, 3, "national"), (self.product_b, 2, "national")], confirm=False
+        )
+        Allocation = type(self.env["preorder.allocation"])
+        checked, hooked = [], []
+
+        @api.constrains("quantity")
+        def another_addons_check(records):
+            checked.append(records)
+
+        def hook(records):
+            hooked.append(records)
+
+        methods = [*self.env["preorder.allocation"]._constraint_methods, another_addons_check]
+        with (
+            patch.object(Allocation, "_constraint_methods", methods),
+            patch.object(Allocation, "_preorder_allocations_created", hook),
+        ):
+            order.action_confirm()
+        allocations = order.order_line.preorder_allocation_ids
+        self.assertEqual(len(allocations), 2)
+        self.assertEqual(checked, [allocations], "one check of the whole set")
+        self.assertEqual(hooked, [allocations], "one call with the whole set")
+
+        # a constraint that refuses: nothing is allocated
+        @api.constrains("sale_line_id")
+        def refusing(records):
+            raise ValidationError("refused by another addon")
+
+        late = self._create_sale([(self.product, 1, "national")], confirm=False)
+        methods = [*self.env["preorder.allocation"]._constraint_methods, refusing]
+        with (
+            patch.object(Allocation, "_constraint_methods", methods),
+            self.assertRaisesRegex(ValidationError, "refused by another addon"),
+        ):
+            late.action_confirm()
 
     def test_parked_lines_are_allocated_in_batches_of_whole_products(self):
         """Many parked lines are allocated a batch of products at a time

@@ -3,6 +3,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 from psycopg2 import errors
 
 from odoo import fields
@@ -229,6 +230,42 @@ class TestRelease(ReleaseCase):
         self.assertEqual(len(mails), 2)
         self.assertIn(line._preorder_format_qty(2.0), mails[1].body_html, "only what is new")
         self.assertNotIn(line._preorder_format_qty(5.0), mails[1].body_html)
+
+    def test_a_batch_of_e_mails_compiles_its_body_once_per_language(self):
+        """Odoo compiles a mail template's body for every e-mail; a batch of the
+        addon's e-mails compiles it once per language, and each e-mail is still
+        its own order's."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        french = self.env["res.partner"].create(
+            {"name": "Client Français", "email": "fr@example.com", "lang": "fr_FR"}
+        )
+        orders = self.env["sale.order"]
+        for partner in (self.customer, self.customer_b, french):
+            orders |= self._create_sale([(self.product, 1, "national")], partner=partner)
+        IrQweb = type(self.env["ir.qweb"])
+        generate = IrQweb._generate_code
+        compiled = []
+
+        def counted(qweb, template):
+            # an inline body, not a view, nor the check of its expressions
+            check = qweb.env.context.get("raise_on_forbidden_code_for_model")
+            if isinstance(template, etree._Element) and not check:
+                compiled.append(template)
+            return generate(qweb, template)
+
+        with patch.object(IrQweb, "_generate_code", counted):
+            orders._preorder_send_mail(
+                "website_preorder.mail_template_preorder_released", "Released"
+            )
+        self.assertEqual(len(compiled), 2, "English once, French once")
+        for order in orders:
+            [mail] = self._mails(order)
+            self.assertIn(order.name, mail.body_html)
+            self.assertIn(order.partner_id.name, mail.body_html)
+        # outside a batch, Odoo's own rendering: compiled again
+        with patch.object(IrQweb, "_generate_code", counted):
+            self.env.ref("website_preorder.mail_template_preorder_released").send_mail(orders[0].id)
+        self.assertEqual(len(compiled), 3)
 
     def test_quantities_released_before_the_e_mail_add_up_in_it(self):
         """The job e-mails once its pass is over: what two batches (or two
