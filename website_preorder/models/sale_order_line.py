@@ -492,15 +492,17 @@ class SaleOrderLine(models.Model):
 
     def _preorder_log_promise_dates(self, old_dates, reason=None):
         """One chatter note per order naming each of these lines' old and new
-        promise date (``old_dates``: {line: date before}), written in one batch."""
+        promise date (``old_dates``: {line: date before}), written in one batch.
+        Each distinct date is formatted once (a handful for thousands of lines)."""
+        date_text = functools.cache(self._preorder_format_date)
         bodies = {}
         for order, order_lines in self.grouped("order_id").items():
             changes = [
                 self.env._(
                     "%(product)s: promise date %(old)s → %(new)s",
                     product=line.product_id.display_name,
-                    old=self._preorder_format_date(old_dates[line]),
-                    new=self._preorder_format_date(line.promise_date),
+                    old=date_text(old_dates[line]),
+                    new=date_text(line.promise_date),
                 )
                 for line in order_lines
                 if old_dates[line] != line.promise_date
