@@ -208,10 +208,10 @@ class ProductProduct(models.Model):
                 atp_rules.net_atp(
                     atp,
                     held_by_group.get((product, kind, state, arrival, restock), 0.0),
-                    product.uom_id.rounding,
+                    product.product_tmpl_id.uom_id.rounding,
                 ),
                 restock,
-                product.uom_id.rounding,
+                product.product_tmpl_id.uom_id.rounding,
             )
             for product, kind, state, arrival, restock, atp in groups
         ]
@@ -275,13 +275,15 @@ class ProductProduct(models.Model):
         ``availability_date`` (``rules.availability``, as the product page's
         structured data), the price is the one the page shows for that kind.
         Read in sets: availability, free stock and open requests in one
-        grouped query each for the whole batch. A date more than a year ahead
+        grouped query each for the whole batch; the variants' template fields
+        read on their templates (not Odoo's related fields, computed per
+        variant). A date more than a year ahead
         is left out and logged (Google refuses it)."""
         products = self.with_company(company)
         availability = products._get_preorder_availability(company)
         free = self.env["stock.quant"]._preorder_free_qty(products, company)
         on_request = self.env["purchase.order.line"]._preorder_products_on_request(
-            products.filtered("next_day_shipping"), company
+            products.filtered(lambda product: product.product_tmpl_id.next_day_shipping), company
         )
         tz = company._preorder_tz()
         horizon = company._preorder_today() + timedelta(days=365)
@@ -305,8 +307,9 @@ class ProductProduct(models.Model):
             return visitor._preorder_price_with_taxes(product, prices[key][product.id])
 
         for product in products:
+            template = product.product_tmpl_id
             avail = availability[product.id]
-            rounding = product.uom_id.rounding
+            rounding = template.uom_id.rounding
             in_stock = (
                 float_compare(free.get(product.id, 0.0), 0.0, precision_rounding=rounding) > 0
             )
@@ -314,7 +317,7 @@ class ProductProduct(models.Model):
                 avail,
                 in_stock,
                 company.preorder_only_out_of_stock,
-                product.next_day_shipping and product.id not in on_request,
+                template.next_day_shipping and product.id not in on_request,
             )
             if not kinds:
                 continue
@@ -338,7 +341,7 @@ class ProductProduct(models.Model):
                 yield {
                     "id": f"{identifier}-{website.id}" if several else identifier,
                     "title": product.display_name,
-                    "description": product.description_sale or product.display_name,
+                    "description": template.description_sale or product.display_name,
                     "link": base + product.website_url,
                     "image_link": f"{base}/web/image/product.product/{product.id}/image_1024",
                     "price": "%.*f %s"

@@ -206,7 +206,10 @@ class Website(models.Model):
         change nothing (prices shown without taxes, no tax included in prices,
         no fiscal position mapping) -- the feeds price thousands of variants."""
         currency = self.currency_id
-        product_taxes = product.sudo().taxes_id._filter_taxes_by_company(self.company_id)
+        # the template's taxes: the variant's are a related field, computed
+        product_taxes = product.product_tmpl_id.sudo().taxes_id._filter_taxes_by_company(
+            self.company_id
+        )
         taxes = self.fiscal_position_id.sudo().map_tax(product_taxes)
         if (
             self.show_line_subtotals_tax_selection == "tax_excluded"
