@@ -153,33 +153,61 @@ class PreorderAllocation(models.Model):
 
     @api.constrains("sale_line_id", "purchase_line_id", "product_id")
     def _check_matches(self):
-        for allocation in self:
-            sale_line, purchase_line = allocation.sale_line_id, allocation.purchase_line_id
-            if not (sale_line.product_id == purchase_line.product_id == allocation.product_id):
-                raise ValidationError(self.env._("An allocation joins lines of the same product."))
-            if sale_line.preorder_kind != purchase_line.preorder_kind:
-                raise ValidationError(
-                    self.env._(
-                        "A %(sale)s line cannot be allocated to a %(request)s request.",
-                        sale=sale_line.preorder_kind,
-                        request=purchase_line.preorder_kind or self.env._("ordinary purchase"),
-                    )
-                )
+        """Sale line, request line and allocation are of one product, and the
+        sale line's kind is the request's: checked for the whole set in one
+        query (allocation inserts thousands at once)."""
+        self.flush_recordset(["sale_line_id", "purchase_line_id", "product_id"])
+        self.env["sale.order.line"].flush_model(["product_id", "preorder_kind"])
+        self.env["purchase.order.line"].flush_model(["product_id", "preorder_kind"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT a.id, s.product_id = a.product_id AND p.product_id = a.product_id,
+                          s.preorder_kind, p.preorder_kind
+                     FROM preorder_allocation a
+                     JOIN sale_order_line s ON s.id = a.sale_line_id
+                     JOIN purchase_order_line p ON p.id = a.purchase_line_id
+                    WHERE a.id IN %s
+                      AND (s.product_id != a.product_id OR p.product_id != a.product_id
+                           OR p.preorder_kind IS DISTINCT FROM s.preorder_kind)
+                    LIMIT 1""",
+                tuple(self.ids),
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return
+        _allocation_id, same_product, sale_kind, request_kind = row
+        if not same_product:
+            raise ValidationError(self.env._("An allocation joins lines of the same product."))
+        raise ValidationError(
+            self.env._(
+                "A %(sale)s line cannot be allocated to a %(request)s request.",
+                sale=sale_kind,
+                request=request_kind or self.env._("ordinary purchase"),
+            )
+        )
 
     @api.constrains("quantity", "sale_line_id")
     def _check_sale_line_quantity(self):
+        """No sale line is allocated more than it ordered: the allocated sums of
+        the whole set's sale lines in one grouped query."""
         # purchase users who may change allocations may not read sale lines
-        for line in self.sudo().sale_line_id:
-            allocated = sum(line.preorder_allocation_ids.mapped("quantity"))
+        lines = self.sudo().sale_line_id
+        allocated = dict(
+            self.sudo()._read_group(
+                [("sale_line_id", "in", lines.ids)], ["sale_line_id"], ["quantity:sum"]
+            )
+        )
+        for line in lines:
             ordered = line._preorder_to_product_qty(line.product_uom_qty)
             rounding = line.product_id.uom_id.rounding
-            if float_compare(allocated, ordered, precision_rounding=rounding) > 0:
+            if float_compare(allocated.get(line, 0.0), ordered, precision_rounding=rounding) > 0:
                 uom = line.product_id.uom_id
                 raise ValidationError(
                     self.env._(
                         "%(line)s: %(allocated)s allocated is more than the %(ordered)s ordered.",
                         line=line.display_name,
-                        allocated=self._preorder_format_qty(allocated, uom),
+                        allocated=self._preorder_format_qty(allocated[line], uom),
                         ordered=self._preorder_format_qty(ordered, uom),
                     )
                 )
