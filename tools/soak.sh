@@ -17,6 +17,11 @@
 #                         3 units on its request, and all check out and pay at once
 #                         (SOAK_USERS=16 SOAK_SPAWN_RATE=16 SOAK_RUN_TIME=45s by
 #                         default; report in docs/perf/SOAK-launch.md)
+#                 throughput  plain Odoo and the addon side by side: one hot
+#                         product (in stock / a national pre-order with checkout
+#                         holds) bought again and again by the same shoppers, on
+#                         the same servers (tools/soak/throughput.sh; report in
+#                         docs/perf/SOAK-throughput.md)
 #   SOAK_USERS=40 SOAK_SPAWN_RATE=10 SOAK_RUN_TIME=60s  Locust's -u, -r, --run-time
 #   RESET_DB=1   rebuild $SOAK_DB instead of updating it
 #   SOAK_REPORT=docs/perf/SOAK.md  where the results go ("" to write none)
@@ -30,6 +35,12 @@ source "$here/tools/odoo_conf.sh"
 : "${SOAK_PORT2:=8179}"
 : "${SOAK_GEVENT_PORT2:=8182}"
 : "${SOAK_SCENARIO:=mixed}"
+if [ "$SOAK_SCENARIO" = throughput ]; then
+    : "${SOAK_USERS:=20}"
+    : "${SOAK_SPAWN_RATE:=5}"
+    : "${SOAK_RUN_TIME:=60s}"
+    : "${SOAK_REPORT=$here/docs/perf/SOAK-throughput.md}"
+fi
 if [ "$SOAK_SCENARIO" = launch ]; then
     : "${SOAK_USERS:=16}"
     : "${SOAK_SPAWN_RATE:=16}"
@@ -78,6 +89,10 @@ exec 9>"${PREORDER_LOCK:-/tmp/website_preorder_odoo.lock}"
 echo "[soak] waiting for the machine-wide Odoo lock"
 flock 9
 locked=$(date +%s)
+if [ "$SOAK_SCENARIO" = throughput ]; then
+    # plain Odoo and the addon side by side: tools/soak/throughput.sh runs both
+    source "$here/tools/soak/throughput.sh"
+fi
 
 installed=$(psql "${pg[@]}" -d "$SOAK_DB" -tAq -c \
     "select count(*) from ir_module_module where state='installed'

@@ -8,6 +8,11 @@
                                   the server log; prints them, writes the report
                                   (tools/soak.sh: docs/perf/SOAK.md),
                                   exits 1 when one breaks
+    check.py throughput OUT [REPORT]  plain Odoo's run (OUT/plain) against the
+                                  addon's (OUT/addon): checkouts per minute,
+                                  checkout p95, supply-row lock time per hold;
+                                  exits 1 when a run failed (errors, tracebacks,
+                                  no checkout)
 
 Reads SOAK_DB, SOAK_PORT, SOAK_GEVENT_PORT and the PG* variables of tools/env.sh.
 """
@@ -689,6 +694,137 @@ def report(out, target):
     return 0 if ok else 1
 
 
+LOCK_RE = re.compile(r"checkout hold of \d+: supply rows locked ([\d.]+) ms")
+#: issue 34's targets for the side-by-side run
+THROUGHPUT_TARGETS = {"checkouts": 0.90, "p95": 1.15, "lock_ms": 20.0}
+
+
+def percentile(values, share):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(share * (len(values) - 1))))]
+
+
+def throughput_run(out):
+    """One side's figures: paid checkouts and their durations (events), the
+    payment route's p95 and failures (Locust), the hold lock times and the
+    tracebacks (server logs)."""
+    events, summary = read_events(out)
+    paid = [e["seconds"] for e in events if e["event"] == "order_paid"]
+    stats, failures = locust_stats(out)
+    route = next((r for r in stats if r.get("Name") == "/shop/payment/transaction/[id]"), {})
+    log = server_log(out)
+    text = "\n".join(
+        (out / name).read_text(errors="replace")
+        for name in ("server.log", "server2.log")
+        if (out / name).exists()
+    )
+    locks = [float(m.group(1)) for m in LOCK_RE.finditer(text)]
+    counters = (summary or {}).get("counters", {})
+    return {
+        "paid": len(paid),
+        "checkout_p50": percentile(paid, 0.5),
+        "checkout_p95": percentile(paid, 0.95),
+        "route_p95_ms": float(route["95%"]) if route.get("95%") not in (None, "N/A") else None,
+        "route_requests": int(route.get("Request Count") or 0),
+        "refused": counters.get("payment_refused", 0),
+        "failures": sum(int(f.get("Occurrences") or 0) for f in failures),
+        "tracebacks": log["tracebacks"],
+        "errors": log["error_count"],
+        "locks": locks,
+    }
+
+
+def throughput(out, target):
+    out = Path(out)
+    run_time = os.environ.get("SOAK_RUN_TIME", "60s")
+    minutes = int(re.sub(r"\D", "", run_time) or 60) / (60 if run_time.endswith("s") else 1)
+    plain, addon = throughput_run(out / "plain"), throughput_run(out / "addon")
+    for side in (plain, addon):
+        side["per_minute"] = side["paid"] / minutes
+
+    def ratio(key):
+        if not plain[key] or addon[key] is None:
+            return None
+        return addon[key] / plain[key]
+
+    locks = addon["locks"]
+    lock_p95 = percentile(locks, 0.95)
+    rows = [
+        ("completed checkouts", plain["paid"], addon["paid"], None),
+        ("checkouts per minute", f"{plain['per_minute']:.1f}", f"{addon['per_minute']:.1f}",
+         ratio("per_minute")),
+        ("checkout p50 (s, cart to paid)", plain["checkout_p50"], addon["checkout_p50"],
+         ratio("checkout_p50")),
+        ("checkout p95 (s, cart to paid)", plain["checkout_p95"], addon["checkout_p95"],
+         ratio("checkout_p95")),
+        ("/shop/payment/transaction p95 (ms)", plain["route_p95_ms"], addon["route_p95_ms"],
+         ratio("route_p95_ms")),
+        ("payments refused", plain["refused"], addon["refused"], None),
+        ("Locust failures", plain["failures"], addon["failures"], None),
+        ("server errors / tracebacks", f"{plain['errors']} / {plain['tracebacks']}",
+         f"{addon['errors']} / {addon['tracebacks']}", None),
+    ]  # fmt: skip
+    checkouts_ok = (ratio("per_minute") or 0) >= THROUGHPUT_TARGETS["checkouts"]
+    p95_ok = (ratio("checkout_p95") or 99) <= THROUGHPUT_TARGETS["p95"]
+    lock_ok = lock_p95 is not None and lock_p95 <= THROUGHPUT_TARGETS["lock_ms"]
+    broken = [
+        f"{name}: {problem}"
+        for name, side in (("plain", plain), ("addon", addon))
+        for problem, bad in (
+            ("no checkout completed", not side["paid"]),
+            ("Locust failures", side["failures"]),
+            ("server errors or tracebacks", side["errors"] or side["tracebacks"]),
+        )
+        if bad
+    ]
+
+    def cell(value):
+        if value is None:
+            return "–"
+        return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    doc = [
+        "# Soak: launch-day throughput, plain Odoo and the addon side by side",
+        "",
+        f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with "
+        f"`{os.environ.get('SOAK_COMMAND', 'SOAK_SCENARIO=throughput make soak')}` "
+        f"on {os.cpu_count()} cores: the same Locust shoppers "
+        f"({os.environ.get('SOAK_USERS')}, {run_time}) buy one hot product again and "
+        "again (product page, one unit in the cart, address, payment with the demo "
+        "provider, Odoo's post-processing), first on plain Odoo (website_sale_stock, "
+        "sale_stock, purchase_stock; the product in stock), then on the addon (the "
+        "product a national pre-order: every payment takes a checkout hold under the "
+        "supply row's lock). Both served alike: 4 workers and a second host with 2 on "
+        "one database.",
+        "",
+        "| | plain Odoo | addon | addon / plain |",
+        "|---|---|---|---|",
+        *(f"| {name} | {cell(a)} | {cell(b)} | {cell(r)} |" for name, a, b, r in rows),
+        "",
+        "Supply-row lock held per checkout hold (from the lock to the commit that "
+        f"releases it, {len(locks)} holds): p50 {cell(percentile(locks, 0.5))} ms, "
+        f"p95 {cell(lock_p95)} ms, max {cell(max(locks) if locks else None)} ms.",
+        "",
+        "## Targets (issue 34)",
+        "",
+        f"- completed checkouts per minute ≥ 0.90× plain: "
+        f"{cell(ratio('per_minute'))}× — {'met' if checkouts_ok else 'NOT met'}",
+        f"- checkout p95 ≤ 1.15× plain: {cell(ratio('checkout_p95'))}× — "
+        f"{'met' if p95_ok else 'NOT met'}",
+        f"- supply-row lock ≤ 20 ms per hold (p95): {cell(lock_p95)} ms — "
+        f"{'met' if lock_ok else 'NOT met'}",
+        "",
+        "Result: " + ("PASSED (both runs clean)" if not broken else "FAILED: " + "; ".join(broken)),
+    ]
+    print("\n".join(doc))
+    if target:
+        Path(target).write_text("\n".join(doc) + "\n")
+        print(f"[soak] results in {target}")
+    return 1 if broken else 0
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
     if command == "wait-jobs":
@@ -697,6 +833,8 @@ if __name__ == "__main__":
         sys.exit(probe_websocket())
     if command == "sample":
         sys.exit(sample(sys.argv[2]))
+    if command == "throughput":
+        sys.exit(throughput(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""))
     if command == "report":
         sys.exit(report(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else ""))
     sys.exit(f"unknown command {command}")

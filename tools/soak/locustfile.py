@@ -36,8 +36,9 @@ from locust import HttpUser, between, events, task
 from locust.clients import HttpSession
 
 FIXTURE = json.loads(Path(os.environ["SOAK_FIXTURE"]).read_text())
-#: "mixed" (every kind, again and again) or "launch" (each shopper buys one
-#: unit of the launch product once, all at the same moment)
+#: "mixed" (every kind, again and again), "launch" (each shopper buys one
+#: unit of the launch product once, all at the same moment) or "throughput"
+#: (one hot product bought again and again, on plain Odoo and on the addon)
 SCENARIO = os.environ.get("SOAK_SCENARIO", "mixed")
 #: the Odoo servers (two hosts on one database); shoppers are split between them
 HOSTS = [host for host in os.environ.get("SOAK_HOSTS", "").split(",") if host]
@@ -139,9 +140,10 @@ class Shopper(HttpUser):
             {
                 "product_id": offer["product_id"],
                 "add_qty": qty,
-                "preorder_kind": offer["kind"],
                 "display": False,
                 "force_create": True,
+                # plain Odoo's shop (the throughput scenario) knows no kind
+                **({"preorder_kind": offer["kind"]} if offer["kind"] else {}),
             },
         )
         if error:
@@ -181,6 +183,16 @@ class Shopper(HttpUser):
             record("launch_shopper")
             self._launch(first)
             return
+        if SCENARIO == "throughput":
+            # one hot product, bought again and again (plain Odoo or the addon)
+            offer = FIXTURE["hot_offer"]
+            self._get(f"/shop/{offer['product_tmpl_id']}", name="/shop/[product]")
+            in_cart = {}
+            if not self._add(offer, 1, in_cart):
+                self._abandon("cart_empty")
+                return
+            self._checkout(in_cart)
+            return
         offers = FIXTURE["offers"]
         first = random.choice([o for o in offers if o["kind"] != "stock"])
         basket = [first]
@@ -209,6 +221,7 @@ class Shopper(HttpUser):
         self._checkout(in_cart)
 
     def _checkout(self, in_cart):
+        started = time.perf_counter()
         self._get("/shop/checkout", name="/shop/checkout")
         me = next(_ids)
         result, _ = self._submit_address(me)
@@ -269,7 +282,7 @@ class Shopper(HttpUser):
             record("payment_not_post_processed", status=status)
             return
         self._get("/shop/payment/validate", name="/shop/payment/validate")
-        record("order_paid", lines=len(in_cart))
+        record("order_paid", lines=len(in_cart), seconds=round(time.perf_counter() - started, 3))
 
     def _submit_address(self, me):
         data = {
@@ -391,6 +404,8 @@ def _start_staff(environment, **_kwargs):
         # launch day is the shoppers' moment: no restocks, no jobs in between
         _staff.append(gevent.spawn(_open_the_gate, environment))
         return
+    if SCENARIO == "throughput":
+        return  # shoppers only, on plain Odoo and on the addon alike
     for job in ("catalogue", "release", "presale_price"):
         _staff.append(gevent.spawn(staff_loop, environment, job))
 

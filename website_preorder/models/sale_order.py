@@ -1,6 +1,7 @@
 import contextlib
 import logging
 import math
+import time
 from collections import defaultdict
 
 from markupsafe import Markup
@@ -877,6 +878,7 @@ class SaleOrder(models.Model):
                 )
             )
             supplies._preorder_lock()
+            order._preorder_log_lock_time(time.monotonic())
             cart = [
                 hold_rules.CartLine(
                     line.id,
@@ -935,6 +937,19 @@ class SaleOrder(models.Model):
             # for their lock on an older snapshot is retried with these holds
             (supplies | dropped)._preorder_refresh_held_qty()
         return created
+
+    def _preorder_log_lock_time(self, locked_at):
+        """Log (debug, logger of this module) how long the supply rows stayed
+        locked for this cart's holds: from ``locked_at`` to the commit that
+        releases them (``make soak``'s throughput run reports it)."""
+        if _logger.isEnabledFor(logging.DEBUG):
+            self.env.cr.postcommit.add(
+                lambda: _logger.debug(
+                    "checkout hold of %s: supply rows locked %.1f ms",
+                    self.id,
+                    (time.monotonic() - locked_at) * 1000,
+                )
+            )
 
     def _preorder_hold_refusal_message(self, refused):
         """The shopper's message for the lines of this cart that cannot be held
