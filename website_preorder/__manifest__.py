@@ -15,6 +15,7 @@
         "data/mail_templates.xml",
         "views/preorder_allocation_views.xml",
         "views/preorder_hold_views.xml",
+        "views/preorder_listing_change_views.xml",
         "views/purchase_order_views.xml",
         "views/sale_order_views.xml",
         "views/res_partner_views.xml",

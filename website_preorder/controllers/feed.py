@@ -2,6 +2,7 @@ import csv
 import hmac
 import io
 import re
+from datetime import datetime, timezone
 from xml.sax.saxutils import escape
 
 from odoo import SUPERUSER_ID, api, http
@@ -12,6 +13,7 @@ from ..rules.atp import plain_qty
 from ..rules.kinds import REQUEST_KINDS
 
 FEED_COLUMNS = ("sku", "barcode", "kind", "quantity", "promise_date", "listed")
+CHANGE_COLUMNS = ("changed_at", "sku", "barcode", "kind", "listed", "reason")
 BATCH = 500
 
 
@@ -20,6 +22,20 @@ FEED_GROUPS = "sales_team.group_sale_salesman,purchase.group_purchase_user"
 # a token longer than this is refused before any comparison
 MAX_TOKEN_LENGTH = 256
 BEARER = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def parse_since(value):
+    """``since`` of the changes feed as a naive UTC datetime, or None when it is
+    not an ISO date or date and time (with or without an offset)."""
+    if not isinstance(value, str) or not value or len(value) > 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
 
 
 class PreorderFeed(http.Controller):
@@ -67,6 +83,66 @@ class PreorderFeed(http.Controller):
         return request.make_response(
             self._google_feed_rows(request.env.cr.dbname, company.id), headers=headers
         )
+
+    @http.route(
+        "/preorder/feed/changes.csv", type="http", auth="public", methods=["GET"], sitemap=False
+    )
+    def preorder_feed_changes(self, token=None, since=None, **kwargs):
+        """Listing changes after ``since`` (a UTC date, or date and time in ISO
+        format: ``2026-12-01`` or ``2026-12-01T08:00:00Z``), oldest first, read
+        as the CSV feed is (token, Bearer header or staff): one row per kind of
+        a variant the catalogue job listed or unlisted, with when and why
+        (``preorder.listing.change``). A consumer asks again with the last
+        ``changed_at`` it read. A missing or malformed ``since`` is answered 400
+        with the expected format."""
+        company = self._feed_company(token)
+        if isinstance(company, int):
+            return self._feed_refused(company)
+        after = parse_since(since)
+        if after is None:
+            return request.make_response(
+                "since: a UTC date or date and time in ISO format, e.g. 2026-12-01T08:00:00Z",
+                headers=[("Content-Type", "text/plain; charset=utf-8")],
+                status=400,
+            )
+        headers = [
+            ("Content-Type", "text/csv; charset=utf-8"),
+            ("Content-Disposition", 'attachment; filename="preorder_listing_changes.csv"'),
+            ("Cache-Control", "no-store"),
+        ]
+        return request.make_response(
+            self._change_rows(request.env.cr.dbname, company.id, after), headers=headers
+        )
+
+    def _change_rows(self, dbname, company_id, after):
+        """Yield the changes' CSV in chunks, with a cursor of its own."""
+        with Registry(dbname).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            changes = env["preorder.listing.change"].search(
+                [("changed_at", ">", after), ("company_id", "in", (company_id, False))],
+                order="changed_at, id",
+            )
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(CHANGE_COLUMNS)
+            yield buffer.getvalue().encode()
+            for start in range(0, len(changes), BATCH):
+                batch = changes[start : start + BATCH]
+                buffer.seek(0)
+                buffer.truncate()
+                for change in batch:
+                    writer.writerow(
+                        (
+                            change.changed_at.isoformat() + "Z",
+                            change.product_id.default_code or "",
+                            change.product_id.barcode or "",
+                            change.kind,
+                            "1" if change.listed else "0",
+                            change.reason,
+                        )
+                    )
+                batch.invalidate_recordset()
+                yield buffer.getvalue().encode()
 
     def _feed_company(self, token):
         """The company whose feed the caller may read, or the HTTP status that

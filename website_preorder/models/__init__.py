@@ -7,6 +7,7 @@ from . import (
     preorder_allocation,
     preorder_consent_event,
     preorder_hold,
+    preorder_listing_change,
     product_pricelist,
     product_pricelist_item,
     product_product,

@@ -549,8 +549,9 @@ class ProductProduct(models.Model):
         products = self
         flags = dict.fromkeys(products.ids, (False, False, False))
         sources = {}  # {(product id, kind): the first company that lists it}
+        blocked = set()  # pre-orders held back by stock
         for company in companies:
-            for product_id, values in products._preorder_listing_flags(company).items():
+            for product_id, values in products._preorder_listing_flags(company, blocked).items():
                 flags[product_id] = tuple(
                     a or b for a, b in zip(flags[product_id], values, strict=True)
                 )
@@ -559,6 +560,18 @@ class ProductProduct(models.Model):
                         sources.setdefault((product_id, kind), company)
         listed_before = products._preorder_current_flags()
         changed = products._preorder_write_flags(flags, listed_before)
+        # the listing change log: what changed, when and why
+        self.env["preorder.listing.change"]._preorder_record(
+            [
+                (product, kind, now, "offered" if now
+                 else "in_stock" if kind != PRESALE and product.id in blocked else "nothing")
+                for product in products
+                for kind, was, now in zip(
+                    LISTED_KINDS, listed_before[product.id], flags[product.id], strict=True
+                )
+                if was != now
+            ]
+        )  # fmt: skip
         # "Tell me when it opens": kinds listed now that were not
         opened = {}
         for product in products:
@@ -577,11 +590,12 @@ class ProductProduct(models.Model):
                 _logger.exception("Pre-order catalogue: opening e-mails failed")
         return changed
 
-    def _preorder_listing_flags(self, company):
+    def _preorder_listing_flags(self, company, blocked_by_stock=None):
         """{product id: (national, international, pre-sale)} of these products as
         they should be now for ``company``: a kind is listed while it offers a
         quantity; pre-orders not while in stock when "Offer pre-orders only while
-        out of stock" is on."""
+        out of stock" is on (those product ids are added to ``blocked_by_stock``
+        when given)."""
         products = self.with_company(company)
         availability = products._get_preorder_availability(company)
         in_stock = {}
@@ -593,6 +607,8 @@ class ProductProduct(models.Model):
             rounding = product.uom_id.rounding
             free = in_stock.get(product.id, 0.0)
             blocked = float_compare(free, 0.0, precision_rounding=rounding) > 0
+            if blocked and blocked_by_stock is not None:
+                blocked_by_stock.add(product.id)
             flags[product.id] = (
                 avail.national.qty > 0 and not blocked,
                 avail.international.qty > 0 and not blocked,

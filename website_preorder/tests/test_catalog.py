@@ -3,7 +3,8 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import PreorderCase
 
@@ -83,6 +84,51 @@ class TestCatalog(PreorderCase):
         self.company.preorder_only_out_of_stock = True
         self._refresh()
         self.assertFalse(self.product.preorder_national_listed, "in stock: no pre-order")
+
+    def _changes(self, product=None):
+        return [
+            (change.kind, change.listed, change.reason)
+            for change in self.env["preorder.listing.change"]
+            .search([("product_id", "=", (product or self.product).id)])
+            .sorted("id")
+        ]
+
+    def test_each_listing_change_is_recorded_with_its_reason(self):
+        self._create_request("national", [(self.product, 2, 10)])
+        self._create_request("presale", [(self.product, 2, 10)], confirm=True)
+        self._refresh()
+        self.assertEqual(
+            self._changes(), [("national", True, "offered"), ("presale", True, "offered")]
+        )
+        self._refresh()
+        self.assertEqual(len(self._changes()), 2, "nothing changed, nothing recorded")
+        # in stock while pre-orders are offered only out of stock: held back
+        self.company.preorder_only_out_of_stock = True
+        self._set_stock(self.product, 1)
+        self._refresh()
+        self.assertEqual(self._changes()[2:], [("national", False, "in_stock")])
+        # the pre-sale quantity taken: nothing left
+        self._create_sale([(self.product, 2, "presale")])
+        self._refresh()
+        self.assertEqual(self._changes()[3:], [("presale", False, "nothing")])
+        change = self.env["preorder.listing.change"].search([], limit=1)
+        self.assertTrue(change.changed_at)
+        self.assertEqual(change.company_id, self.product.company_id)
+
+    def test_listing_changes_are_read_by_purchase_users_only(self):
+        self._create_request("national", [(self.product, 2, 10)])
+        self._refresh()
+        Change = self.env["preorder.listing.change"]
+        buyer = new_test_user(self.env, "listing_buyer", groups="purchase.group_purchase_user")
+        self.assertEqual(len(Change.with_user(buyer).search([])), 1)
+        for groups in ("sales_team.group_sale_salesman", "base.group_portal"):
+            user = new_test_user(self.env, f"listing_{groups[:6]}", groups=groups)
+            with self.subTest(groups=groups), self.assertRaises(AccessError):
+                Change.with_user(user).search([])
+        with self.assertRaises(AccessError):
+            Change.with_user(buyer).create(
+                {"product_id": self.product.id, "kind": "national", "reason": "offered"}
+            )
 
     def test_failing_record_is_isolated(self):
         self._create_request("national", [(self.product, 2, 10), (self.product_b, 2, 10)])

@@ -128,6 +128,34 @@ class TestFeed(HttpCase, PreorderCase):
         self.authenticate("feed_other_salesman", "feed_other_salesman")
         self.assertEqual(self._skus(self.url_open(FEED)), {"OTHER-OWN", "OTHER-SHARED"})
 
+    def test_listing_changes_since_a_timestamp(self):
+        changes = "/preorder/feed/changes.csv"
+        headers = {"Authorization": "Bearer s3cret-token"}
+        rows = self._rows(self.url_open(f"{changes}?since=2000-01-01", headers=headers))
+        self.assertIn(("PRE-GADGET", "national", "1", "offered"),
+                      {(r["sku"], r["kind"], r["listed"], r["reason"]) for r in rows})  # fmt: skip
+        self.assertNotIn("OTHER-OWN", {row["sku"] for row in rows}, "another company's product")
+        # asked again from the last change read: only what changed since
+        last = rows[-1]["changed_at"]
+        self.assertEqual(self._rows(self.url_open(f"{changes}?since={last}", headers=headers)), [])
+        self.env["purchase.order.line"].search([("product_id", "=", self.product.id)]).write(
+            {"product_qty": 0.0}
+        )
+        self.env["preorder.listing.change"].flush_model()
+        self.env["product.product"]._cron_refresh_preorder_catalog()
+        rows = self._rows(self.url_open(f"{changes}?since={last}", headers=headers))
+        self.assertEqual(
+            [(r["sku"], r["kind"], r["listed"], r["reason"]) for r in rows],
+            [("PRE-GADGET", "national", "0", "nothing")],
+        )
+        # read as the catalogue feed is; a bad timestamp is answered 400
+        self.assertEqual(self.url_open(f"{changes}?since=2000-01-01").status_code, 401)
+        for since in ("", "yesterday", "2026-13-45", "x" * 500):
+            with self.subTest(since=since):
+                response = self.url_open(f"{changes}?since={since}", headers=headers)
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("ISO format", response.text)
+
     def test_others_are_refused(self):
         self.assertEqual(self.url_open(FEED).status_code, 401, "public, no token")
         for login in ("feed_staff", "feed_stock", "feed_accountant", "feed_portal"):
