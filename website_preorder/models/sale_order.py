@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import SUPERUSER_ID, Command, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.osv import expression
@@ -837,6 +837,16 @@ class SaleOrder(models.Model):
         """Hold the supply of these carts' pre-order and pre-sale lines while
         their shoppers pay (``transaction``: the payment that starts).
 
+        Each cart's holds are taken in a short transaction of their own
+        (``_preorder_hold_env``), committed at once: the supply rows stay locked
+        for the hold only, not for the rest of the payment's request, and a
+        checkout that waited for another's lock reads what that one held
+        instead of failing on PostgreSQL's serialization check (on launch day
+        every payment of a hot product meets on one row). The payment's own
+        transaction links the holds to ``transaction`` when it commits, and
+        drops them if it rolls back (an error after the hold, or Odoo retrying
+        the request), so a hold never outlives a payment that was not created.
+
         Under the supply rows' lock (the allocation's), what each kind offers
         is read again with other carts' active holds taken off; a website cart
         asking more than that is refused with a UserError saying how many are
@@ -848,94 +858,158 @@ class SaleOrder(models.Model):
         the same carts (a payment tried again) are replaced. Orders not made on
         the website (a quotation paid from the portal) hold what there is and
         are never refused: staff decided them. Returns the holds."""
+        own_transaction = self._preorder_holds_own_transaction()
+        hold_ids = []
+        for order in self.sudo():
+            with order._preorder_hold_env() as env:
+                # a payment not committed yet cannot be referred to from there
+                payment = None if own_transaction else transaction
+                hold_ids += order.with_env(env)._preorder_hold_cart(payment).ids
+        holds = self.env["preorder.hold"].sudo().browse(hold_ids)
+        if hold_ids and own_transaction:
+            self._preorder_follow_payment_transaction(holds, transaction)
+        return holds
+
+    @api.model
+    def _preorder_holds_own_transaction(self):
+        """True when checkout holds are taken in a transaction of their own: in
+        a request or a job, not inside Odoo's tests, whose data other cursors
+        cannot see (their holds are taken in the test's transaction; the
+        concurrency tests switch this on with committed data)."""
+        return not modules.module.current_test and not self.env.registry.in_test_mode()
+
+    @contextlib.contextmanager
+    def _preorder_hold_env(self):
+        """The environment a cart's holds are taken in: a cursor of its own,
+        READ COMMITTED (having waited for another checkout's supply-row lock,
+        it reads that checkout's holds) and committed on leaving; within
+        tests, the current one. The current environment's cached holds and
+        held quantities are dropped afterwards."""
+        if not self._preorder_holds_own_transaction():
+            yield self.env
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield api.Environment(cr, self.env.uid, self.env.context)
+        self.env["preorder.hold"].invalidate_model()
+        self.env["purchase.order.line"].invalidate_model(["preorder_held_qty", "preorder_hold_ids"])
+        self.env["sale.order.line"].invalidate_model(["preorder_hold_ids"])
+
+    @api.model
+    def _preorder_follow_payment_transaction(self, holds, transaction):
+        """Holds committed in a transaction of their own follow the payment's:
+        linked to ``transaction`` once the payment's transaction commits (before
+        that it cannot be referred to), dropped when it rolls back instead. Each
+        in a cursor of its own, after the fact."""
+        registry, hold_ids = self.env.registry, holds.ids
+
+        def in_own_cursor(action):
+            def run():
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    action(env["preorder.hold"].browse(hold_ids).exists())
+
+            return run
+
+        if transaction:
+            transaction_id = transaction.id
+            self.env.cr.postcommit.add(
+                in_own_cursor(lambda holds: holds.write({"transaction_id": transaction_id}))
+            )
+        self.env.cr.postrollback.add(in_own_cursor(lambda holds: holds._drop()))
+
+    def _preorder_hold_cart(self, transaction=None):
+        """Take this cart's holds in the current environment (see
+        ``_preorder_take_holds``). Returns them."""
+        self.ensure_one()
         Hold = self.env["preorder.hold"].sudo()
         PurchaseLine = self.env["purchase.order.line"].sudo()
-        created = Hold
         now = fields.Datetime.now()
-        for order in self.sudo():
-            # a payment tried again: the earlier holds go, their rows are
-            # refreshed with the new ones below
-            dropped = Hold._drop_of_orders(order)
-            lines = order.order_line.filtered(
-                lambda line: line.preorder_kind in REQUEST_KINDS
-                and line.product_id
-                and float_compare(
-                    line.product_uom_qty, 0.0, precision_rounding=line.product_uom.rounding
-                )
-                > 0
+        order = self.sudo()
+        # a payment tried again: the earlier holds go, their rows are
+        # refreshed with the new ones below
+        dropped = Hold._drop_of_orders(order)
+        lines = order.order_line.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS
+            and line.product_id
+            and float_compare(
+                line.product_uom_qty, 0.0, precision_rounding=line.product_uom.rounding
             )
-            if not lines:
-                dropped._preorder_refresh_held_qty()
-                continue
-            company = order.company_id
-            products = lines.product_id.with_company(company)
-            supplies = PurchaseLine.search(
-                products._get_supply_domain(
-                    company,
-                    company._preorder_today(),
-                    set(lines.mapped("preorder_kind")),
-                    selling=True,
-                )
+            > 0
+        )
+        if not lines:
+            dropped._preorder_refresh_held_qty()
+            return Hold
+        company = order.company_id
+        products = lines.product_id.with_company(company)
+        supplies = PurchaseLine.search(
+            products._get_supply_domain(
+                company,
+                company._preorder_today(),
+                set(lines.mapped("preorder_kind")),
+                selling=True,
             )
-            supplies._preorder_lock()
-            order._preorder_log_lock_time(time.monotonic())
-            cart = [
-                hold_rules.CartLine(
-                    line.id,
-                    line.product_id.id,
-                    line.preorder_kind,
-                    line._preorder_to_product_qty(line.product_uom_qty),
-                    line.product_id.uom_id.rounding,
+        )
+        supplies._preorder_lock()
+        order._preorder_log_lock_time(time.monotonic())
+        cart = [
+            hold_rules.CartLine(
+                line.id,
+                line.product_id.id,
+                line.preorder_kind,
+                line._preorder_to_product_qty(line.product_uom_qty),
+                line.product_id.uom_id.rounding,
+            )
+            for line in lines
+        ]
+        held = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
+        if order.website_id:
+            # what each kind offers now, from the rows just locked (the
+            # availability rule on them, other carts' holds taken off)
+            availability = products._preorder_availability_of(supplies, held, company)
+            refused = hold_rules.refusals(
+                cart,
+                {
+                    (product_id, kind): offer.get(kind).qty
+                    for product_id, offer in availability.items()
+                    for kind in REQUEST_KINDS
+                },
+            )
+            if refused:
+                raise UserError(order._preorder_hold_refusal_message(refused))
+        planned = allocation_rules.plan(
+            [
+                allocation_rules.Demand(
+                    row.id, row.product_id, row.kind, order.id, row.quantity, row.rounding
                 )
-                for line in lines
+                for row in cart
+            ],
+            [supply._preorder_supply(held.get(supply.id, 0.0)) for supply in supplies],
+        )
+        expires_at = hold_rules.expiry(now, company.preorder_hold_minutes)
+        lines_by_id = {line.id: line for line in lines}
+        supplies_by_id = {supply.id: supply for supply in supplies}
+        created = Hold.create(
+            [
+                {
+                    "sale_line_id": row.demand_id,
+                    "sale_order_id": order.id,
+                    "purchase_line_id": row.supply_id,
+                    "purchase_order_id": supplies_by_id[row.supply_id].order_id.id,
+                    "kind": lines_by_id[row.demand_id].preorder_kind,
+                    "product_id": lines_by_id[row.demand_id].product_id.id,
+                    "company_id": company.id,
+                    "quantity": row.quantity,
+                    "expires_at": expires_at,
+                    "transaction_id": transaction.id if transaction else False,
+                }
+                for row in planned
             ]
-            held = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
-            if order.website_id:
-                # what each kind offers now, from the rows just locked (the
-                # availability rule on them, other carts' holds taken off)
-                availability = products._preorder_availability_of(supplies, held, company)
-                refused = hold_rules.refusals(
-                    cart,
-                    {
-                        (product_id, kind): offer.get(kind).qty
-                        for product_id, offer in availability.items()
-                        for kind in REQUEST_KINDS
-                    },
-                )
-                if refused:
-                    raise UserError(order._preorder_hold_refusal_message(refused))
-            planned = allocation_rules.plan(
-                [
-                    allocation_rules.Demand(
-                        row.id, row.product_id, row.kind, order.id, row.quantity, row.rounding
-                    )
-                    for row in cart
-                ],
-                [supply._preorder_supply(held.get(supply.id, 0.0)) for supply in supplies],
-            )
-            expires_at = hold_rules.expiry(now, company.preorder_hold_minutes)
-            lines_by_id = {line.id: line for line in lines}
-            supplies_by_id = {supply.id: supply for supply in supplies}
-            created |= Hold.create(
-                [
-                    {
-                        "sale_line_id": row.demand_id,
-                        "sale_order_id": order.id,
-                        "purchase_line_id": row.supply_id,
-                        "purchase_order_id": supplies_by_id[row.supply_id].order_id.id,
-                        "kind": lines_by_id[row.demand_id].preorder_kind,
-                        "product_id": lines_by_id[row.demand_id].product_id.id,
-                        "company_id": company.id,
-                        "quantity": row.quantity,
-                        "expires_at": expires_at,
-                        "transaction_id": transaction.id if transaction else False,
-                    }
-                    for row in planned
-                ]
-            )
-            # the rows are written, even without a hold: a checkout that waited
-            # for their lock on an older snapshot is retried with these holds
-            (supplies | dropped)._preorder_refresh_held_qty()
+        )
+        # the rows are written, even without a hold: a transaction that waited
+        # for their lock on an older snapshot (an allocation) is refused by
+        # PostgreSQL and retried with these holds in view
+        (supplies | dropped)._preorder_refresh_held_qty()
         return created
 
     def _preorder_log_lock_time(self, locked_at):

@@ -5,6 +5,7 @@ answering a date-slip question while the lapse job runs."""
 import threading
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import api, fields
 from odoo.exceptions import UserError
@@ -171,11 +172,13 @@ class TestAnswerDuringLapse(ConcurrencyCase):
 @tagged("post_install", "-at_install")
 class TestCheckoutHoldRace(ConcurrencyCase):
     def test_two_shoppers_paying_for_the_last_unit_at_once(self):
-        """Launch day without HTTP: two carts start paying for the last unit in
-        two transactions at once. The second waits for the first's supply-row
-        lock, is refused by PostgreSQL (the first wrote the row), and its retry,
-        as Odoo retries a request, is refused with the shopper's message before
-        any payment: one hold, never two."""
+        """Launch day without HTTP: two carts start paying for the last unit at
+        once. Each cart's holds are taken in a short transaction of its own:
+        the second waits for the first's supply-row lock, then reads what the
+        first held and is refused with the shopper's message at its first try
+        (no serialization failure, no retry of the payment): one hold, never
+        two. The hold is linked to its payment when the payment's transaction
+        commits, and given back when that transaction fails."""
         with self.registry.cursor() as cr:
             env = self._env(cr)
             company = env.company
@@ -225,8 +228,20 @@ class TestCheckoutHoldRace(ConcurrencyCase):
             )
             self.created.append(("sale.order", carts.ids))
             first_id, second_id = carts.ids
+            provider = env.ref("payment.payment_provider_demo")
+            payment = env["payment.transaction"].create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "amount": 10.0,
+                    "currency_id": env.company.currency_id.id,
+                    "partner_id": shoppers[0].id,
+                    "reference": f"HOLD-RACE-{first_id}",
+                }
+            )
+            self.created.append(("payment.transaction", payment.ids))
         self.addCleanup(self._restore_company)
-        outcome = {"attempts": [], "error": None}
+        outcome = {"attempts": [], "error": None, "waiting": None}
 
         def second_shopper():
             try:
@@ -244,23 +259,53 @@ class TestCheckoutHoldRace(ConcurrencyCase):
             except Exception as error:  # pylint: disable=broad-except
                 outcome["error"] = repr(error)
 
-        with self.registry.cursor() as first_cr:
-            first = self._env(first_cr)["sale.order"].browse(first_id)
-            # the second shopper's transaction has begun: its snapshot is older
-            thread = threading.Thread(target=second_shopper)
-            self.assertEqual(len(first._preorder_take_holds()), 1)
-            thread.start()
-            time.sleep(1.0)
-            self.assertTrue(thread.is_alive(), "the second checkout waits for the supply row")
-        thread.join(timeout=30)
+        thread = threading.Thread(target=second_shopper)
+        SaleOrder = self.registry["sale.order"]
+        log_lock_time = SaleOrder._preorder_log_lock_time
+
+        def locked(order, locked_at):
+            # the first shopper holds the supply row: the second starts paying now
+            log_lock_time(order, locked_at)
+            if order.id == first_id and not thread.is_alive() and not thread.ident:
+                thread.start()
+                time.sleep(1.0)
+                outcome["waiting"] = thread.is_alive()
+
+        with (
+            patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
+            patch.object(SaleOrder, "_preorder_log_lock_time", locked),
+        ):
+            with self.registry.cursor() as first_cr:
+                env = self._env(first_cr)
+                env["sale.order"].browse(first_id)._preorder_take_holds(
+                    env["payment.transaction"].browse(payment.id)
+                )
+            thread.join(timeout=30)
         self.assertFalse(thread.is_alive())
         self.assertIsNone(outcome["error"])
-        self.assertGreater(len(outcome["attempts"]), 1, "refused once by PostgreSQL, retried")
-        self.assertIn("Only 0 available as pre-order", outcome["attempts"][-1])
+        self.assertTrue(outcome["waiting"], "the second checkout waited for the supply row")
+        self.assertEqual(len(outcome["attempts"]), 1, "no serialization failure, no retry")
+        self.assertIn("Only 0 available as pre-order", outcome["attempts"][0])
         with self.registry.cursor() as cr:
             holds = self._env(cr)["preorder.hold"].search([("product_id", "=", product.id)])
             self.assertEqual(holds.sale_order_id.ids, [first_id])
             self.assertEqual(sum(holds.mapped("quantity")), 1.0)
+            # linked to the payment once the payment's transaction committed
+            self.assertEqual(holds.transaction_id.id, payment.id)
+
+        # a payment whose own transaction fails after its hold gives it back
+        with (
+            patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
+            self.assertRaises(ZeroDivisionError),
+            self.registry.cursor() as cr,
+        ):
+            self._env(cr)["sale.order"].browse(first_id)._preorder_take_holds()
+            1 / 0  # noqa: B018
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            self.assertFalse(env["preorder.hold"].search([("product_id", "=", product.id)]))
+            supply = env["purchase.order.line"].search([("product_id", "=", product.id)])
+            self.assertEqual(supply.preorder_held_qty, 0.0)
 
     def _restore_company(self):
         with self.registry.cursor() as cr:
