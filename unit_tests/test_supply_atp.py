@@ -123,3 +123,26 @@ def test_safety_buffer_is_withheld_from_atp():
         assert (error.available, error.asked) == (1, 2)
     else:
         raise AssertionError("the buffer is not promised")
+
+
+def test_line_status_says_why_a_line_counts_or_not():
+    later = date(2026, 12, 20)
+    status = supply.line_status
+    assert status("national", "draft", 5, later, TODAY) == supply.COUNTED
+    assert status("presale", "draft", 5, later, TODAY) == supply.NOT_TAKING
+    assert status("national", "cancel", 5, later, TODAY) == supply.NOT_TAKING
+    assert status("national", "purchase", 5, None, TODAY) == supply.NO_ARRIVAL
+    assert status("national", "purchase", 5, date(2026, 11, 21), TODAY) == supply.ARRIVAL_PASSED
+    assert status("national", "purchase", 0, later, TODAY) == supply.NOTHING_TO_PROMISE
+    assert status("national", "purchase", 5, later, TODAY, open_now=False) == supply.NOT_OPEN
+    assert (
+        status("national", "purchase", 5, later, TODAY, warehouse_considered=False)
+        == supply.OTHER_WAREHOUSE
+    )
+    # counted exactly when it is a supply line (open, in a considered warehouse)
+    for state in ("draft", "purchase", "cancel"):
+        for atp_ in (0, 3):
+            for arrival in (None, date(2026, 11, 1), TODAY, later):
+                assert (status("presale", state, atp_, arrival, TODAY) == supply.COUNTED) == (
+                    supply.is_supply_line("presale", state, atp_, arrival, TODAY)
+                )

@@ -22,6 +22,7 @@
         "views/website_templates.xml",
         "views/mail_notification_layout.xml",
         "views/subscription_templates.xml",
+        "views/product_availability_templates.xml",
         "views/product_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/preorder_promise_import_views.xml",

@@ -7,12 +7,13 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, consteq, email_normalize, float_compare
+from odoo.tools import SQL, consteq, email_normalize, float_compare, format_date
 from odoo.tools.misc import hmac
 
 from ..rules import atp as atp_rules
 from ..rules import availability as availability_rules
 from ..rules import launch as launch_rules
+from ..rules import supply as supply_rules
 from ..rules.allocation import OPEN_STATES
 from ..rules.kinds import INTERNATIONAL, NATIONAL, PRESALE, REQUEST_KINDS
 from .product_template import LISTING_FLAGS
@@ -43,6 +44,15 @@ class ProductProduct(models.Model):
     """
 
     _inherit = "product.product"
+
+    preorder_availability_explained = fields.Html(
+        "Why this availability",
+        compute="_compute_preorder_availability_explained",
+        sanitize=False,
+        groups="purchase.group_purchase_user,sales_team.group_sale_manager",
+        help="What the shop shows for each kind and why: the request lines counted, holds, "
+        "allocations, safety buffer, warehouses and pre-sale settings.",
+    )
 
     preorder_national_qty = fields.Float(
         "National Pre-order Quantity",
@@ -262,6 +272,152 @@ class ProductProduct(models.Model):
         self.ensure_one()
         return self.env["preorder.demand.report"]._action_for(
             [("product_id", "=", self.id)], self.display_name
+        )
+
+    # ------------------------------------------------------------------
+    # "Why this availability" (staff): what the shop shows, and why
+    # ------------------------------------------------------------------
+
+    def _compute_preorder_availability_explained(self):
+        for product in self:
+            product.preorder_availability_explained = (
+                product._preorder_availability_explanation() if product.id else False
+            )
+
+    def _preorder_availability_explanation(self, company=None):
+        """What the shop shows for this variant in ``company`` (the current one)
+        and why: each kind's quantity and date as the shop computes them
+        (``_get_preorder_availability``), every request line of the variant
+        with what it counts (ordered, received, allocated, safety buffer,
+        held by checkouts, ATP) and, when it does not count, why
+        (``rules.supply.line_status``), the warehouses considered, the free
+        stock, the pre-sale multiplier. Rendered by the QWeb template
+        ``website_preorder.availability_explanation``."""
+        self.ensure_one()
+        company = self.env["res.company"].sudo().browse((company or self.env.company).id)
+        product = self.sudo().with_company(company)
+        today = company._preorder_today()
+        now = fields.Datetime.now()
+        availability = product._get_preorder_availability(company)[product.id]
+        warehouses = company._get_preorder_warehouses()
+        free = self.env["stock.quant"]._preorder_free_qty(product, company)[product.id]
+        Supply = self.env["purchase.order.line"].sudo()
+        lines = Supply.search(
+            [
+                ("product_id", "=", product.id),
+                ("company_id", "=", company.id),
+                ("preorder_kind", "!=", False),
+            ],
+            order="date_planned, id",
+        )
+        held = self.env["preorder.hold"]._held_by_supply(supply_lines=lines)
+        uom = product.product_tmpl_id.uom_id
+
+        def qty(quantity):
+            return self.env["preorder.allocation"]._preorder_format_qty(quantity, uom)
+
+        kind_labels = dict(Supply._fields["preorder_kind"]._description_selection(self.env))
+        state_labels = dict(
+            self.env["purchase.order"]._fields["state"]._description_selection(self.env)
+        )
+        statuses = {
+            supply_rules.COUNTED: self.env._("Counted"),
+            supply_rules.NOT_TAKING: self.env._("Not taking orders in this state"),
+            supply_rules.NO_ARRIVAL: self.env._("No expected arrival"),
+            supply_rules.ARRIVAL_PASSED: self.env._("Expected arrival passed"),
+            supply_rules.OTHER_WAREHOUSE: self.env._("Warehouse not considered"),
+            supply_rules.NOT_OPEN: self.env._("Orders not open (campaign dates)"),
+            supply_rules.NOTHING_TO_PROMISE: self.env._("Nothing left to promise"),
+        }
+        rows = []
+        for line in lines:
+            ordered, received = line._preorder_ordered_and_received()
+            atp = line._preorder_supply(held.get(line.id, 0.0)).atp
+            status = supply_rules.line_status(
+                line.preorder_kind,
+                line.state,
+                atp,
+                company._preorder_date_of(line.date_planned),
+                today,
+                open_now=launch_rules.is_open(
+                    line.preorder_open_from, line.preorder_open_until, now
+                ),
+                warehouse_considered=company.preorder_warehouse_mode == "all"
+                or line.preorder_warehouse_id in warehouses,
+            )
+            rows.append(
+                {
+                    "request": line.order_id.name,
+                    "kind": kind_labels.get(line.preorder_kind, line.preorder_kind),
+                    "state": state_labels.get(line.state, line.state),
+                    "arrival": format_date(self.env, company._preorder_date_of(line.date_planned)),
+                    "ordered": qty(ordered),
+                    "received": qty(received),
+                    "allocated": qty(line.preorder_allocated_qty),
+                    "buffer": qty(line._preorder_safety_buffer(ordered)),
+                    "held": qty(held.get(line.id, 0.0)),
+                    "atp": qty(atp),
+                    "status": statuses[status],
+                    "counted": status == supply_rules.COUNTED,
+                }
+            )
+        blocked = company.preorder_only_out_of_stock and free > 0
+        how = {
+            NATIONAL: self.env._("the ATP of the counted pre-order lines, summed"),
+            INTERNATIONAL: self.env._("the ATP of the counted international lines, summed"),
+            PRESALE: self.env._(
+                "%(multiplier)s × %(atp)s (the counted pre-sale lines' ATP), rounded down; "
+                "at least %(minimum)s, from %(days)s day(s) before arrival",
+                multiplier=f"{company.presale_qty_multiplier:g}",
+                atp=qty(availability.presale_atp),
+                minimum=qty(company.presale_min_qty),
+                days=company.presale_days,
+            ),
+        }
+        enabled = {
+            NATIONAL: company.preorder_enabled,
+            INTERNATIONAL: company.preorder_enabled,
+            PRESALE: company.presale_enabled,
+        }
+        kinds = []
+        for kind in (NATIONAL, INTERNATIONAL, PRESALE):
+            offer = availability.get(kind)
+            text = how[kind]
+            if not enabled[kind]:
+                text = self.env._("disabled in the settings: nothing offered")
+            elif blocked and kind != PRESALE:
+                text += self.env._("; not offered now: in stock")
+            kinds.append(
+                {
+                    "label": kind_labels[kind],
+                    "qty": qty(offer.qty),
+                    "date": format_date(self.env, offer.date) if offer.date else "",
+                    "listed": self.env._("Yes")
+                    if product[LISTING_FLAGS[kind]]
+                    else self.env._("No"),
+                    "how": text,
+                }
+            )
+        return self.env["ir.qweb"]._render(
+            "website_preorder.availability_explanation",
+            {
+                "product": product,
+                "company": company,
+                "today": format_date(self.env, today),
+                "kinds": kinds,
+                "lines": rows,
+                "warehouses": ", ".join(warehouses.mapped("name")) or self.env._("none"),
+                "free": qty(free),
+                "only_out_of_stock": company.preorder_only_out_of_stock,
+                "presale": company.presale_enabled
+                and self.env._(
+                    "multiplier %(multiplier)s, minimum %(minimum)s, offered from %(days)s "
+                    "day(s) before arrival",
+                    multiplier=f"{company.presale_qty_multiplier:g}",
+                    minimum=qty(company.presale_min_qty),
+                    days=company.presale_days,
+                ),
+            },
         )
 
     # ------------------------------------------------------------------

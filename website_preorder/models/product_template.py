@@ -22,6 +22,13 @@ LISTING_FLAGS = {
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
+    preorder_availability_explained = fields.Html(
+        "Why this availability",
+        compute="_compute_preorder_availability_explained",
+        sanitize=False,
+        groups="purchase.group_purchase_user,sales_team.group_sale_manager",
+    )
+
     next_day_shipping = fields.Boolean(
         help="Offer this product for next-day shipping on the website while it is in "
         "stock and on no pre-order or pre-sale request.",
@@ -214,3 +221,11 @@ class ProductTemplate(models.Model):
             buffer = io.BytesIO()
             image.save(buffer, "PNG")
             template.image_1920 = base64.b64encode(buffer.getvalue())
+
+    def _compute_preorder_availability_explained(self):
+        """A product of one variant explains that variant's availability."""
+        for template in self:
+            variants = template.product_variant_ids
+            template.preorder_availability_explained = (
+                variants._preorder_availability_explanation() if len(variants) == 1 else False
+            )

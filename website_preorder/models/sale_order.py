@@ -950,6 +950,11 @@ class SaleOrder(models.Model):
                 selling=True,
             )
         )
+        # what the lock does not protect is read before it is taken (the rows
+        # stay locked for the hold's own reads and writes only)
+        supplies.fetch(["product_id", "preorder_kind", "date_planned", "order_id", "product_uom"])
+        supplies.order_id.fetch(["is_restock"])
+        company._get_preorder_availability_settings()
         supplies._preorder_lock()
         order._preorder_log_lock_time(time.monotonic())
         cart = [

@@ -46,3 +46,33 @@ def is_supply_line(kind, state, atp, arrival_date, today):
     return bool(
         is_taking(kind, state) and atp > 0 and arrival_date is not None and arrival_date >= today
     )
+
+
+#: why a request line counts, or not, in what the shop offers (``line_status``)
+COUNTED = "counted"
+NOT_TAKING = "not_taking"
+ARRIVAL_PASSED = "arrival_passed"
+NO_ARRIVAL = "no_arrival"
+NOTHING_TO_PROMISE = "nothing_to_promise"
+NOT_OPEN = "not_open"
+OTHER_WAREHOUSE = "other_warehouse"
+
+
+def line_status(kind, state, atp, arrival_date, today, open_now=True, warehouse_considered=True):
+    """Why a request line is or is not counted in what the shop offers now (the
+    staff's "Why this availability"): the first reason ``is_supply_line``, the
+    campaign window or the Stock Warehouse setting leaves it out for, else
+    COUNTED. ``atp`` is net of other carts' checkout holds."""
+    if not is_taking(kind, state):
+        return NOT_TAKING
+    if arrival_date is None:
+        return NO_ARRIVAL
+    if arrival_date < today:
+        return ARRIVAL_PASSED
+    if not warehouse_considered:
+        return OTHER_WAREHOUSE
+    if not open_now:
+        return NOT_OPEN
+    if atp <= 0:
+        return NOTHING_TO_PROMISE
+    return COUNTED

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import PreorderCase
 
@@ -150,3 +151,49 @@ class TestAvailability(PreorderCase):
         one_warehouse = self._count_queries(products)
         self.company.preorder_warehouse_ids = [(6, 0, (warehouses | wh3).ids)]
         self.assertEqual(self._count_queries(products), one_warehouse)
+
+
+@tagged("post_install", "-at_install")
+class TestWhyThisAvailability(PreorderCase):
+    """Staff read on the product why the shop shows what it shows."""
+
+    def test_the_form_explains_each_kind_and_each_request_line(self):
+        self.company.write(
+            {"preorder_warehouse_mode": "specific", "preorder_warehouse_id": self.wh1.id}
+        )
+        counted = self._create_request("national", [(self.product, 10, 10)], confirm=True)
+        counted.order_line.preorder_safety_qty = 1.0
+        self._create_request("national", [(self.product, 4, 12)], warehouse=self.wh2)
+        presale_draft = self._create_request("presale", [(self.product, 6, 20)])
+        self._create_sale([(self.product, 3, "national")])
+        buyer = new_test_user(self.env, "why_buyer", groups="purchase.group_purchase_user")
+        html = str(self.product.with_user(buyer).preorder_availability_explained)
+        self.assertEqual(self.product.preorder_national_qty, 6.0, "10 - 1 buffer - 3 allocated")
+        for text in (
+            counted.name,
+            "Counted",
+            "Warehouse not considered",
+            presale_draft.name,
+            "Not taking orders in this state",
+            self.wh1.name,
+        ):
+            self.assertIn(text, html)
+        row = html[html.index(counted.name) :]
+        for quantity in ("10.00", "1.00", "3.00", "6.00"):  # ordered, buffer, allocated, ATP
+            self.assertIn(quantity, row[: row.index("</tr>")])
+        # the product of one variant explains it on its own form
+        self.assertEqual(
+            str(self.product.product_tmpl_id.with_user(buyer).preorder_availability_explained),
+            html,
+        )
+
+    def test_only_purchase_users_and_sales_managers_read_it(self):
+        self._create_request("national", [(self.product, 2, 10)])
+        manager = new_test_user(self.env, "why_manager", groups="sales_team.group_sale_manager")
+        self.assertIn(
+            "Counted", str(self.product.with_user(manager).preorder_availability_explained)
+        )
+        for groups in ("sales_team.group_sale_salesman", "base.group_portal"):
+            user = new_test_user(self.env, f"why_{groups[-8:]}", groups=groups)
+            with self.subTest(groups=groups), self.assertRaises(AccessError):
+                self.product.with_user(user).read(["preorder_availability_explained"])
