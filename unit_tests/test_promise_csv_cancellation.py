@@ -136,3 +136,29 @@ def test_cancellation_window():
     assert not cancellation.may_cancel(True, "sale", confirmed, 0, confirmed)
     assert not cancellation.may_cancel(True, "sale", None, 24, confirmed)
     assert not cancellation.may_cancel(True, "sale", confirmed, 24, confirmed, started=True)
+
+
+def test_a_customer_lowers_or_cancels_one_line_until_it_is_on_its_way():
+    from rules import cancellation as c
+
+    def refusal(**values):
+        base = {
+            "enabled": True,
+            "state": "sale",
+            "kind_is_request": True,
+            "released": 0.0,
+            "delivered": 0.0,
+            "current": 3.0,
+            "new": 1,
+        }
+        return c.line_change_refusal(**{**base, **values})
+
+    assert refusal() is None
+    assert refusal(new=0) is None, "cancels the line"
+    assert refusal(enabled=False) == c.LINE_DISABLED
+    assert refusal(state="draft") == c.LINE_NOT_CONFIRMED
+    assert refusal(kind_is_request=False) == c.LINE_NOT_PREORDER
+    assert refusal(released=1.0) == c.LINE_ON_ITS_WAY
+    assert refusal(delivered=1.0) == c.LINE_ON_ITS_WAY
+    for new in (3, 4, -1, 1.5, True, "1", None):
+        assert refusal(new=new) == c.LINE_NOT_LOWER, new

@@ -4,6 +4,8 @@ from odoo.http import request, route
 from odoo.addons.purchase.controllers.portal import CustomerPortal as PurchasePortal
 from odoo.addons.sale.controllers.portal import CustomerPortal
 
+from ..rules import cancellation as cancellation_rules
+
 # The order page shows one of these fixed, translatable messages (in the
 # template) chosen by a flag in the URL; no text ever comes from the URL.
 CANCEL_FLAGS = {True: "preorder_cancelled", False: "preorder_cancel_refused"}
@@ -38,6 +40,39 @@ class PreorderCustomerPortal(CustomerPortal):
             return request.redirect("/my")
         flag = CANCEL_FLAGS[bool(order._preorder_portal_cancel())]
         return request.redirect(order.get_portal_url(query_string="&%s=1" % flag))
+
+    @route(
+        "/my/orders/<int:order_id>/preorder_line/<int:line_id>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_preorder_line(
+        self, order_id, line_id, access_token=None, quantity=None, cancel=None, **kwargs
+    ):
+        """The customer lowers (``quantity``) or cancels (``cancel``, or a
+        quantity of 0) one pre-order or pre-sale line of their confirmed order,
+        until it is on its way
+        (``sale.order.line._preorder_portal_change``). CSRF-protected POST; a
+        bad link, someone else's order or line, or a refused change (a fixed
+        message on the order page) changes nothing."""
+        if not _token_is_wellformed(access_token):
+            return request.redirect("/my")
+        try:
+            order = self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        line = order.sudo().order_line.filtered(lambda line: line.id == line_id)
+        amount = "0" if cancel == "1" else quantity.strip() if isinstance(quantity, str) else ""
+        number = int(amount) if amount.isdigit() and len(amount) <= 7 else None
+        refusal = (
+            line._preorder_portal_change(number)
+            if line and number is not None
+            else cancellation_rules.LINE_NOT_LOWER
+        )
+        flag = f"preorder_line_refused={refusal}" if refusal else "preorder_line_changed=1"
+        return request.redirect(order.get_portal_url(query_string=f"&{flag}"))
 
     @route(
         "/my/orders/<int:order_id>/preorder_consent",

@@ -10,6 +10,7 @@ from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import float_compare, float_is_zero, format_date
 
 from ..rules import allocation as allocation_rules
+from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
 from ..rules import consent as consent_rules
 from ..rules import release as release_rules
@@ -653,6 +654,67 @@ class SaleOrderLine(models.Model):
                 asked, "notice", "asked", {mail.res_id: mail.body_html for mail in mails or ()}
             )
         return asked
+
+    # ------------------------------------------------------------------
+    # Self-service: the customer lowers or cancels one pre-order line from
+    # the portal (``rules.cancellation.line_change_refusal``)
+    # ------------------------------------------------------------------
+
+    def _preorder_portal_change_refusal(self, quantity):
+        """Why this line's customer may not set it to ``quantity`` units from
+        the portal now (a ``rules.cancellation`` code), or None."""
+        self.ensure_one()
+        line = self.sudo()
+        return cancellation_rules.line_change_refusal(
+            line.company_id.preorder_cancel_enabled,
+            line.order_id.state,
+            line.preorder_kind in REQUEST_KINDS,
+            line.preorder_released_qty,
+            line.qty_delivered,
+            line.product_uom_qty,
+            quantity,
+        )
+
+    def _preorder_portal_changeable(self):
+        """True when the customer may lower or cancel this line now."""
+        self.ensure_one()
+        return self._preorder_portal_change_refusal(0) is None
+
+    def _preorder_portal_change(self, quantity):
+        """Set this pre-order line to ``quantity`` units (0 cancels it) at its
+        customer's request; returns the refusal code, None when done.
+
+        As when staff lower a line: what it no longer needs is freed and goes
+        to the oldest parked orders, what was paid for the difference is
+        refunded through the payment that paid it, and a cancelled line's open
+        delivery is cancelled. Logged on the order."""
+        self.ensure_one()
+        # a release or a second request for the same order waits here, then sees
+        # the order as it is now (Odoo retries the request on a stale snapshot)
+        self.order_id._preorder_lock()
+        refusal = self._preorder_portal_change_refusal(quantity)
+        if refusal:
+            return refusal
+        line = self.sudo()
+        before = line.product_uom_qty
+        line.with_context(
+            preorder_refund_reason=self.env._(
+                "Pre-order quantity lowered by the customer from the portal: refund."
+            )
+        ).write({"product_uom_qty": float(quantity)})
+        if not quantity:
+            line.move_ids.filtered(
+                lambda move: move.state not in ("done", "cancel")
+            )._action_cancel()
+        line.order_id._message_log(
+            body=self.env._(
+                "%(product)s: %(before)s → %(after)s, changed by the customer from the portal.",
+                product=line.product_id.display_name,
+                before=line._preorder_format_qty(line._preorder_to_product_qty(before)),
+                after=line._preorder_format_qty(line._preorder_to_product_qty(float(quantity))),
+            )
+        )
+        return None
 
     def _preorder_cancel_for_consent(self, state, reason):
         """Cancel these lines (quantity 0, their open deliveries cancelled, their

@@ -20,3 +20,33 @@ def may_cancel(enabled, state, confirmed_at, hours, now, started=False):
         return False
     deadline = cancel_deadline(confirmed_at, hours)
     return deadline is not None and now <= deadline
+
+
+#: why a customer may not lower or cancel one pre-order line from the portal
+LINE_DISABLED = "disabled"
+LINE_NOT_CONFIRMED = "not_confirmed"
+LINE_NOT_PREORDER = "not_preorder"
+LINE_ON_ITS_WAY = "on_its_way"
+LINE_NOT_LOWER = "not_lower"
+
+
+def line_change_refusal(enabled, state, kind_is_request, released, delivered, current, new):
+    """Why the customer may not set one pre-order or pre-sale line of their
+    confirmed order to ``new`` units (0 cancels it) from the portal, or None.
+
+    Allowed while the company lets customers cancel (``enabled``), the order is
+    confirmed, the line is a pre-order or pre-sale line (``kind_is_request``)
+    and none of it was released or delivered yet; ``new`` must be a whole
+    number below ``current``, not negative (only lowering is self-service).
+    """
+    if not enabled:
+        return LINE_DISABLED
+    if state != "sale":
+        return LINE_NOT_CONFIRMED
+    if not kind_is_request:
+        return LINE_NOT_PREORDER
+    if released > 0 or delivered > 0:
+        return LINE_ON_ITS_WAY
+    if isinstance(new, bool) or not isinstance(new, int) or new < 0 or new >= current:
+        return LINE_NOT_LOWER
+    return None

@@ -101,6 +101,96 @@ class TestPortalCancel(ShopPaymentMixin, HttpCase, PreorderCase):
 
 
 @tagged("post_install", "-at_install")
+class TestPortalLineChange(ShopPaymentMixin, HttpCase, PreorderCase):
+    """The customer lowers or cancels one pre-order line from the portal."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
+        cls._setup_shop_payment()
+        cls.portal = new_test_user(
+            cls.env, "line_portal", password="line_portal_pw", groups="base.group_portal"
+        )
+        cls._create_request("national", [(cls.product, 5, 10)])
+        cls.order = cls._create_sale([(cls.product, 3, "national")], partner=cls.portal.partner_id)
+        # a later order: 2 of its 3 allocated, 1 parked
+        cls.later = cls._create_sale([(cls.product, 3, "national")])
+
+    def _change(self, order, line, **data):
+        page = self.url_open(f"/my/orders/{order.id}")
+        csrf = (
+            page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            if 'name="csrf_token"' in page.text
+            else ""
+        )
+        return self.url_open(
+            f"/my/orders/{order.id}/preorder_line/{line.id}",
+            data={"csrf_token": csrf, "access_token": "", **data},
+        )
+
+    def test_lowered_line_goes_to_the_oldest_parked_order(self):
+        line, later = self.order.order_line, self.later.order_line
+        self.assertEqual((later.preorder_allocated_qty, later.preorder_parked_qty), (2.0, 1.0))
+        self.authenticate("line_portal", "line_portal_pw")
+        self.assertIn("preorder_line_change", self.url_open(f"/my/orders/{self.order.id}").text)
+        response = self._change(self.order, line, quantity="1")
+        self.assertIn("Your order was changed", response.text)
+        self.assertEqual(line.product_uom_qty, 1.0)
+        self.assertEqual(line.preorder_allocated_qty, 1.0)
+        self.assertEqual((later.preorder_allocated_qty, later.preorder_parked_qty), (3.0, 0.0))
+        self.assertIn(
+            "changed by the customer from the portal",
+            " ".join(self.order.message_ids.mapped("body")),
+        )
+
+    def test_cancelled_paid_line_is_refunded_through_its_payment(self):
+        tx = self._paid_by_demo(self.order)
+        self.authenticate("line_portal", "line_portal_pw")
+        self._change(self.order, self.order.order_line, cancel="1", quantity="2")
+        self.assertEqual(self.order.order_line.product_uom_qty, 0.0, "cancel wins")
+        refund = tx.child_transaction_ids
+        self.assertEqual((refund.operation, refund.state), ("refund", "done"))
+        self.assertEqual(refund.amount, -tx.amount, "the whole line paid back")
+        self.assertEqual(self.later.order_line.preorder_parked_qty, 0.0, "the freed units")
+
+    def test_refused_changes_change_nothing(self):
+        self.authenticate("line_portal", "line_portal_pw")
+        line = self.order.order_line
+        for quantity in ("3", "4", "-1", "1.5", "abc", "", "9" * 40):
+            with self.subTest(quantity=quantity):
+                response = self._change(self.order, line, quantity=quantity)
+                self.assertIn("Choose a whole number below", response.text)
+                self.assertEqual(line.product_uom_qty, 3.0)
+        # someone else's order, or a line of another order
+        self._change(self.later, self.later.order_line, quantity="1")
+        self.assertEqual(self.later.order_line.product_uom_qty, 3.0)
+        self._change(self.order, self.later.order_line, quantity="1")
+        self.assertEqual(self.later.order_line.product_uom_qty, 3.0)
+        # on its way
+        line.qty_delivered_method = "manual"
+        line.qty_delivered = 1
+        response = self._change(self.order, line, quantity="1")
+        self.assertIn("already on its way", response.text)
+        self.assertNotIn("preorder_line_change", response.text, "no form any more")
+        self.assertEqual(line.product_uom_qty, 3.0)
+        line.qty_delivered = 0
+        # the company does not let customers cancel
+        self.company.preorder_cancel_enabled = False
+        self._change(self.order, line, quantity="1")
+        self.assertEqual(line.product_uom_qty, 3.0)
+
+    def test_post_without_csrf_is_refused(self):
+        self.authenticate("line_portal", "line_portal_pw")
+        response = self.url_open(
+            f"/my/orders/{self.order.id}/preorder_line/{self.order.order_line.id}",
+            data={"access_token": "", "quantity": "1"},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.order.order_line.product_uom_qty, 3.0)
+
+
+@tagged("post_install", "-at_install")
 class TestPortalTours(HttpCase, PreorderCase):
     @classmethod
     def setUpClass(cls):
@@ -117,6 +207,13 @@ class TestPortalTours(HttpCase, PreorderCase):
                         login="tour_portal")  # fmt: skip
         self.assertEqual(self.order.state, "cancel")
         self.assertFalse(self.order.order_line.preorder_allocation_ids)
+
+    def test_tour_lower_one_line(self):
+        later = self._create_sale([(self.product, 4, "national")])  # 3 allocated, 1 parked
+        self.start_tour("/my/orders", "website_preorder_portal_lower_line",
+                        login="tour_portal")  # fmt: skip
+        self.assertEqual(self.order.order_line.product_uom_qty, 1.0)
+        self.assertEqual(later.order_line.preorder_parked_qty, 0.0, "the parked order got it")
 
     def test_tour_no_cancel_after_the_window(self):
         self.order.date_order = self.order.date_order.replace(year=2020)

@@ -182,6 +182,33 @@ registry.category("web_tour.tours").add("website_preorder_portal_cancel", {
     ],
 });
 
+registry.category("web_tour.tours").add("website_preorder_portal_lower_line", {
+    url: "/my/orders",
+    steps: () => [
+        {
+            content: "Open the order from the list",
+            trigger: "td a[href*='/my/orders/']",
+            run: "click",
+        },
+        {
+            content: "Keep one of the two pre-ordered items",
+            trigger: ".preorder_line_change input[name='quantity']",
+            run: "edit 1",
+        },
+        {
+            trigger: ".preorder_line_change .preorder_line_lower",
+            run: "click",
+        },
+        {
+            trigger: "#preorder_line_message:contains('Your order was changed')",
+        },
+        {
+            content: "The remaining item can still be cancelled",
+            trigger: ".preorder_line_change .preorder_line_cancel",
+        },
+    ],
+});
+
 registry.category("web_tour.tours").add("website_preorder_portal_no_cancel", {
     url: "/my/orders",
     steps: () => [
