@@ -123,7 +123,7 @@ class TestAllocation(PreorderCase):
         # a constraint that refuses: nothing is allocated
         @api.constrains("sale_line_id")
         def refusing(records):
-            raise ValidationError("refused by another addon")
+            raise ValidationError(records.env._("refused by another addon"))
 
         late = self._create_sale([(self.product, 1, "national")], confirm=False)
         methods = [*self.env["preorder.allocation"]._constraint_methods, refusing]
