@@ -84,6 +84,10 @@ for scale in $SCALES; do
         if [ "$db" = "$plain_db" ] && [[ " $HTTP_SCALES " != *" $scale "* ]]; then continue; fi
         if [ "${BENCH_REUSE:-0}" = 1 ] && psql "${pg[@]}" -d "$db" -c "select 1" >/dev/null 2>&1; then
             echo "[bench] reusing $db"
+            if [ "$db" = "$addon_db" ]; then
+                # the addon's schema as this checkout has it
+                "${odoo[@]}" -d "$db" -u website_preorder --stop-after-init --log-level=warn
+            fi
             continue
         fi
         dropdb "${pg[@]}" --if-exists "$db"
