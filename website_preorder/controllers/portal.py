@@ -57,11 +57,8 @@ class PreorderCustomerPortal(CustomerPortal):
         (``sale.order.line._preorder_portal_change``). CSRF-protected POST; a
         bad link, someone else's order or line, or a refused change (a fixed
         message on the order page) changes nothing."""
-        if not _token_is_wellformed(access_token):
-            return request.redirect("/my")
-        try:
-            order = self._document_check_access("sale.order", order_id, access_token=access_token)
-        except (AccessError, MissingError):
+        order = self._preorder_portal_order(order_id, access_token)
+        if not order:
             return request.redirect("/my")
         line = order.sudo().order_line.filtered(lambda line: line.id == line_id)
         amount = "0" if cancel == "1" else quantity.strip() if isinstance(quantity, str) else ""
@@ -71,7 +68,52 @@ class PreorderCustomerPortal(CustomerPortal):
             if line and number is not None
             else cancellation_rules.LINE_NOT_LOWER
         )
-        flag = f"preorder_line_refused={refusal}" if refusal else "preorder_line_changed=1"
+        return self._preorder_changed(order, refusal)
+
+    @route(
+        "/my/orders/<int:order_id>/preorder_shipping",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_preorder_shipping(self, order_id, access_token=None, policy=None, **kwargs):
+        """The customer's shipping choice for their pre-ordered items, until
+        something is released or shipped (``sale.order._preorder_portal_set_shipping``)."""
+        order = self._preorder_portal_order(order_id, access_token)
+        if not order:
+            return request.redirect("/my")
+        return self._preorder_changed(order, order._preorder_portal_set_shipping(policy))
+
+    @route(
+        "/my/orders/<int:order_id>/preorder_balance_method",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_preorder_balance_method(self, order_id, access_token=None, token_id=None, **kwargs):
+        """The saved payment method the customer's balance is charged to, one of
+        theirs, until the balance is charged
+        (``sale.order._preorder_portal_set_balance_token``)."""
+        order = self._preorder_portal_order(order_id, access_token)
+        if not order:
+            return request.redirect("/my")
+        number = token_id if isinstance(token_id, str) and token_id.isdigit() else "0"
+        return self._preorder_changed(order, order._preorder_portal_set_balance_token(int(number)))
+
+    def _preorder_portal_order(self, order_id, access_token):
+        """The order the visitor may change (their own, or by its token link), or None."""
+        if not _token_is_wellformed(access_token):
+            return None
+        try:
+            return self._document_check_access("sale.order", order_id, access_token=access_token)
+        except (AccessError, MissingError):
+            return None
+
+    def _preorder_changed(self, order, refusal):
+        """Back to the order page, with the fixed message of the outcome."""
+        flag = f"preorder_refused={refusal}" if refusal else "preorder_changed=1"
         return request.redirect(order.get_portal_url(query_string=f"&{flag}"))
 
     @route(

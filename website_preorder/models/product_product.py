@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import SQL, consteq, email_normalize, float_compare, format_date
+from odoo.tools import SQL, consteq, email_normalize, float_compare, format_date, format_datetime
 from odoo.tools.misc import hmac
 
 from ..rules import atp as atp_rules
@@ -285,13 +285,21 @@ class ProductProduct(models.Model):
             )
 
     def _preorder_availability_explanation(self, company=None):
+        """The staff's "Why this availability" of this variant in ``company``
+        (HTML, ``_preorder_availability_explanation_values``)."""
+        return self.env["ir.qweb"]._render(
+            "website_preorder.availability_explanation",
+            self._preorder_availability_explanation_values(company),
+        )
+
+    def _preorder_availability_explanation_values(self, company=None):
         """What the shop shows for this variant in ``company`` (the current one)
         and why: each kind's quantity and date as the shop computes them
         (``_get_preorder_availability``), every request line of the variant
         with what it counts (ordered, received, allocated, safety buffer,
         held by checkouts, ATP) and, when it does not count, why
         (``rules.supply.line_status``), the warehouses considered, the free
-        stock, the pre-sale multiplier. Rendered by the QWeb template
+        stock, the pre-sale multiplier: the values of the QWeb template
         ``website_preorder.availability_explanation``."""
         self.ensure_one()
         company = self.env["res.company"].sudo().browse((company or self.env.company).id)
@@ -359,6 +367,8 @@ class ProductProduct(models.Model):
                     "atp": qty(atp),
                     "status": statuses[status],
                     "counted": status == supply_rules.COUNTED,
+                    "kind_code": line.preorder_kind,
+                    "atp_value": atp,
                 }
             )
         blocked = company.preorder_only_out_of_stock and free > 0
@@ -379,9 +389,20 @@ class ProductProduct(models.Model):
             INTERNATIONAL: company.preorder_enabled,
             PRESALE: company.presale_enabled,
         }
+        reasons = dict(
+            self.env["preorder.listing.change"]._fields["reason"]._description_selection(self.env)
+        )
+        last_changes = {}
+        for change in (
+            self.env["preorder.listing.change"]
+            .sudo()
+            .search([("product_id", "=", product.id)], order="changed_at desc, id desc", limit=30)
+        ):
+            last_changes.setdefault(change.kind, change)
         kinds = []
         for kind in (NATIONAL, INTERNATIONAL, PRESALE):
             offer = availability.get(kind)
+            last = last_changes.get(kind)
             text = how[kind]
             if not enabled[kind]:
                 text = self.env._("disabled in the settings: nothing offered")
@@ -395,30 +416,33 @@ class ProductProduct(models.Model):
                     "listed": self.env._("Yes")
                     if product[LISTING_FLAGS[kind]]
                     else self.env._("No"),
+                    "changed": last
+                    and self.env._(
+                        "%(when)s: %(reason)s",
+                        when=format_datetime(self.env, last.changed_at),
+                        reason=reasons[last.reason],
+                    ),
                     "how": text,
                 }
             )
-        return self.env["ir.qweb"]._render(
-            "website_preorder.availability_explanation",
-            {
-                "product": product,
-                "company": company,
-                "today": format_date(self.env, today),
-                "kinds": kinds,
-                "lines": rows,
-                "warehouses": ", ".join(warehouses.mapped("name")) or self.env._("none"),
-                "free": qty(free),
-                "only_out_of_stock": company.preorder_only_out_of_stock,
-                "presale": company.presale_enabled
-                and self.env._(
-                    "multiplier %(multiplier)s, minimum %(minimum)s, offered from %(days)s "
-                    "day(s) before arrival",
-                    multiplier=f"{company.presale_qty_multiplier:g}",
-                    minimum=qty(company.presale_min_qty),
-                    days=company.presale_days,
-                ),
-            },
-        )
+        return {
+            "product": product,
+            "company": company,
+            "today": format_date(self.env, today),
+            "kinds": kinds,
+            "lines": rows,
+            "warehouses": ", ".join(warehouses.mapped("name")) or self.env._("none"),
+            "free": qty(free),
+            "only_out_of_stock": company.preorder_only_out_of_stock,
+            "presale": company.presale_enabled
+            and self.env._(
+                "multiplier %(multiplier)s, minimum %(minimum)s, offered from %(days)s "
+                "day(s) before arrival",
+                multiplier=f"{company.presale_qty_multiplier:g}",
+                minimum=qty(company.presale_min_qty),
+                days=company.presale_days,
+            ),
+        }
 
     # ------------------------------------------------------------------
     # Google Merchant Center feed (/preorder/feed/google.xml)

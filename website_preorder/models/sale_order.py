@@ -22,6 +22,7 @@ from ..rules import deposit as deposit_rules
 from ..rules import hold as hold_rules
 from ..rules import launch as launch_rules
 from ..rules import refund as refund_rules
+from ..rules import self_service as self_service_rules
 from ..rules.allocation import RELEASED
 from ..rules.kinds import (
     INTERNATIONAL,
@@ -1702,6 +1703,130 @@ class SaleOrder(models.Model):
         self.sudo()._action_cancel()
         self.sudo()._message_log(body=self.env._("Cancelled by the customer from the portal."))
         return True
+
+    # ------------------------------------------------------------------
+    # Self-service on the portal (README, "Self-service"): the customer
+    # changes their confirmed pre-order (``rules.self_service``); every change
+    # is logged on the order and confirmed by e-mail
+    # ------------------------------------------------------------------
+
+    def _preorder_line_payments(self):
+        """{line id: (paid, due)} of this order's pre-order and pre-sale lines:
+        what the customer paid shared out among the lines as a refund shares
+        it (``rules.refund.paid_for``), and the rest of each line's total."""
+        self.ensure_one()
+        order = self.sudo()
+        lines = order.order_line.filtered(
+            lambda line: line.preorder_kind in REQUEST_KINDS and not line.display_type
+        )
+        if not lines or order.state != "sale":
+            return {}
+        weights, paid = order._preorder_paid_weights(), order._preorder_paid()
+        result = {}
+        for line in lines:
+            share = refund_rules.paid_for(
+                [line.id], weights, paid, round_amount=order.currency_id.round
+            )
+            result[line.id] = (share, order.currency_id.round(max(line.price_total - share, 0.0)))
+        return result
+
+    def _preorder_portal_started(self):
+        """True once something of this order was released or shipped."""
+        lines = self.sudo().order_line
+        return (
+            any(lines.mapped("preorder_released_qty"))
+            or any(lines.mapped("qty_delivered"))
+            or any(picking.state == "done" for picking in self.sudo().picking_ids)
+        )
+
+    def _preorder_portal_shipping_refusal(self, policy):
+        """Why the customer may not set this order's shipping choice to
+        ``policy`` now (a ``rules.self_service`` code), or None."""
+        self.ensure_one()
+        return self_service_rules.shipping_change_refusal(
+            self.state,
+            self._preorder_offers_shipping_choice(),
+            self._preorder_portal_started(),
+            policy,
+            tuple(self._preorder_shipping_labels()),
+        )
+
+    def _preorder_portal_set_shipping(self, policy):
+        """The customer's new shipping choice (``picking_policy``, and the open
+        deliveries' shipping policy), until something is released or
+        shipped; returns the refusal code, None when done."""
+        self.ensure_one()
+        self._preorder_lock()
+        refusal = self._preorder_portal_shipping_refusal(policy)
+        if refusal:
+            return refusal
+        order = self.sudo()
+        if order.picking_policy != policy:
+            order.picking_policy = policy
+            order.picking_ids.filtered(
+                lambda picking: picking.state not in ("done", "cancel")
+            ).write({"move_type": policy})
+            order._preorder_confirm_change(
+                self.env._(
+                    "Shipping choice changed by the customer from the portal: %s.",
+                    self._preorder_shipping_labels()[policy],
+                )
+            )
+        return None
+
+    def _preorder_balance_tokens(self):
+        """The customer's saved payment methods this order's balance may be
+        charged to: their commercial entity's, of this company's providers."""
+        self.ensure_one()
+        order = self.sudo()
+        return (
+            self.env["payment.token"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "child_of", order.partner_id.commercial_partner_id.id),
+                    ("provider_id.company_id", "=", order.company_id.id),
+                ]
+            )
+        )
+
+    def _preorder_portal_balance_refusal(self, token=None):
+        """Why the customer may not choose ``token`` (any of theirs when not
+        given) for this order's balance now, or None."""
+        self.ensure_one()
+        order = self.sudo()
+        tokens = order._preorder_balance_tokens()
+        return self_service_rules.balance_method_refusal(
+            order.state,
+            order.preorder_deposit,
+            order.preorder_balance_state,
+            bool(tokens if token is None else token & tokens),
+        )
+
+    def _preorder_portal_set_balance_token(self, token_id):
+        """The saved payment method the balance is charged to, chosen by the
+        customer among theirs; returns the refusal code, None when done."""
+        self.ensure_one()
+        self._preorder_lock()
+        order = self.sudo()
+        token = self.env["payment.token"].sudo().browse(token_id).exists()
+        refusal = order._preorder_portal_balance_refusal(token)
+        if refusal:
+            return refusal
+        if order.preorder_balance_token_id != token:
+            order.preorder_balance_token_id = token
+            order._preorder_confirm_change(
+                self.env._(
+                    "Balance payment method changed by the customer from the portal: %s.",
+                    token.display_name,
+                )
+            )
+        return None
+
+    def _preorder_confirm_change(self, log):
+        """A change the customer made from the portal: ``log`` on the order and
+        an e-mail confirming it."""
+        self._preorder_send_mail("website_preorder.mail_template_preorder_changed", log)
 
     # ------------------------------------------------------------------
     # Customer e-mails about pre-order lines, date-slip answers, To-Dos

@@ -687,7 +687,7 @@ class SaleOrderLine(models.Model):
         As when staff lower a line: what it no longer needs is freed and goes
         to the oldest parked orders, what was paid for the difference is
         refunded through the payment that paid it, and a cancelled line's open
-        delivery is cancelled. Logged on the order."""
+        delivery is cancelled. Logged on the order and confirmed by e-mail."""
         self.ensure_one()
         # a release or a second request for the same order waits here, then sees
         # the order as it is now (Odoo retries the request on a stale snapshot)
@@ -706,8 +706,8 @@ class SaleOrderLine(models.Model):
             line.move_ids.filtered(
                 lambda move: move.state not in ("done", "cancel")
             )._action_cancel()
-        line.order_id._message_log(
-            body=self.env._(
+        line.order_id._preorder_confirm_change(
+            self.env._(
                 "%(product)s: %(before)s → %(after)s, changed by the customer from the portal.",
                 product=line.product_id.display_name,
                 before=line._preorder_format_qty(line._preorder_to_product_qty(before)),

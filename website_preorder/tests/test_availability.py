@@ -181,10 +181,22 @@ class TestWhyThisAvailability(PreorderCase):
         row = html[html.index(counted.name) :]
         for quantity in ("10.00", "1.00", "3.00", "6.00"):  # ordered, buffer, allocated, ATP
             self.assertIn(quantity, row[: row.index("</tr>")])
+        # the panel and the shop's number come from the same reads: they agree
+        values = self.product._preorder_availability_explanation_values()
+        counted = sum(
+            row["atp_value"]
+            for row in values["lines"]
+            if row["counted"] and row["kind_code"] == "national"
+        )
+        self.assertEqual(counted, self.product.preorder_national_qty)
+        # the catalogue's last change of each kind, with when and why
+        self.env["product.product"]._cron_refresh_preorder_catalog()
+        self.product.invalidate_recordset()
+        self.assertIn("Quantity offered", str(self.product.preorder_availability_explained))
         # the product of one variant explains it on its own form
         self.assertEqual(
             str(self.product.product_tmpl_id.with_user(buyer).preorder_availability_explained),
-            html,
+            str(self.product.with_user(buyer).preorder_availability_explained),
         )
 
     def test_only_purchase_users_and_sales_managers_read_it(self):

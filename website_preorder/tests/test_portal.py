@@ -180,6 +180,104 @@ class TestPortalLineChange(ShopPaymentMixin, HttpCase, PreorderCase):
         self._change(self.order, line, quantity="1")
         self.assertEqual(line.product_uom_qty, 3.0)
 
+    def _post(self, order, path, **data):
+        page = self.url_open(f"/my/orders/{order.id}")
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        return self.url_open(
+            f"/my/orders/{order.id}/{path}", data={"csrf_token": csrf, "access_token": "", **data}
+        )
+
+    def _mails(self, order):
+        return self.env["mail.mail"].search(
+            [
+                ("model", "=", "sale.order"),
+                ("res_id", "=", order.id),
+                ("subject", "ilike", "changed"),
+            ]
+        )
+
+    def test_each_line_shows_what_was_paid_and_what_is_due(self):
+        self._paid_by_demo(self.order)
+        self.authenticate("line_portal", "line_portal_pw")
+        html = self.url_open(f"/my/orders/{self.order.id}").text
+        paid, due = self.order._preorder_line_payments()[self.order.order_line.id]
+        self.assertEqual((paid, due), (self.order.amount_total, 0.0))
+        self.assertIn("preorder_line_paid", html)
+        self.assertIn("Paid", html)
+
+    def test_changes_are_confirmed_by_e_mail(self):
+        self.authenticate("line_portal", "line_portal_pw")
+        self._change(self.order, self.order.order_line, quantity="2")
+        [mail] = self._mails(self.order)
+        self.assertIn("2.0", mail.body_html)
+        self.assertIn(self.portal.partner_id, mail.recipient_ids)
+
+    def test_shipping_choice_until_something_is_on_its_way(self):
+        self.authenticate("line_portal", "line_portal_pw")
+        self.assertIn(
+            "preorder_portal_shipping_change", self.url_open(f"/my/orders/{self.order.id}").text
+        )
+        picking = self.order.picking_ids
+        response = self._post(self.order, "preorder_shipping", policy="one")
+        self.assertIn("Your order was changed", response.text)
+        self.assertEqual(self.order.picking_policy, "one")
+        self.assertEqual(picking.move_type, "one", "the open delivery follows")
+        self.assertEqual(len(self._mails(self.order)), 1)
+        self.assertIn("Shipping choice changed", " ".join(self.order.message_ids.mapped("body")))
+        response = self._post(self.order, "preorder_shipping", policy="fast")
+        self.assertIn("Choose one of the options", response.text)
+        self.assertEqual(self.order.picking_policy, "one")
+        self.order.order_line.qty_delivered_method = "manual"
+        self.order.order_line.qty_delivered = 1
+        response = self._post(self.order, "preorder_shipping", policy="direct")
+        self.assertIn("already on its way", response.text)
+        self.assertEqual(self.order.picking_policy, "one")
+        # someone else's order: back to the account, nothing changed
+        self._post(self.order, "preorder_shipping", policy="one")
+        self.url_open(
+            f"/my/orders/{self.later.id}/preorder_shipping",
+            data={"csrf_token": "x", "access_token": "", "policy": "one"},
+        )
+        self.assertEqual(self.later.picking_policy, "direct")
+
+    def test_balance_payment_method_until_the_balance_is_charged(self):
+        Token = self.env["payment.token"]
+        card, other_card, strangers = (
+            Token.create(
+                {
+                    "provider_id": self.demo.id,
+                    "payment_method_id": self.demo_method.id,
+                    "partner_id": partner.id,
+                    "provider_ref": ref,
+                    "payment_details": ref,
+                }
+            )
+            for partner, ref in (
+                (self.portal.partner_id, "4242"),
+                (self.portal.partner_id, "5555"),
+                (self.later.partner_id, "1111"),
+            )
+        )
+        self.order.write({"preorder_deposit": "due", "preorder_balance_token_id": card.id})
+        self.authenticate("line_portal", "line_portal_pw")
+        self.assertIn(
+            "preorder_portal_balance_method", self.url_open(f"/my/orders/{self.order.id}").text
+        )
+        self._post(self.order, "preorder_balance_method", token_id=str(other_card.id))
+        self.assertEqual(self.order.preorder_balance_token_id, other_card)
+        self.assertIn(
+            "Balance payment method changed", " ".join(self.order.message_ids.mapped("body"))
+        )
+        for token_id in (str(strangers.id), "abc", "", "999999"):
+            with self.subTest(token_id=token_id):
+                response = self._post(self.order, "preorder_balance_method", token_id=token_id)
+                self.assertIn("Choose one of the options", response.text)
+                self.assertEqual(self.order.preorder_balance_token_id, other_card)
+        self.order.preorder_balance_state = "paid"
+        response = self._post(self.order, "preorder_balance_method", token_id=str(card.id))
+        self.assertIn("no longer waiting to be charged", response.text)
+        self.assertEqual(self.order.preorder_balance_token_id, other_card)
+
     def test_post_without_csrf_is_refused(self):
         self.authenticate("line_portal", "line_portal_pw")
         response = self.url_open(

@@ -200,7 +200,7 @@ registry.category("web_tour.tours").add("website_preorder_portal_lower_line", {
             run: "click",
         },
         {
-            trigger: "#preorder_line_message:contains('Your order was changed')",
+            trigger: "#preorder_change_message:contains('Your order was changed')",
         },
         {
             content: "The remaining item can still be cancelled",
