@@ -372,13 +372,15 @@ class ProductProduct(models.Model):
                 }
             )
         blocked = company.preorder_only_out_of_stock and free > 0
+        # outside the messages: the translation extractor reads their arguments
+        multiplier = f"{company.presale_qty_multiplier:g}"
         how = {
             NATIONAL: self.env._("the ATP of the counted pre-order lines, summed"),
             INTERNATIONAL: self.env._("the ATP of the counted international lines, summed"),
             PRESALE: self.env._(
                 "%(multiplier)s × %(atp)s (the counted pre-sale lines' ATP), rounded down; "
                 "at least %(minimum)s, from %(days)s day(s) before arrival",
-                multiplier=f"{company.presale_qty_multiplier:g}",
+                multiplier=multiplier,
                 atp=qty(availability.presale_atp),
                 minimum=qty(company.presale_min_qty),
                 days=company.presale_days,
@@ -438,7 +440,7 @@ class ProductProduct(models.Model):
             and self.env._(
                 "multiplier %(multiplier)s, minimum %(minimum)s, offered from %(days)s "
                 "day(s) before arrival",
-                multiplier=f"{company.presale_qty_multiplier:g}",
+                multiplier=multiplier,
                 minimum=qty(company.presale_min_qty),
                 days=company.presale_days,
             ),
