@@ -145,6 +145,8 @@ def test_a_customer_lowers_or_cancels_one_line_until_it_is_on_its_way():
         base = {
             "enabled": True,
             "state": "sale",
+            "locked": False,
+            "within_window": True,
             "kind_is_request": True,
             "released": 0.0,
             "delivered": 0.0,
@@ -157,6 +159,8 @@ def test_a_customer_lowers_or_cancels_one_line_until_it_is_on_its_way():
     assert refusal(new=0) is None, "cancels the line"
     assert refusal(enabled=False) == c.LINE_DISABLED
     assert refusal(state="draft") == c.LINE_NOT_CONFIRMED
+    assert refusal(locked=True) == c.LINE_LOCKED
+    assert refusal(within_window=False) == c.LINE_WINDOW_OVER
     assert refusal(kind_is_request=False) == c.LINE_NOT_PREORDER
     assert refusal(released=1.0) == c.LINE_ON_ITS_WAY
     assert refusal(delivered=1.0) == c.LINE_ON_ITS_WAY

@@ -1745,6 +1745,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return self_service_rules.shipping_change_refusal(
             self.state,
+            self.locked,
             self._preorder_offers_shipping_choice(),
             self._preorder_portal_started(),
             policy,

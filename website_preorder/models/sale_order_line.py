@@ -665,9 +665,15 @@ class SaleOrderLine(models.Model):
         the portal now (a ``rules.cancellation`` code), or None."""
         self.ensure_one()
         line = self.sudo()
+        company, order = line.company_id, line.order_id
+        deadline = cancellation_rules.cancel_deadline(
+            order.date_order, company.preorder_cancel_hours
+        )
         return cancellation_rules.line_change_refusal(
-            line.company_id.preorder_cancel_enabled,
-            line.order_id.state,
+            company.preorder_cancel_enabled,
+            order.state,
+            order.locked,
+            deadline is not None and fields.Datetime.now() <= deadline,
             line.preorder_kind in REQUEST_KINDS,
             line.preorder_released_qty,
             line.qty_delivered,

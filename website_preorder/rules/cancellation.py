@@ -25,24 +25,34 @@ def may_cancel(enabled, state, confirmed_at, hours, now, started=False):
 #: why a customer may not lower or cancel one pre-order line from the portal
 LINE_DISABLED = "disabled"
 LINE_NOT_CONFIRMED = "not_confirmed"
+LINE_LOCKED = "locked"
+LINE_WINDOW_OVER = "window_over"
 LINE_NOT_PREORDER = "not_preorder"
 LINE_ON_ITS_WAY = "on_its_way"
 LINE_NOT_LOWER = "not_lower"
 
 
-def line_change_refusal(enabled, state, kind_is_request, released, delivered, current, new):
+def line_change_refusal(
+    enabled, state, locked, within_window, kind_is_request, released, delivered, current, new
+):
     """Why the customer may not set one pre-order or pre-sale line of their
     confirmed order to ``new`` units (0 cancels it) from the portal, or None.
 
-    Allowed while the company lets customers cancel (``enabled``), the order is
-    confirmed, the line is a pre-order or pre-sale line (``kind_is_request``)
-    and none of it was released or delivered yet; ``new`` must be a whole
-    number below ``current``, not negative (only lowering is self-service).
+    Allowed while the company lets customers cancel (``enabled``) and its
+    cancellation window is open (``within_window``, as for the whole order),
+    the order is confirmed and not locked (Odoo's Lock), the line is a
+    pre-order or pre-sale line (``kind_is_request``) and none of it was
+    released or delivered yet; ``new`` must be a whole number below
+    ``current``, not negative (only lowering is self-service).
     """
     if not enabled:
         return LINE_DISABLED
     if state != "sale":
         return LINE_NOT_CONFIRMED
+    if locked:
+        return LINE_LOCKED
+    if not within_window:
+        return LINE_WINDOW_OVER
     if not kind_is_request:
         return LINE_NOT_PREORDER
     if released > 0 or delivered > 0:

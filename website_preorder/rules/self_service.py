@@ -3,19 +3,22 @@ besides lowering or cancelling lines (``rules.cancellation``)."""
 
 #: refusal codes (the portal shows a fixed message for each)
 NOT_CONFIRMED = "not_confirmed"
+LOCKED = "locked"
 NO_PREORDER = "no_preorder"
 ON_ITS_WAY = "on_its_way"
 UNKNOWN_CHOICE = "unknown_choice"
 NO_BALANCE = "no_balance"
 
 
-def shipping_change_refusal(state, has_preorder_lines, started, policy, policies):
+def shipping_change_refusal(state, locked, has_preorder_lines, started, policy, policies):
     """Why the customer may not set the order's shipping choice to ``policy``
-    now, or None: the order is confirmed, holds pre-order or pre-sale lines,
-    and nothing of it was released or shipped yet (``started``); ``policy`` is
-    one of ``policies``."""
+    now, or None: the order is confirmed and not locked (Odoo's Lock), holds
+    pre-order or pre-sale lines, and nothing of it was released or shipped yet
+    (``started``); ``policy`` is one of ``policies``."""
     if state != "sale":
         return NOT_CONFIRMED
+    if locked:
+        return LOCKED
     if not has_preorder_lines:
         return NO_PREORDER
     if started:

@@ -175,6 +175,20 @@ class TestPortalLineChange(ShopPaymentMixin, HttpCase, PreorderCase):
         self.assertNotIn("preorder_line_change", response.text, "no form any more")
         self.assertEqual(line.product_uom_qty, 3.0)
         line.qty_delivered = 0
+        # a locked order (Odoo's Lock), the cancellation window over
+        self.order.locked = True
+        response = self._change(self.order, line, quantity="1")
+        self.assertIn("This order is locked", response.text)
+        self.assertIn(
+            "This order is locked", self._post(self.order, "preorder_shipping", policy="one").text
+        )
+        self.assertEqual((line.product_uom_qty, self.order.picking_policy), (3.0, "direct"))
+        self.order.locked = False
+        self.order.date_order = self.order.date_order.replace(year=2020)
+        response = self._change(self.order, line, quantity="1")
+        self.assertIn("The time to change this order is over", response.text)
+        self.assertEqual(line.product_uom_qty, 3.0)
+        self.order.date_order = self.later.date_order
         # the company does not let customers cancel
         self.company.preorder_cancel_enabled = False
         self._change(self.order, line, quantity="1")
