@@ -958,6 +958,8 @@ class SaleOrder(models.Model):
         company._get_preorder_availability_settings()
         supplies._preorder_lock()
         order._preorder_log_lock_time(time.monotonic())
+        # the figures the lock protects, read again (only them: the rows are wide)
+        supplies.fetch(["preorder_atp", "state"])
         cart = [
             hold_rules.CartLine(
                 line.id,
