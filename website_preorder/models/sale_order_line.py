@@ -461,20 +461,40 @@ class SaleOrderLine(models.Model):
         Sync Date with SO): then it follows the allocations again and the change
         is logged on the order. Returns the lines whose promise date changed.
         """
-        lines = self.sudo().filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
+        lines = self.sudo()
+        # what the loop reads, at once (Sync Date covers thousands of lines)
+        lines.fetch(
+            ["preorder_kind", "promise_date_manual", "promise_date", "company_id", "order_id"]
+        )
+        lines = lines.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if not sync:
             lines = lines.filtered(lambda line: not line.promise_date_manual)
+        # each line's request lines, in one grouped read, and their arrivals
+        # (the allocation's related date would be computed record by record)
+        supplies_of = dict(
+            self.env["preorder.allocation"]
+            .sudo()
+            ._read_group(
+                [("sale_line_id", "in", lines.ids)],
+                ["sale_line_id"],
+                ["purchase_line_id:array_agg"],
+            )
+        )
+        supplies = (
+            self.env["purchase.order.line"]
+            .sudo()
+            .browse({supply_id for ids in supplies_of.values() for supply_id in ids})
+        )
+        arrival_of = dict(zip(supplies.ids, supplies.mapped("date_planned"), strict=True))
         by_date, old = {}, {}
         for company, company_lines in lines.grouped("company_id").items():
             # a handful of distinct arrivals: each converted to the company's date once
             day_of = functools.cache(company.sudo()._preorder_date_of)
             for line in company_lines:
                 new = False
-                if not line.preorder_parked_qty and line.preorder_allocation_ids:
-                    # the request lines' own dates (the allocation's related
-                    # field would be computed record by record)
+                if not line.preorder_parked_qty and line in supplies_of:
                     arrival = allocation_rules.promise_date(
-                        line.preorder_allocation_ids.purchase_line_id.mapped("date_planned")
+                        arrival_of[supply_id] for supply_id in supplies_of[line]
                     )
                     new = arrival and day_of(arrival)
                 old[line] = line.promise_date
@@ -496,12 +516,13 @@ class SaleOrderLine(models.Model):
         promise date (``old_dates``: {line: date before}), written in one batch.
         Each distinct date is formatted once (a handful for thousands of lines)."""
         date_text = functools.cache(self._preorder_format_date)
+        names = {product.id: product.display_name for product in self.product_id}
         bodies = {}
         for order, order_lines in self.grouped("order_id").items():
             changes = [
                 self.env._(
                     "%(product)s: promise date %(old)s → %(new)s",
-                    product=line.product_id.display_name,
+                    product=names[line.product_id.id],
                     old=date_text(old_dates[line]),
                     new=date_text(line.promise_date),
                 )
