@@ -164,5 +164,8 @@ def test_a_customer_lowers_or_cancels_one_line_until_it_is_on_its_way():
     assert refusal(kind_is_request=False) == c.LINE_NOT_PREORDER
     assert refusal(released=1.0) == c.LINE_ON_ITS_WAY
     assert refusal(delivered=1.0) == c.LINE_ON_ITS_WAY
+    # quantities at the unit's rounding: a rounding residue is nothing on its way
+    assert refusal(released=0.001, rounding=0.01) is None
+    assert refusal(new=3, current=3.0000001, rounding=0.01) == c.LINE_NOT_LOWER
     for new in (3, 4, -1, 1.5, True, "1", None):
         assert refusal(new=new) == c.LINE_NOT_LOWER, new

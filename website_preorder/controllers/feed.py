@@ -31,10 +31,10 @@ def parse_since(value):
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):  # not a date, or out of range once in UTC
         return None
-    if moment.tzinfo:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
 
 
@@ -122,27 +122,36 @@ class PreorderFeed(http.Controller):
                 [("changed_at", ">", after), ("company_id", "in", (company_id, False))],
                 order="changed_at, id",
             )
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(CHANGE_COLUMNS)
-            yield buffer.getvalue().encode()
-            for start in range(0, len(changes), BATCH):
-                batch = changes[start : start + BATCH]
-                buffer.seek(0)
-                buffer.truncate()
+
+            def rows(batch):
                 for change in batch:
-                    writer.writerow(
-                        (
-                            change.changed_at.isoformat() + "Z",
-                            change.product_id.default_code or "",
-                            change.product_id.barcode or "",
-                            change.kind,
-                            "1" if change.listed else "0",
-                            change.reason,
-                        )
+                    yield (
+                        change.changed_at.isoformat() + "Z",
+                        change.product_id.default_code or "",
+                        change.product_id.barcode or "",
+                        change.kind,
+                        "1" if change.listed else "0",
+                        change.reason,
                     )
-                batch.invalidate_recordset()
-                yield buffer.getvalue().encode()
+
+            yield from self._csv_chunks(CHANGE_COLUMNS, changes, rows)
+
+    @staticmethod
+    def _csv_chunks(columns, records, rows):
+        """The CSV of ``records`` in chunks of ``BATCH`` (header first): ``rows``
+        gives the rows of one batch; each batch leaves the cache once written,
+        so the file is never held in memory whole."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        yield buffer.getvalue().encode()
+        for start in range(0, len(records), BATCH):
+            batch = records[start : start + BATCH]
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(rows(batch))
+            batch.invalidate_recordset()
+            yield buffer.getvalue().encode()
 
     def _feed_company(self, token):
         """The company whose feed the caller may read, or the HTTP status that
@@ -247,15 +256,8 @@ class PreorderFeed(http.Controller):
         )
 
     def _feed_chunks(self, products, company):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(FEED_COLUMNS)
-        yield buffer.getvalue().encode()
-        for start in range(0, len(products), BATCH):
-            batch = products[start : start + BATCH]
+        def rows(batch):
             availability = batch._get_preorder_availability(company)
-            buffer.seek(0)
-            buffer.truncate()
             for product in batch:
                 avail = availability[product.id]
                 # the stored flags are per variant: listed for this company
@@ -268,15 +270,13 @@ class PreorderFeed(http.Controller):
                 }
                 for kind in REQUEST_KINDS:
                     kind_availability = avail.get(kind)
-                    writer.writerow(
-                        (
-                            product.default_code or "",
-                            product.barcode or "",
-                            kind,
-                            plain_qty(kind_availability.qty),
-                            kind_availability.date.isoformat() if kind_availability.date else "",
-                            "1" if listed[kind] else "0",
-                        )
+                    yield (
+                        product.default_code or "",
+                        product.barcode or "",
+                        kind,
+                        plain_qty(kind_availability.qty),
+                        kind_availability.date.isoformat() if kind_availability.date else "",
+                        "1" if listed[kind] else "0",
                     )
-            batch.invalidate_recordset()
-            yield buffer.getvalue().encode()
+
+        return self._csv_chunks(FEED_COLUMNS, products, rows)

@@ -32,11 +32,8 @@ class PreorderCustomerPortal(CustomerPortal):
         CSRF-protected POST. Refused (nothing changes) after the limit, when the
         setting is off, or for an order the visitor may not access.
         """
-        if not _token_is_wellformed(access_token):
-            return request.redirect("/my")
-        try:
-            order = self._document_check_access("sale.order", order_id, access_token=access_token)
-        except (AccessError, MissingError):
+        order = self._preorder_portal_order(order_id, access_token)
+        if not order:
             return request.redirect("/my")
         flag = CANCEL_FLAGS[bool(order._preorder_portal_cancel())]
         return request.redirect(order.get_portal_url(query_string="&%s=1" % flag))
@@ -99,7 +96,11 @@ class PreorderCustomerPortal(CustomerPortal):
         order = self._preorder_portal_order(order_id, access_token)
         if not order:
             return request.redirect("/my")
-        number = token_id if isinstance(token_id, str) and token_id.isdigit() else "0"
+        # a record id: digits, within PostgreSQL's integer (anything else is no choice)
+        number = (
+            token_id if isinstance(token_id, str) and token_id.isdigit() and len(token_id) <= 9
+            else "0"
+        )  # fmt: skip
         return self._preorder_changed(order, order._preorder_portal_set_balance_token(int(number)))
 
     def _preorder_portal_order(self, order_id, access_token):

@@ -371,7 +371,10 @@ class ProductProduct(models.Model):
                     "atp_value": atp,
                 }
             )
-        blocked = company.preorder_only_out_of_stock and free > 0
+        blocked = (
+            company.preorder_only_out_of_stock
+            and float_compare(free, 0.0, precision_rounding=uom.rounding) > 0
+        )
         # outside the messages: the translation extractor reads their arguments
         multiplier = f"{company.presale_qty_multiplier:g}"
         how = {

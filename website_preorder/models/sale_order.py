@@ -1734,12 +1734,12 @@ class SaleOrder(models.Model):
 
     def _preorder_portal_started(self):
         """True once something of this order was released or shipped."""
-        lines = self.sudo().order_line
-        return (
-            any(lines.mapped("preorder_released_qty"))
-            or any(lines.mapped("qty_delivered"))
-            or any(picking.state == "done" for picking in self.sudo().picking_ids)
-        )
+        lines = self.sudo().order_line.filtered("product_uom")
+        return any(
+            float_compare(quantity, 0.0, precision_rounding=line.product_uom.rounding) > 0
+            for line in lines
+            for quantity in (line.preorder_released_qty, line.qty_delivered)
+        ) or any(picking.state == "done" for picking in self.sudo().picking_ids)
 
     def _preorder_portal_shipping_refusal(self, policy):
         """Why the customer may not set this order's shipping choice to

@@ -700,6 +700,7 @@ class SaleOrderLine(models.Model):
             line.qty_delivered,
             line.product_uom_qty,
             quantity,
+            line.product_uom.rounding or 0.01,
         )
 
     def _preorder_portal_changeable(self):

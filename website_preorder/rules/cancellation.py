@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from .floats import compare
+
 
 def cancel_deadline(confirmed_at, hours):
     """When the customer's right to cancel ends; None when it never opened."""
@@ -33,8 +35,9 @@ LINE_NOT_LOWER = "not_lower"
 
 
 def line_change_refusal(
-    enabled, state, locked, within_window, kind_is_request, released, delivered, current, new
-):
+    enabled, state, locked, within_window, kind_is_request, released, delivered, current, new,
+    rounding=0.01,
+):  # fmt: skip
     """Why the customer may not set one pre-order or pre-sale line of their
     confirmed order to ``new`` units (0 cancels it) from the portal, or None.
 
@@ -43,7 +46,8 @@ def line_change_refusal(
     the order is confirmed and not locked (Odoo's Lock), the line is a
     pre-order or pre-sale line (``kind_is_request``) and none of it was
     released or delivered yet; ``new`` must be a whole number below
-    ``current``, not negative (only lowering is self-service).
+    ``current``, not negative (only lowering is self-service). Quantities are
+    compared at the line's unit ``rounding``.
     """
     if not enabled:
         return LINE_DISABLED
@@ -55,8 +59,13 @@ def line_change_refusal(
         return LINE_WINDOW_OVER
     if not kind_is_request:
         return LINE_NOT_PREORDER
-    if released > 0 or delivered > 0:
+    if compare(released, 0.0, rounding) > 0 or compare(delivered, 0.0, rounding) > 0:
         return LINE_ON_ITS_WAY
-    if isinstance(new, bool) or not isinstance(new, int) or new < 0 or new >= current:
+    if (
+        isinstance(new, bool)
+        or not isinstance(new, int)
+        or new < 0
+        or compare(new, current, rounding) >= 0
+    ):
         return LINE_NOT_LOWER
     return None

@@ -5,19 +5,38 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from .common import PreorderCase, ShopPaymentMixin
 
 
-@tagged("post_install", "-at_install")
-class TestPortalCancel(ShopPaymentMixin, HttpCase, PreorderCase):
+class PortalCase(ShopPaymentMixin, HttpCase, PreorderCase):
+    """A company that lets customers cancel within 24 hours, Odoo's demo
+    payment provider, a portal customer (``login``) with an order of ``ordered``
+    national pre-ordered units, and another customer's order."""
+
+    login = None
+    ordered = 2
+    later_ordered = 1
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
         cls._setup_shop_payment()
         cls.portal = new_test_user(
-            cls.env, "cancel_portal", password="cancel_portal_pw", groups="base.group_portal"
+            cls.env, cls.login, password=f"{cls.login}_pw", groups="base.group_portal"
         )
         cls._create_request("national", [(cls.product, 5, 10)])
-        cls.order = cls._create_sale([(cls.product, 2, "national")], partner=cls.portal.partner_id)
-        cls.other = cls._create_sale([(cls.product, 1, "national")])
+        cls.order = cls._create_sale(
+            [(cls.product, cls.ordered, "national")], partner=cls.portal.partner_id
+        )
+        cls.later = cls._create_sale([(cls.product, cls.later_ordered, "national")])
+
+
+@tagged("post_install", "-at_install")
+class TestPortalCancel(PortalCase):
+    login = "cancel_portal"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.later
 
     def _cancel(self, order):
         page = self.url_open(f"/my/orders/{order.id}")
@@ -101,21 +120,12 @@ class TestPortalCancel(ShopPaymentMixin, HttpCase, PreorderCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalLineChange(ShopPaymentMixin, HttpCase, PreorderCase):
+class TestPortalLineChange(PortalCase):
     """The customer lowers or cancels one pre-order line from the portal."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company.write({"preorder_cancel_enabled": True, "preorder_cancel_hours": 24})
-        cls._setup_shop_payment()
-        cls.portal = new_test_user(
-            cls.env, "line_portal", password="line_portal_pw", groups="base.group_portal"
-        )
-        cls._create_request("national", [(cls.product, 5, 10)])
-        cls.order = cls._create_sale([(cls.product, 3, "national")], partner=cls.portal.partner_id)
-        # a later order: 2 of its 3 allocated, 1 parked
-        cls.later = cls._create_sale([(cls.product, 3, "national")])
+    login = "line_portal"
+    # a later order: 2 of its 3 allocated, 1 parked
+    ordered, later_ordered = 3, 3
 
     def _change(self, order, line, **data):
         page = self.url_open(f"/my/orders/{order.id}")
@@ -282,7 +292,7 @@ class TestPortalLineChange(ShopPaymentMixin, HttpCase, PreorderCase):
         self.assertIn(
             "Balance payment method changed", " ".join(self.order.message_ids.mapped("body"))
         )
-        for token_id in (str(strangers.id), "abc", "", "999999"):
+        for token_id in (str(strangers.id), "abc", "", "999999", "9" * 40):
             with self.subTest(token_id=token_id):
                 response = self._post(self.order, "preorder_balance_method", token_id=token_id)
                 self.assertIn("Choose one of the options", response.text)
