@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from rules import atp, consent, hold
+from rules import atp, availability, consent, hold
 
 NOW = datetime(2026, 12, 7, 12, 0)
 
@@ -89,3 +89,65 @@ def test_undated_slip_only_when_asked_for():
     assert not consent.slipped(agreed, None)
     assert consent.slipped(agreed, None, undated=True)
     assert not consent.slipped(None, None, undated=True), "nothing agreed, nothing slipped"
+
+
+TODAY = NOW.date()
+
+
+def _supply(id_, kind="national", days=10, product=1, restock=False):
+    arrival = NOW + timedelta(days=days)
+    return hold.SupplyLine(id_, product, kind, arrival, arrival.date(), restock, 1.0)
+
+
+def test_decide_plans_first_in_first_out_on_what_other_carts_leave():
+    cart = [hold.CartLine(7, 1, "national", 3.0, 1.0)]
+    supplies = [_supply(10, days=20), _supply(11, days=5)]
+    locked = {10: (5.0, "purchase"), 11: (2.0, "purchase")}
+    refused, planned = hold.decide(
+        cart, supplies, locked, {11: 1.0}, TODAY, availability.Settings()
+    )
+    assert refused == {}
+    # the earlier arrival first, less what another cart holds of it
+    assert [(row.supply_id, row.quantity) for row in planned] == [(11, 1.0), (10, 2.0)]
+
+
+def test_decide_refuses_a_website_cart_asking_more_than_is_left_and_plans_nothing():
+    cart = [hold.CartLine(7, 1, "national", 2.0, 1.0)]
+    supplies = [_supply(10)]
+    refused, planned = hold.decide(
+        cart, supplies, {10: (3.0, "purchase")}, {10: 2.0}, TODAY, availability.Settings()
+    )
+    assert refused == {7: 1.0}
+    assert planned == []
+    # an order staff made is never refused: it holds what there is
+    refused, planned = hold.decide(
+        cart, supplies, {10: (3.0, "purchase")}, {10: 2.0}, TODAY, availability.Settings(),
+        judge=False,
+    )  # fmt: skip
+    assert refused == {}
+    assert [(row.supply_id, row.quantity) for row in planned] == [(10, 1.0)]
+
+
+def test_decide_reads_atp_and_state_from_the_lock_not_from_before_it():
+    cart = [hold.CartLine(7, 1, "national", 1.0, 1.0)]
+    supplies = [_supply(10), _supply(11, days=30)]
+    # line 10 was cancelled and line 11 allocated to the last unit while the
+    # checkout waited for the lock; line 12 was deleted
+    locked = {10: (4.0, "cancel"), 11: (0.0, "purchase")}
+    refused, planned = hold.decide(
+        cart, [*supplies, _supply(12)], locked, {}, TODAY, availability.Settings()
+    )
+    assert refused == {7: 0.0}
+    refused, planned = hold.decide(
+        cart, [*supplies, _supply(12)], locked, {}, TODAY, availability.Settings(), judge=False
+    )
+    assert planned == []
+
+
+def test_decide_holds_a_presale_on_atp_only():
+    cart = [hold.CartLine(7, 1, "presale", 3.0, 1.0)]
+    supplies = [_supply(10, kind="presale")]
+    settings = availability.Settings(multiplier=2.0)
+    refused, planned = hold.decide(cart, supplies, {10: (2.0, "purchase")}, {}, TODAY, settings)
+    assert refused == {}, "the multiplier offers 4"
+    assert [(row.supply_id, row.quantity) for row in planned] == [(10, 2.0)]

@@ -1,7 +1,7 @@
 {
     "name": "Website Pre-Order",
     "summary": "National, international pre-orders and pre-sales backed by purchase orders",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Website/Website",
     "license": "LGPL-3",
     "author": "website_preorder contributors",

@@ -251,7 +251,7 @@ def invariants(cr):
         cr,
         """SELECT count(*) FROM preorder_hold h
              JOIN sale_order so ON so.id = h.sale_order_id
-        LEFT JOIN payment_transaction tx ON tx.id = h.transaction_id
+        LEFT JOIN payment_transaction tx ON tx.reference = h.payment_reference
             WHERE so.state = 'sale' OR tx.state IN ('cancel', 'error')""",
     )[0][0]
     checks.append(

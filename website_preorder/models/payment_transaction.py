@@ -56,7 +56,9 @@ class PaymentTransaction(models.Model):
 
     def _preorder_drop_holds(self):
         if self:
-            self.env["preorder.hold"].sudo().search([("transaction_id", "in", self.ids)])._drop()
+            self.env["preorder.hold"].sudo().search(
+                [("payment_reference", "in", self.mapped("reference"))]
+            )._drop()
 
     def _check_amount_and_confirm_order(self):
         """A paid deposit confirms its order (Odoo's partial prepayment) and is

@@ -51,8 +51,12 @@ class PreorderHold(models.Model):
     quantity = fields.Float(digits="Product Unit of Measure", required=True, readonly=True)
     product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
     expires_at = fields.Datetime("Expires", required=True, index=True, readonly=True)
+    # the payment is named by its reference: a hold is committed before its
+    # payment (``sale.order._preorder_take_holds``), a foreign key could not
+    # point at it yet
+    payment_reference = fields.Char(index="btree_not_null", readonly=True)
     transaction_id = fields.Many2one(
-        "payment.transaction", index="btree_not_null", ondelete="set null", readonly=True
+        "payment.transaction", string="Payment", compute="_compute_transaction_id"
     )
     active_hold = fields.Boolean(
         "Counting", compute="_compute_active_hold", search="_search_active_hold"
@@ -61,6 +65,21 @@ class PreorderHold(models.Model):
     _sql_constraints = [
         ("quantity_positive", "CHECK(quantity > 0)", "A hold quantity must be positive."),
     ]
+
+    def _compute_transaction_id(self):
+        references = {reference for reference in self.mapped("payment_reference") if reference}
+        transactions = (
+            {
+                transaction.reference: transaction
+                for transaction in self.env["payment.transaction"]
+                .sudo()
+                .search([("reference", "in", list(references))])
+            }
+            if references
+            else {}
+        )
+        for hold in self:
+            hold.transaction_id = transactions.get(hold.payment_reference, False)
 
     def _compute_active_hold(self):
         now = fields.Datetime.now()
@@ -99,6 +118,43 @@ class PreorderHold(models.Model):
             domain.append(("sale_order_id", "!=", own_order))
         groups = self.sudo()._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
         return {line.id: quantity for line, quantity in groups}
+
+    @api.model
+    def _insert(self, vals_list):
+        """Insert holds (``vals_list``: their stored fields' values) in one
+        statement and return their ids. A hold is plain data of the checkout
+        that takes it: no default, compute, tracking nor company check to run,
+        and that checkout's cursor has nothing in cache to run them on (its
+        values come from records it read and locked)."""
+        if not vals_list:
+            return []
+        columns = list(vals_list[0])
+        now, uid = fields.Datetime.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO preorder_hold (%s, create_uid, create_date, write_uid, write_date) "
+                "VALUES %s RETURNING id",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL(", ").join(
+                    SQL(
+                        "(%s, %s, %s, %s, %s)",
+                        SQL(", ").join(vals[column] or None for column in columns),
+                        uid,
+                        now,
+                        uid,
+                        now,
+                    )
+                    for vals in vals_list
+                ),
+            )
+        )
+        self.env["sale.order.line"].browse(
+            {vals["sale_line_id"] for vals in vals_list}
+        ).invalidate_recordset(["preorder_hold_ids"])
+        self.env["purchase.order.line"].browse(
+            {vals["purchase_line_id"] for vals in vals_list}
+        ).invalidate_recordset(["preorder_hold_ids"])
+        return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------
     # Dropping holds
@@ -157,7 +213,6 @@ class PreorderHold(models.Model):
         removed = 0
         while True:
             expired = Hold.search([("expires_at", "<=", now)], limit=limit, order="id")
-            expired.transaction_id.fetch(["state"])
             gone = expired.filtered(
                 lambda hold: hold_rules.sweepable(
                     hold.expires_at, now, hold.transaction_id.state or None

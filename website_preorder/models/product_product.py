@@ -157,31 +157,6 @@ class ProductProduct(models.Model):
             domain.append(("preorder_warehouse_id", "in", company._get_preorder_warehouses().ids))
         return domain
 
-    def _preorder_availability_of(self, supplies, held, company):
-        """{product_id: ProductAvailability} of these products from the request
-        lines ``supplies`` already read (and locked: a checkout taking holds),
-        ``held``: {request line id: quantity other carts hold}. The same rule as
-        ``_get_preorder_availability``, without reading the lines again."""
-        company = company.sudo()
-        today = company._preorder_today()
-        groups = [
-            availability_rules.SupplyGroup(
-                supply.product_id.id,
-                supply.preorder_kind,
-                supply.state,
-                company._preorder_date_of(supply.date_planned),
-                atp_rules.net_atp(
-                    supply.preorder_atp, held.get(supply.id, 0.0), supply.product_id.uom_id.rounding
-                ),
-                supply.preorder_is_restock,
-                supply.product_id.uom_id.rounding,
-            )
-            for supply in supplies
-        ]
-        return availability_rules.aggregate(
-            groups, self.ids, today, company._get_preorder_availability_settings()
-        )
-
     def _get_preorder_supply_groups(self, company, today):
         """SupplyGroup rows of these products: ATP summed per kind, state, arrival
         day and restock flag of the request."""

@@ -266,6 +266,27 @@ class PurchaseOrderLine(models.Model):
         )
         self.invalidate_recordset(["preorder_allocated_qty", "preorder_atp", "qty_received"])
 
+    def _preorder_lock_and_read(self):
+        """Lock these supply rows until the transaction ends and read what the
+        lock protects: {id: (ATP, state)}, in one statement. In a READ COMMITTED
+        transaction (a checkout's holds) a row another checkout held is read as
+        that one committed it. Lines gone since they were found are left out."""
+        if not self:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, preorder_atp, state FROM purchase_order_line WHERE id IN %s "
+                "ORDER BY id FOR UPDATE",
+                tuple(self.ids),
+            ),
+            log_exceptions=False,
+        )
+        locked = {row[0]: (row[1] or 0.0, row[2]) for row in self.env.cr.fetchall()}
+        self.invalidate_recordset(
+            ["preorder_allocated_qty", "preorder_atp", "qty_received", "state"]
+        )
+        return locked
+
     # ------------------------------------------------------------------
     # Expected Arrival: the date promised to shoppers moves only by hand
     # ------------------------------------------------------------------

@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 
 from markupsafe import Markup
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import SUPERUSER_ID, Command, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
@@ -13,7 +14,6 @@ from odoo.osv import expression
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, float_compare, format_date, format_datetime, formatLang
 
-from ..rules import allocation as allocation_rules
 from ..rules import balance as balance_rules
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
@@ -843,32 +843,45 @@ class SaleOrder(models.Model):
         for the hold only, not for the rest of the payment's request, and a
         checkout that waited for another's lock reads what that one held
         instead of failing on PostgreSQL's serialization check (on launch day
-        every payment of a hot product meets on one row). The payment's own
-        transaction links the holds to ``transaction`` when it commits, and
-        drops them if it rolls back (an error after the hold, or Odoo retrying
-        the request), so a hold never outlives a payment that was not created.
+        every payment of a hot product meets on one row). The holds name their
+        payment by its reference (the payment is not committed yet: it cannot
+        be referred to from there); they are dropped if the payment's own
+        transaction rolls back (an error after the hold, or Odoo retrying the
+        request), so a hold never outlives a payment that was not created.
 
-        Under the supply rows' lock (the allocation's), what each kind offers
-        is read again with other carts' active holds taken off; a website cart
-        asking more than that is refused with a UserError saying how many are
-        left of what, and nothing is held (the caller's transaction is rolled
-        back: no payment is created). Otherwise the lines hold their quantity
-        first in first out like allocation (``rules.allocation.plan``): a
-        pre-sale holds what ATP has, the multiplier's part beyond it is not
-        held (it is parked once paid, as the shop offered it). Earlier holds of
-        the same carts (a payment tried again) are replaced. Orders not made on
-        the website (a quotation paid from the portal) hold what there is and
-        are never refused: staff decided them. Returns the holds."""
-        own_transaction = self._preorder_holds_own_transaction()
+        What the lock does not protect is read first, in the payment's
+        request (``_preorder_hold_facts``); under the supply rows' lock only
+        their ATP and state and the other carts' holds are read, and
+        ``rules.hold.decide`` judges the cart: a website cart asking more than
+        its kinds offer now is refused with a UserError saying how many are
+        left of what, and nothing is held (no payment is created). Otherwise
+        the lines hold their quantity first in first out like allocation: a
+        pre-sale holds what ATP has, the multiplier's part beyond it is not held
+        (it is parked once paid, as the shop offered it). Earlier holds of the
+        same carts (a payment tried again) are replaced. Orders not made on the
+        website (a quotation paid from the portal) hold what there is and are
+        never refused: staff decided them. Returns the holds."""
+        reference = transaction.reference if transaction else False
         hold_ids = []
         for order in self.sudo():
+            facts = order._preorder_hold_facts()
             with order._preorder_hold_env() as env:
-                # a payment not committed yet cannot be referred to from there
-                payment = None if own_transaction else transaction
-                hold_ids += order.with_env(env)._preorder_hold_cart(payment).ids
+                refused, ids = order.with_env(env)._preorder_hold_cart(facts, reference)
+                if refused:
+                    # raised inside: the hold's transaction rolls back, the
+                    # cart's earlier holds stay as they were
+                    raise UserError(order._preorder_hold_refusal_message(refused))
+            hold_ids += ids
         holds = self.env["preorder.hold"].sudo().browse(hold_ids)
-        if hold_ids and own_transaction:
-            self._preorder_follow_payment_transaction(holds, transaction)
+        if hold_ids and self._preorder_holds_own_transaction():
+            # a payment whose transaction rolls back gives its holds back
+            registry = self.env.registry
+
+            def drop():
+                with registry.cursor() as cr:
+                    api.Environment(cr, SUPERUSER_ID, {})["preorder.hold"].browse(hold_ids)._drop()
+
+            self.env.cr.postrollback.add(drop)
         return holds
 
     @api.model
@@ -890,46 +903,24 @@ class SaleOrder(models.Model):
             yield self.env
             return
         with self.env.registry.cursor() as cr:
-            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            # no statement: psycopg2 begins the transaction at this level
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
             yield api.Environment(cr, self.env.uid, self.env.context)
         self.env["preorder.hold"].invalidate_model()
         self.env["purchase.order.line"].invalidate_model(["preorder_held_qty", "preorder_hold_ids"])
         self.env["sale.order.line"].invalidate_model(["preorder_hold_ids"])
 
-    @api.model
-    def _preorder_follow_payment_transaction(self, holds, transaction):
-        """Holds committed in a transaction of their own follow the payment's:
-        linked to ``transaction`` once the payment's transaction commits (before
-        that it cannot be referred to), dropped when it rolls back instead. Each
-        in a cursor of its own, after the fact."""
-        registry, hold_ids = self.env.registry, holds.ids
-
-        def in_own_cursor(action):
-            def run():
-                with registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    action(env["preorder.hold"].browse(hold_ids).exists())
-
-            return run
-
-        if transaction:
-            transaction_id = transaction.id
-            self.env.cr.postcommit.add(
-                in_own_cursor(lambda holds: holds.write({"transaction_id": transaction_id}))
-            )
-        self.env.cr.postrollback.add(in_own_cursor(lambda holds: holds._drop()))
-
-    def _preorder_hold_cart(self, transaction=None):
-        """Take this cart's holds in the current environment (see
-        ``_preorder_take_holds``). Returns them."""
+    def _preorder_hold_facts(self):
+        """What this cart's holds are decided on that the supply rows' lock
+        does not protect, read in the payment's request (its cache is warm):
+        {"cart": rules.hold.CartLine rows, "supplies": rules.hold.SupplyLine
+        rows of the supply lines open to the cart's products and kinds,
+        "requests": {supply line id: request id}, "today", "settings",
+        "judge": a website cart (refused when it asks too much), "expires_at",
+        "company_id"}. A few grouped reads."""
         self.ensure_one()
-        Hold = self.env["preorder.hold"].sudo()
-        PurchaseLine = self.env["purchase.order.line"].sudo()
-        now = fields.Datetime.now()
         order = self.sudo()
-        # a payment tried again: the earlier holds go, their rows are
-        # refreshed with the new ones below
-        dropped = Hold._drop_of_orders(order)
+        company = order.company_id
         lines = order.order_line.filtered(
             lambda line: line.preorder_kind in REQUEST_KINDS
             and line.product_id
@@ -938,78 +929,99 @@ class SaleOrder(models.Model):
             )
             > 0
         )
-        if not lines:
-            dropped._preorder_refresh_held_qty()
-            return Hold
-        company = order.company_id
-        products = lines.product_id.with_company(company)
-        supplies = PurchaseLine.search(
-            products._get_supply_domain(
-                company,
-                company._preorder_today(),
-                set(lines.mapped("preorder_kind")),
-                selling=True,
-            )
-        )
-        # what the lock does not protect is read before it is taken (the rows
-        # stay locked for the hold's own reads and writes only)
-        supplies.fetch(["product_id", "preorder_kind", "date_planned", "order_id", "product_uom"])
-        supplies.order_id.fetch(["is_restock"])
-        company._get_preorder_availability_settings()
-        supplies._preorder_lock()
-        order._preorder_log_lock_time(time.monotonic())
-        # the figures the lock protects, read again (only them: the rows are wide)
-        supplies.fetch(["preorder_atp", "state"])
-        cart = [
-            hold_rules.CartLine(
-                line.id,
-                line.product_id.id,
-                line.preorder_kind,
-                line._preorder_to_product_qty(line.product_uom_qty),
-                line.product_id.uom_id.rounding,
-            )
-            for line in lines
-        ]
-        held = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
-        if order.website_id:
-            # what each kind offers now, from the rows just locked (the
-            # availability rule on them, other carts' holds taken off)
-            availability = products._preorder_availability_of(supplies, held, company)
-            refused = hold_rules.refusals(
-                cart,
-                {
-                    (product_id, kind): offer.get(kind).qty
-                    for product_id, offer in availability.items()
-                    for kind in REQUEST_KINDS
-                },
-            )
-            if refused:
-                raise UserError(order._preorder_hold_refusal_message(refused))
-        planned = allocation_rules.plan(
-            [
-                allocation_rules.Demand(
-                    row.id, row.product_id, row.kind, order.id, row.quantity, row.rounding
+        facts = {
+            "cart": [
+                hold_rules.CartLine(
+                    line.id,
+                    line.product_id.id,
+                    line.preorder_kind,
+                    line._preorder_to_product_qty(line.product_uom_qty),
+                    line.product_id.uom_id.rounding,
                 )
-                for row in cart
+                for line in lines
             ],
-            [supply._preorder_supply(held.get(supply.id, 0.0)) for supply in supplies],
+            "supplies": [],
+            "requests": {},
+            "today": company._preorder_today(),
+            "settings": company._get_preorder_availability_settings(),
+            "judge": bool(order.website_id),
+            "expires_at": hold_rules.expiry(fields.Datetime.now(), company.preorder_hold_minutes),
+            "company_id": company.id,
+        }
+        if not lines:
+            return facts
+        products = lines.product_id.with_company(company)
+        supplies = (
+            self.env["purchase.order.line"]
+            .sudo()
+            .search_fetch(
+                products._get_supply_domain(
+                    company, facts["today"], set(lines.mapped("preorder_kind")), selling=True
+                ),
+                ["product_id", "preorder_kind", "date_planned", "order_id"],
+            )
         )
-        expires_at = hold_rules.expiry(now, company.preorder_hold_minutes)
-        lines_by_id = {line.id: line for line in lines}
-        supplies_by_id = {supply.id: supply for supply in supplies}
-        created = Hold.create(
+        supplies.order_id.fetch(["is_restock"])
+        facts["supplies"] = [
+            hold_rules.SupplyLine(
+                supply.id,
+                supply.product_id.id,
+                supply.preorder_kind,
+                supply.date_planned,
+                company._preorder_date_of(supply.date_planned),
+                supply.order_id.is_restock,
+                supply.product_id.uom_id.rounding,
+            )
+            for supply in supplies
+        ]
+        facts["requests"] = {supply.id: supply.order_id.id for supply in supplies}
+        return facts
+
+    def _preorder_hold_cart(self, facts, reference=False):
+        """Take this cart's holds in the current environment from ``facts``
+        (``_preorder_hold_facts``), for the payment of ``reference``: the
+        cart's earlier holds go, the supply rows are locked and their ATP and
+        state read, ``rules.hold.decide`` decides. Returns ``(refused, hold
+        ids)``: nothing is written when a line is refused (the caller rolls
+        back). Five statements, no other read: this runs in a cursor of its
+        own whose cache is empty."""
+        self.ensure_one()
+        Hold = self.env["preorder.hold"].sudo()
+        # a payment tried again: the earlier holds go, their rows are
+        # refreshed with the new ones below
+        dropped = Hold._drop_of_orders(self)
+        if not facts["cart"]:
+            dropped._preorder_refresh_held_qty()
+            return {}, []
+        supplies = self.env["purchase.order.line"].sudo().browse(list(facts["requests"]))
+        locked = supplies._preorder_lock_and_read()
+        self._preorder_log_lock_time(time.monotonic())
+        held = Hold._held_by_supply(supply_lines=supplies)
+        refused, planned = hold_rules.decide(
+            facts["cart"],
+            facts["supplies"],
+            locked,
+            held,
+            facts["today"],
+            facts["settings"],
+            judge=facts["judge"],
+        )
+        if refused:
+            return refused, []
+        kinds = {line.id: (line.product_id, line.kind) for line in facts["cart"]}
+        hold_ids = Hold._insert(
             [
                 {
                     "sale_line_id": row.demand_id,
-                    "sale_order_id": order.id,
+                    "sale_order_id": self.id,
                     "purchase_line_id": row.supply_id,
-                    "purchase_order_id": supplies_by_id[row.supply_id].order_id.id,
-                    "kind": lines_by_id[row.demand_id].preorder_kind,
-                    "product_id": lines_by_id[row.demand_id].product_id.id,
-                    "company_id": company.id,
+                    "purchase_order_id": facts["requests"][row.supply_id],
+                    "product_id": kinds[row.demand_id][0],
+                    "kind": kinds[row.demand_id][1],
+                    "company_id": facts["company_id"],
                     "quantity": row.quantity,
-                    "expires_at": expires_at,
-                    "transaction_id": transaction.id if transaction else False,
+                    "expires_at": facts["expires_at"],
+                    "payment_reference": reference,
                 }
                 for row in planned
             ]
@@ -1018,7 +1030,7 @@ class SaleOrder(models.Model):
         # for their lock on an older snapshot (an allocation) is refused by
         # PostgreSQL and retried with these holds in view
         (supplies | dropped)._preorder_refresh_held_qty()
-        return created
+        return {}, hold_ids
 
     def _preorder_log_lock_time(self, locked_at):
         """Log (debug, logger of this module) how long the supply rows stayed

@@ -9,7 +9,11 @@ holds become the order's allocations.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from . import allocation as allocation_rules
+from . import availability as availability_rules
+from .atp import net_atp
 from .floats import round_qty
+from .supply import is_supply_line
 
 #: minutes a hold lasts when the company sets nothing sensible
 DEFAULT_MINUTES = 15
@@ -116,3 +120,87 @@ def refusals(lines, offered):
             result[line.id] = left if left > 0 else 0.0
         used[key] = used.get(key, 0.0) + line.quantity
     return result
+
+
+@dataclass(frozen=True)
+class SupplyLine:
+    """A supply line as a checkout reads it before taking the supply rows'
+    lock: what that lock does not protect (its ATP and state are read under
+    the lock)."""
+
+    id: int
+    product_id: int
+    kind: str
+    date_planned: object  # the Expected Arrival, for first in first out
+    arrival: object  # its date in the company's timezone
+    restock: bool = False
+    rounding: float = 0.0
+
+
+def decide(cart, supplies, locked, held, today, settings, judge=True):
+    """What a cart holds: ``(refused, planned)``.
+
+    ``cart``: CartLine rows; ``supplies``: SupplyLine rows; ``locked``:
+    {supply id: (ATP, state)} read under the supply rows' lock; ``held``:
+    {supply id: quantity other carts hold}. With ``judge`` (a website cart),
+    each line is judged against what its kind offers now by the availability
+    rule (``rules.availability.aggregate`` on the locked figures, other carts'
+    holds taken off): ``refused`` is ``refusals``' answer and nothing is
+    planned when it is not empty. Otherwise ``planned`` is the allocation
+    rule's plan of the cart on what the supply lines can still promise
+    (``rules.allocation.Allocation`` rows, first in first out); a pre-sale is
+    planned on ATP, what its multiplier offers beyond ATP is not held. Supply
+    lines that stopped taking orders, and those missing from ``locked`` (gone
+    since they were read), hold nothing."""
+    net = {
+        supply.id: net_atp(locked[supply.id][0], held.get(supply.id, 0.0), supply.rounding)
+        for supply in supplies
+        if supply.id in locked
+    }
+    if judge:
+        availability = availability_rules.aggregate(
+            [
+                availability_rules.SupplyGroup(
+                    supply.product_id,
+                    supply.kind,
+                    locked[supply.id][1],
+                    supply.arrival,
+                    net[supply.id],
+                    supply.restock,
+                    supply.rounding,
+                )
+                for supply in supplies
+                if supply.id in net
+            ],
+            {line.product_id for line in cart},
+            today,
+            settings,
+        )
+        refused = refusals(
+            cart,
+            {
+                (line.product_id, line.kind): availability[line.product_id].get(line.kind).qty
+                for line in cart
+            },
+        )
+        if refused:
+            return refused, []
+    planned = allocation_rules.plan(
+        [
+            allocation_rules.Demand(
+                line.id, line.product_id, line.kind, 0, line.quantity, line.rounding
+            )
+            for line in cart
+        ],
+        [
+            allocation_rules.Supply(
+                supply.id, supply.product_id, supply.kind, supply.date_planned, net[supply.id]
+            )
+            for supply in supplies
+            if supply.id in net
+            and is_supply_line(
+                supply.kind, locked[supply.id][1], net[supply.id], supply.arrival, today
+            )
+        ],
+    )
+    return {}, planned
