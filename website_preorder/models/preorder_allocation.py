@@ -259,7 +259,9 @@ class PreorderAllocation(models.Model):
         # what other shoppers' checkouts hold is not there to allocate by hand
         sale_line_ids = {vals["sale_line_id"] for vals in vals_list if vals.get("sale_line_id")}
         held = self.env["preorder.hold"]._held_by_supply(
-            supply_lines=lines, exclude_sale_lines=self.env["sale.order.line"].browse(sale_line_ids)
+            supply_lines=lines,
+            exclude_sale_lines=self.env["sale.order.line"].browse(sale_line_ids),
+            fresh=True,
         )
         for line in lines:
             rounding = line.product_id.uom_id.rounding
@@ -386,7 +388,7 @@ class PreorderAllocation(models.Model):
                 continue
             supplies._preorder_lock()
             held = self.env["preorder.hold"]._held_by_supply(
-                supply_lines=supplies, exclude_sale_lines=lines
+                supply_lines=supplies, exclude_sale_lines=lines, fresh=True
             )
             remaining = {
                 supply.id: supply._preorder_supply(held.get(supply.id, 0.0)).atp
@@ -786,7 +788,7 @@ class PreorderAllocation(models.Model):
                 continue
             (supplies | held.purchase_line_id)._preorder_lock()
             # what shoppers paying right now hold is not free to move to
-            holds = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies)
+            holds = self.env["preorder.hold"]._held_by_supply(supply_lines=supplies, fresh=True)
             planned = allocation_rules.plan_earlier(
                 [
                     allocation_rules.Held(

@@ -1,6 +1,8 @@
 import logging
 
-from odoo import api, fields, models
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import SQL
 
 from ..rules import hold as hold_rules
@@ -97,11 +99,22 @@ class PreorderHold(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _held_by_supply(self, products=None, supply_lines=None, exclude_sale_lines=None):
+    def _held_by_supply(
+        self, products=None, supply_lines=None, exclude_sale_lines=None, fresh=False
+    ):
         """{request line id: quantity held by active holds} of ``products`` (or
         of ``supply_lines``), leaving out the holds of ``exclude_sale_lines``
         (the cart or order the caller serves) and of the order in the context
-        key ``preorder_hold_order_id`` (a shopper's own cart). One query."""
+        key ``preorder_hold_order_id`` (a shopper's own cart). One query.
+
+        ``fresh``: the caller holds the supply rows' lock and gives their
+        quantity away (allocation): the holds are read as committed now, in a
+        cursor of their own, not as the caller's snapshot saw them. Holds are
+        taken under the same lock and never write the supply row, so a payment's
+        confirmation does not collide with every other shopper's hold on the
+        row (PostgreSQL would refuse it and Odoo retry it); what the caller
+        must not miss is read this way instead. Within tests (one transaction
+        other cursors cannot see), in the current one."""
         domain = [("expires_at", ">", fields.Datetime.now())]
         if products is not None:
             if not products:
@@ -116,6 +129,12 @@ class PreorderHold(models.Model):
         own_order = self.env.context.get("preorder_hold_order_id")
         if own_order:
             domain.append(("sale_order_id", "!=", own_order))
+        if fresh and self.env["sale.order"]._preorder_holds_own_transaction():
+            with self.env.registry.cursor() as cr:
+                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                Hold = api.Environment(cr, SUPERUSER_ID, {})[self._name]
+                groups = Hold._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
+                return {line.id: quantity for line, quantity in groups}
         groups = self.sudo()._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
         return {line.id: quantity for line, quantity in groups}
 
@@ -153,34 +172,31 @@ class PreorderHold(models.Model):
         ).invalidate_recordset(["preorder_hold_ids"])
         self.env["purchase.order.line"].browse(
             {vals["purchase_line_id"] for vals in vals_list}
-        ).invalidate_recordset(["preorder_hold_ids"])
+        ).invalidate_recordset(["preorder_hold_ids", "preorder_held_qty"])
         return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------
     # Dropping holds
     # ------------------------------------------------------------------
 
-    def _drop(self, refresh=True):
-        """Remove these holds and (``refresh``) their supply lines' held
-        quantity. Returns those supply lines. One DELETE: a hold has no
-        attachment, external id, follower nor default to clean up after."""
+    def _drop(self):
+        """Remove these holds. Returns their supply lines. One DELETE: a hold
+        has no attachment, external id, follower nor default to clean up
+        after."""
         holds = self.sudo().exists()
         if not holds:
             return self.env["purchase.order.line"].sudo()
         supplies, sale_lines = holds.purchase_line_id, holds.sale_line_id
         self.env.cr.execute(SQL("DELETE FROM preorder_hold WHERE id IN %s", tuple(holds.ids)))
         holds.invalidate_recordset()
-        supplies.invalidate_recordset(["preorder_hold_ids"])
+        supplies.invalidate_recordset(["preorder_hold_ids", "preorder_held_qty"])
         sale_lines.invalidate_recordset(["preorder_hold_ids"])
-        if refresh:
-            supplies._preorder_refresh_held_qty()
         return supplies
 
     @api.model
     def _drop_of_orders(self, orders):
         """Remove every hold of ``orders`` (a payment tried again) in one
-        DELETE, without refreshing the supply lines' held quantity. Returns
-        those supply lines."""
+        DELETE. Returns their supply lines."""
         if not orders:
             return self.env["purchase.order.line"].sudo()
         self.flush_model()
@@ -196,7 +212,7 @@ class PreorderHold(models.Model):
             return self.env["purchase.order.line"].sudo()
         supplies = self.env["purchase.order.line"].sudo().browse({row[1] for row in rows})
         self.browse([row[0] for row in rows]).invalidate_recordset()
-        supplies.invalidate_recordset(["preorder_hold_ids"])
+        supplies.invalidate_recordset(["preorder_hold_ids", "preorder_held_qty"])
         self.env["sale.order.line"].browse({row[2] for row in rows}).invalidate_recordset(
             ["preorder_hold_ids"]
         )

@@ -40,11 +40,10 @@ class PurchaseOrderLine(models.Model):
     preorder_held_qty = fields.Float(
         "Held",
         digits="Product Unit of Measure",
-        readonly=True,
-        copy=False,
+        compute="_compute_preorder_held_qty",
         help="Quantity held by shoppers who are paying right now (checkout holds not yet "
-        "expired when they last changed), in the product's unit. It is not promised yet: "
-        "the payment turns it into allocations, an expired hold gives it back.",
+        "expired), in the product's unit. It is not promised yet: the payment turns it into "
+        "allocations, an expired hold gives it back.",
     )
     preorder_open_from = fields.Datetime(
         "Orders Open",
@@ -168,27 +167,12 @@ class PurchaseOrderLine(models.Model):
             atp_rules.net_atp(self.preorder_atp, held, self.product_id.uom_id.rounding),
         )
 
-    def _preorder_refresh_held_qty(self):
-        """Held = the quantity of these lines' active checkout holds, written in
-        one statement. Every hold change runs it under the supply rows' lock:
-        the rows are updated, so a transaction that waited for that lock on an
-        older snapshot is refused by PostgreSQL and retried by Odoo with the new
-        holds in view (as for allocation)."""
-        if not self:
-            return
-        self.env["preorder.hold"].flush_model()
-        self.env.cr.execute(
-            SQL(
-                """UPDATE purchase_order_line pol
-                      SET preorder_held_qty = COALESCE(
-                          (SELECT SUM(h.quantity) FROM preorder_hold h
-                            WHERE h.purchase_line_id = pol.id AND h.expires_at > %s), 0)
-                    WHERE pol.id IN %s""",
-                fields.Datetime.now(),
-                tuple(self.ids),
-            )
-        )
-        self.invalidate_recordset(["preorder_held_qty"])
+    def _compute_preorder_held_qty(self):
+        # one grouped query (not stored: a hold never writes its supply row,
+        # see preorder.hold._held_by_supply)
+        held = self.env["preorder.hold"]._held_by_supply(supply_lines=self._origin)
+        for line in self:
+            line.preorder_held_qty = held.get(line._origin.id, 0.0)
 
     # ------------------------------------------------------------------
     # Supply reads: grouped queries over request lines, for sets of products

@@ -983,15 +983,13 @@ class SaleOrder(models.Model):
         cart's earlier holds go, the supply rows are locked and their ATP and
         state read, ``rules.hold.decide`` decides. Returns ``(refused, hold
         ids)``: nothing is written when a line is refused (the caller rolls
-        back). Five statements, no other read: this runs in a cursor of its
+        back). Four statements, no other read: this runs in a cursor of its
         own whose cache is empty."""
         self.ensure_one()
         Hold = self.env["preorder.hold"].sudo()
-        # a payment tried again: the earlier holds go, their rows are
-        # refreshed with the new ones below
-        dropped = Hold._drop_of_orders(self)
+        # a payment tried again: the earlier holds go
+        Hold._drop_of_orders(self)
         if not facts["cart"]:
-            dropped._preorder_refresh_held_qty()
             return {}, []
         supplies = self.env["purchase.order.line"].sudo().browse(list(facts["requests"]))
         locked = supplies._preorder_lock_and_read()
@@ -1026,10 +1024,8 @@ class SaleOrder(models.Model):
                 for row in planned
             ]
         )
-        # the rows are written, even without a hold: a transaction that waited
-        # for their lock on an older snapshot (an allocation) is refused by
-        # PostgreSQL and retried with these holds in view
-        (supplies | dropped)._preorder_refresh_held_qty()
+        # the supply rows are not written: an allocation that waits for their
+        # lock reads these holds as committed (preorder.hold._held_by_supply)
         return {}, hold_ids
 
     def _preorder_log_lock_time(self, locked_at):

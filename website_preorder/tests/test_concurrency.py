@@ -313,6 +313,80 @@ class TestCheckoutHoldRace(ConcurrencyCase):
 
 
 @tagged("post_install", "-at_install")
+class TestConfirmationMeetsAHold(ConcurrencyCase):
+    def test_a_confirmation_started_before_a_hold_gives_nothing_held_and_is_not_refused(self):
+        """Launch day: a payment's confirmation (allocation, REPEATABLE READ)
+        began before another shopper's checkout held the last unit. The hold
+        never writes the supply row, so the confirmation's lock is not refused
+        by PostgreSQL (no retry of the payment's post-processing); it reads the
+        holds as committed once it holds the lock, so the held unit is not given
+        to it: its line is parked, the hold stays."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env.company
+            self.saved_enabled = company.preorder_enabled
+            company.preorder_enabled = True
+            self.addCleanup(self._restore_company)
+            website = env["website"].search([("company_id", "=", company.id)], limit=1)
+            product = env["product.product"].create(
+                {"name": "Hold Meets Confirmation", "type": "consu", "is_storable": True}
+            )
+            self.created.append(("product.product", product.ids))
+            vendor = env["res.partner"].create({"name": "Hold Meets Vendor"})
+            shoppers = env["res.partner"].create(
+                [{"name": f"Hold Meets Shopper {n}", "email": f"meet{n}@example.com"}
+                 for n in (1, 2)]
+            )  # fmt: skip
+            self.created.append(("res.partner", (vendor | shoppers).ids))
+            request = env["purchase.order"].create(
+                {
+                    "partner_id": vendor.id,
+                    "preorder_kind": "national",
+                    "order_line": [(0, 0, {"product_id": product.id, "product_qty": 1})],
+                }
+            )
+            self.created.append(("purchase.order", request.ids))
+            request.button_confirm()
+            carts = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": shopper.id,
+                        "website_id": website.id,
+                        "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1,
+                                               "preorder_kind": "national"})],
+                    }
+                    for shopper in shoppers
+                ]
+            )  # fmt: skip
+            self.created.append(("sale.order", carts.ids))
+            confirming_id, holding_id = carts.ids
+        SaleOrder = self.registry["sale.order"]
+        with (
+            patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
+            self.registry.cursor() as confirming_cr,
+        ):
+            # the confirmation's snapshot is taken before the hold
+            confirming_cr.execute("SELECT 1")
+            with self.registry.cursor() as cr:
+                self._env(cr)["sale.order"].browse(holding_id)._preorder_take_holds()
+            order = self._env(confirming_cr)["sale.order"].browse(confirming_id)
+            order.action_confirm()
+            line = order.order_line
+            self.assertEqual(line.preorder_allocated_qty, 0.0, "the held unit is not given")
+            self.assertEqual(line.preorder_parked_qty, 1.0)
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            holds = env["preorder.hold"].search([("product_id", "=", product.id)])
+            self.assertEqual(holds.sale_order_id.ids, [holding_id])
+            supply = env["purchase.order.line"].search([("product_id", "=", product.id)])
+            self.assertEqual((supply.preorder_held_qty, supply.preorder_allocated_qty), (1.0, 0.0))
+
+    def _restore_company(self):
+        with self.registry.cursor() as cr:
+            self._env(cr).company.preorder_enabled = self.saved_enabled
+
+
+@tagged("post_install", "-at_install")
 class TestTwoReleasesOfOneDepositOrder(ConcurrencyCase):
     def _cleanup(self):
         # a done receipt cannot be undone through the ORM: its stock records go
