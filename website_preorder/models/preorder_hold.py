@@ -223,9 +223,17 @@ class PreorderHold(models.Model):
         """Scheduled action: remove expired holds whose payment can no longer
         complete (``rules.hold.sweepable``), set-based, in batches. They stopped
         counting when they expired; this keeps the table and the request lines'
-        Held column tidy. Returns the number removed."""
+        Held column tidy. Holds of confirmed orders that were not converted
+        after the confirmation's commit (a conversion that failed, a server
+        stopped in between) are converted first
+        (``sale.order.line._preorder_convert_holds``). Returns the number
+        removed."""
         now = fields.Datetime.now()
         Hold = self.sudo()
+        confirmed = Hold.search([("sale_order_id.state", "=", "sale")])
+        if confirmed:
+            _logger.info("Checkout holds: converting %s holds of confirmed orders", len(confirmed))
+            confirmed.sale_line_id._preorder_convert_holds()
         removed = 0
         while True:
             expired = Hold.search([("expires_at", "<=", now)], limit=limit, order="id")

@@ -886,11 +886,14 @@ class SaleOrder(models.Model):
 
     @api.model
     def _preorder_holds_own_transaction(self):
-        """True when checkout holds are taken in a transaction of their own: in
-        a request or a job, not inside Odoo's tests, whose data other cursors
-        cannot see (their holds are taken in the test's transaction; the
-        concurrency tests switch this on with committed data)."""
-        return not modules.module.current_test and not self.env.registry.in_test_mode()
+        """True when checkout holds are taken (and read by allocations, and
+        converted) in transactions of their own: in a request or a job, not
+        while modules are installed or upgraded (their tables and data are not
+        committed yet) nor inside Odoo's tests, whose data other cursors cannot
+        see (there it all happens in the current transaction; the concurrency
+        tests switch this on with committed data)."""
+        registry = self.env.registry
+        return registry.ready and not modules.module.current_test and not registry.in_test_mode()
 
     @contextlib.contextmanager
     def _preorder_hold_env(self):

@@ -3,11 +3,12 @@ import logging
 from collections import defaultdict
 
 from markupsafe import Markup
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tools import float_compare, float_is_zero, format_date
+from odoo.tools import SQL, float_compare, float_is_zero, format_date
 
 from ..rules import allocation as allocation_rules
 from ..rules import cancellation as cancellation_rules
@@ -392,9 +393,102 @@ class SaleOrderLine(models.Model):
 
     def _preorder_allocate_confirmed(self):
         """Lines of a confirmed order (at confirmation, or added to it later):
-        allocated, and each large national pre-order gets its To-Do."""
-        self.env["preorder.allocation"]._allocate(self)
-        self._preorder_schedule_large_order_todo()
+        allocated, and each large national pre-order gets its To-Do. Lines
+        paid with checkout holds are allocated once the confirmation commits
+        (``_preorder_convert_holds_after_commit``)."""
+        deferred = self._preorder_convert_holds_after_commit()
+        lines = self - deferred
+        self.env["preorder.allocation"]._allocate(lines)
+        lines._preorder_schedule_large_order_todo()
+
+    def _preorder_convert_holds_after_commit(self):
+        """Lines of these whose checkout holds become their allocations after the
+        current transaction commits, in a short READ COMMITTED transaction of
+        their own; returns them (none inside Odoo's tests, or when already
+        converting).
+
+        On launch day every paid cart of a hot product is confirmed in Odoo's
+        payment post-processing (REPEATABLE READ), and allocating there writes
+        the supply row: two confirmations that overlap collide on it, PostgreSQL
+        refuses the later one and the payment page polls again. Converting holds
+        gives nothing new away (what they hold was already counted for nobody
+        else), so it waits for the row's lock after the commit instead. Until
+        then the holds keep counting, and the lines carry the promise their
+        holds made (the latest arrival of the supply they hold), which the
+        confirmation e-mail tells. A conversion that fails is logged; the
+        scheduled sweep converts what is left (``preorder.hold._cron_sweep_expired``).
+        """
+        SaleOrder = self.env["sale.order"]
+        if (
+            self.env.context.get("preorder_convert_now")
+            or not SaleOrder._preorder_holds_own_transaction()
+        ):
+            return self.browse()
+        now = fields.Datetime.now()
+        held = self.sudo().filtered(
+            lambda line: line.order_id.state == "sale"
+            and line.preorder_kind in REQUEST_KINDS
+            and any(hold.expires_at > now for hold in line.preorder_hold_ids)
+        )
+        if not held:
+            return self.browse()
+        for line, promised in held._preorder_held_promise_dates().items():
+            if promised != line.promise_date:
+                line.with_context(preorder_system_update=True).promise_date = promised
+        registry, line_ids = self.env.registry, held.ids
+
+        def convert():
+            try:
+                with registry.cursor() as cr:
+                    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                    env = api.Environment(cr, SUPERUSER_ID, {"preorder_convert_now": True})
+                    env["sale.order.line"].browse(line_ids).exists()._preorder_convert_holds()
+            except Exception:
+                _logger.exception(
+                    "Checkout holds of sale lines %s not converted: the sweep will", line_ids
+                )
+
+        self.env.cr.postcommit.add(convert)
+        return held.with_env(self.env)
+
+    def _preorder_held_promise_dates(self):
+        """{line: the promise its active checkout holds make} of these lines
+        whose holds cover all they wait for: the latest arrival (company date)
+        of the supply they hold (a line partly held is parked for the rest and
+        has no promise date, as its allocation will leave it)."""
+        now = fields.Datetime.now()
+        result = {}
+        for line in self:
+            holds = line.preorder_hold_ids.filtered(lambda hold: hold.expires_at > now)
+            if (
+                float_compare(
+                    sum(holds.mapped("quantity")),
+                    line.preorder_parked_qty,
+                    precision_rounding=line.product_id.uom_id.rounding,
+                )
+                < 0
+            ):
+                continue
+            latest = allocation_rules.promise_date(holds.purchase_line_id.mapped("date_planned"))
+            result[line] = latest and line.company_id.sudo()._preorder_date_of(latest)
+        return result
+
+    def _preorder_convert_holds(self):
+        """Allocate these confirmed lines now, their checkout holds first (see
+        ``_preorder_convert_holds_after_commit``): the lines are locked first,
+        so two converters of one line (the commit's and the sweep's) take
+        turns and the second finds it allocated."""
+        lines = self.sudo().exists()
+        if not lines:
+            return
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM sale_order_line WHERE id IN %s ORDER BY id FOR UPDATE",
+                tuple(lines.ids),
+            )
+        )
+        lines.invalidate_recordset()
+        lines.with_context(preorder_convert_now=True)._preorder_allocate_confirmed()
 
     def _preorder_replan(self):
         """After these lines' quantity changed: free the excess through the one

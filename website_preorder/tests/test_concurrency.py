@@ -314,13 +314,9 @@ class TestCheckoutHoldRace(ConcurrencyCase):
 
 @tagged("post_install", "-at_install")
 class TestConfirmationMeetsAHold(ConcurrencyCase):
-    def test_a_confirmation_started_before_a_hold_gives_nothing_held_and_is_not_refused(self):
-        """Launch day: a payment's confirmation (allocation, REPEATABLE READ)
-        began before another shopper's checkout held the last unit. The hold
-        never writes the supply row, so the confirmation's lock is not refused
-        by PostgreSQL (no retry of the payment's post-processing); it reads the
-        holds as committed once it holds the lock, so the held unit is not given
-        to it: its line is parked, the hold stays."""
+    def _hot_product(self, units, carts):
+        """A national request of ``units`` of a new product and ``carts``
+        website carts of one unit each, committed. Returns (product id, cart ids)."""
         with self.registry.cursor() as cr:
             env = self._env(cr)
             company = env.company
@@ -335,19 +331,19 @@ class TestConfirmationMeetsAHold(ConcurrencyCase):
             vendor = env["res.partner"].create({"name": "Hold Meets Vendor"})
             shoppers = env["res.partner"].create(
                 [{"name": f"Hold Meets Shopper {n}", "email": f"meet{n}@example.com"}
-                 for n in (1, 2)]
+                 for n in range(carts)]
             )  # fmt: skip
             self.created.append(("res.partner", (vendor | shoppers).ids))
             request = env["purchase.order"].create(
                 {
                     "partner_id": vendor.id,
                     "preorder_kind": "national",
-                    "order_line": [(0, 0, {"product_id": product.id, "product_qty": 1})],
+                    "order_line": [(0, 0, {"product_id": product.id, "product_qty": units})],
                 }
             )
             self.created.append(("purchase.order", request.ids))
             request.button_confirm()
-            carts = env["sale.order"].create(
+            orders = env["sale.order"].create(
                 [
                     {
                         "partner_id": shopper.id,
@@ -358,8 +354,17 @@ class TestConfirmationMeetsAHold(ConcurrencyCase):
                     for shopper in shoppers
                 ]
             )  # fmt: skip
-            self.created.append(("sale.order", carts.ids))
-            confirming_id, holding_id = carts.ids
+            self.created.append(("sale.order", orders.ids))
+            return product.id, orders.ids
+
+    def test_a_confirmation_started_before_a_hold_gives_nothing_held_and_is_not_refused(self):
+        """Launch day: a payment's confirmation (allocation, REPEATABLE READ)
+        began before another shopper's checkout held the last unit. The hold
+        never writes the supply row, so the confirmation's lock is not refused
+        by PostgreSQL (no retry of the payment's post-processing); it reads the
+        holds as committed once it holds the lock, so the held unit is not given
+        to it: its line is parked, the hold stays."""
+        product_id, (confirming_id, holding_id) = self._hot_product(units=1, carts=2)
         SaleOrder = self.registry["sale.order"]
         with (
             patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
@@ -376,10 +381,43 @@ class TestConfirmationMeetsAHold(ConcurrencyCase):
             self.assertEqual(line.preorder_parked_qty, 1.0)
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            holds = env["preorder.hold"].search([("product_id", "=", product.id)])
+            holds = env["preorder.hold"].search([("product_id", "=", product_id)])
             self.assertEqual(holds.sale_order_id.ids, [holding_id])
-            supply = env["purchase.order.line"].search([("product_id", "=", product.id)])
+            supply = env["purchase.order.line"].search([("product_id", "=", product_id)])
             self.assertEqual((supply.preorder_held_qty, supply.preorder_allocated_qty), (1.0, 0.0))
+
+    def test_two_paid_carts_confirmed_at_once_convert_their_holds_after_the_commit(self):
+        """Launch day: two paid carts of the hot product are confirmed in
+        overlapping transactions. Neither allocates in its own (REPEATABLE
+        READ) transaction, so neither is refused by PostgreSQL for the other's
+        write on the supply row; each line carries its holds' promise at once,
+        and once each confirmation commits its holds become its allocations."""
+        product_id, cart_ids = self._hot_product(units=2, carts=2)
+        SaleOrder = self.registry["sale.order"]
+        with patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True):
+            for cart_id in cart_ids:
+                with self.registry.cursor() as cr:
+                    self._env(cr)["sale.order"].browse(cart_id)._preorder_take_holds()
+            with self.registry.cursor() as first_cr:
+                first_cr.execute("SELECT 1")  # its snapshot: before the second's commit
+                with self.registry.cursor() as cr:
+                    second = self._env(cr)["sale.order"].browse(cart_ids[1])
+                    second.action_confirm()
+                    self.assertFalse(second.order_line.preorder_allocation_ids)
+                first = self._env(first_cr)["sale.order"].browse(cart_ids[0])
+                first.action_confirm()
+                line = first.order_line
+                self.assertFalse(line.preorder_allocation_ids, "converted after the commit")
+                self.assertTrue(line.promise_date, "the promise its hold made, at once")
+                promised = line.promise_date
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            orders = env["sale.order"].browse(cart_ids)
+            self.assertEqual(orders.order_line.mapped("preorder_allocated_qty"), [1.0, 1.0])
+            self.assertEqual(orders.order_line.mapped("promise_date"), [promised, promised])
+            self.assertFalse(env["preorder.hold"].search([("product_id", "=", product_id)]))
+            supply = env["purchase.order.line"].search([("product_id", "=", product_id)])
+            self.assertEqual((supply.preorder_allocated_qty, supply.preorder_atp), (2.0, 0.0))
 
     def _restore_company(self):
         with self.registry.cursor() as cr:
