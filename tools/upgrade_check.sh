@@ -6,7 +6,7 @@
 # the addon is uninstalled from the first one: nothing of it may be left, and
 # the shop and an ordinary sale must still work. `.ci/run` runs it before the
 # test suite. Throw-away databases preorder_upgrade_<name>.
-#   UPGRADE_FROM="first:<commit> previous:<commit>"  the releases to start from
+#   UPGRADE_FROM="first:<commit> previous:<commit> ..."  the releases to start from
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tools/env.sh"
@@ -14,8 +14,10 @@ source "$here/tools/odoo_conf.sh"
 bash "$here/tools/setup.sh"
 conf=$(odoo_conf)
 # 18.0.1.0.0: the last commit at the first version; 18.0.1.2.0: the version
-# before the service models were folded into the models they concern
-: "${UPGRADE_FROM:=first:5c34bfa previous:1f5057e}"
+# before the service models were folded into the models they concern;
+# 18.0.1.3.0 (a98cf2f): checkout holds naming their payment by foreign key,
+# its demo holding two box sets for a portal user
+: "${UPGRADE_FROM:=first:5c34bfa previous:1f5057e held:a98cf2f}"
 pg=(-h "$PGHOST" -p "$PGPORT" -U "$PGUSER")
 work="$here/var/upgrade"
 rm -rf "$work"; mkdir -p "$work"

@@ -1,9 +1,10 @@
 # Run by tools/upgrade_check.sh through `odoo-bin shell`, twice:
 # UPGRADE_MODE=snapshot on the OLD version writes what an upgrade must keep to
 # $UPGRADE_SNAPSHOT; UPGRADE_MODE=check on THIS version, after the upgrade,
-# compares (allocations and pre-order lines kept; an upgrade may add demo
-# records) and checks that every scheduled action of the addon is on a model that exists, keeps the
-# merchant's schedule and runs. Exits non-zero on a failure.
+# compares (allocations, pre-order lines and checkout holds kept; an upgrade
+# may add demo records) and checks that every scheduled action of the addon is
+# on a model that exists, keeps the merchant's schedule and runs. Exits
+# non-zero on a failure.
 import json
 import os
 import sys
@@ -39,10 +40,23 @@ def state():
                 round(sum(a.quantity for a in allocations if a.state == "released"), 4),
             ]
         )
+    # checkout holds (18.0.1.3.0 on): what each holds and for which payment
+    holds = []
+    if "preorder.hold" in env:
+        for hold in env["preorder.hold"].search([]):
+            holds.append(
+                [
+                    hold.sale_line_id.id,
+                    hold.purchase_line_id.id,
+                    round(hold.quantity, 4),
+                    hold.transaction_id.reference or "",
+                ]
+            )
     return {
         "allocations": len(env["preorder.allocation"].search([])),
         "lines": sorted(rows),
         "crons": crons,
+        "holds": sorted(holds),
     }
 
 
@@ -82,6 +96,9 @@ for line_id, kind, quantity, state, promise, allocated, released in before["line
         problems.append(f"line {line_id}: released -> {state_now}")
     if promise and promise_now and promise_now > promise:
         problems.append(f"line {line_id}: promise date {promise} -> {promise_now}")
+for hold in before.get("holds", []):
+    if hold not in now["holds"]:
+        problems.append(f"checkout hold {hold} (sale line, supply, quantity, payment) lost")
 for xmlid, model in CRONS.items():
     cron = env.ref(f"website_preorder.{xmlid}", raise_if_not_found=False)
     if not cron:
@@ -100,6 +117,7 @@ if problems:
     print("[upgrade] FAILED:\n  " + "\n  ".join(problems))
     sys.exit(1)
 print(
-    "[upgrade] kept what %d pre-order lines had (%d allocations now); %d scheduled actions run"
-    % (len(before["lines"]), now["allocations"], len(CRONS))
+    "[upgrade] kept what %d pre-order lines had (%d allocations now) and %d checkout holds; "
+    "%d scheduled actions run"
+    % (len(before["lines"]), now["allocations"], len(before.get("holds", [])), len(CRONS))
 )

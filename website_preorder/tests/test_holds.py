@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -75,6 +76,28 @@ class TestCheckoutHolds(ShopPaymentMixin, HttpCase, PreorderCase):
         self.assertFalse(self.env["preorder.hold"].search([("sale_order_id", "=", order.id)]))
         self.supply.invalidate_recordset()
         self.assertEqual((self.supply.preorder_held_qty, self.supply.preorder_atp), (0.0, 1.0))
+        self.assertFalse(line.preorder_consent_state, "the promise was kept: nothing to ask")
+
+    def test_the_sweep_converts_holds_a_confirmation_left(self):
+        """Outside tests a paid cart's holds are converted right after its
+        confirmation commits; when that conversion did not happen (it failed,
+        the server stopped), the sweep converts them: allocated, holds gone."""
+        order = self._cart(2)
+        self._pay_online(order)
+        SaleLine = type(self.env["sale.order.line"])
+        with patch.object(
+            SaleLine,
+            "_preorder_convert_holds_after_commit",
+            lambda lines: lines.filtered("preorder_hold_ids"),
+        ):
+            self._payment_done(order)
+        line = order.order_line.filtered(lambda sol: sol.preorder_kind == "national")
+        self.assertEqual((order.state, line.preorder_allocated_qty), ("sale", 0.0))
+        self.assertTrue(line.preorder_hold_ids, "still held: nobody else can take it")
+        self.env["preorder.hold"]._cron_sweep_expired()
+        self.assertEqual(line.preorder_allocated_qty, 2.0)
+        self.assertEqual(line.preorder_allocation_ids.purchase_line_id, self.supply)
+        self.assertFalse(self.env["preorder.hold"].search([("sale_order_id", "=", order.id)]))
         self.assertFalse(line.preorder_consent_state, "the promise was kept: nothing to ask")
 
     def test_a_cancelled_or_failed_payment_gives_the_quantity_back_at_once(self):
