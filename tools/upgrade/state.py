@@ -60,7 +60,42 @@ def state():
     }
 
 
+def hold_a_payment_in_flight():
+    """On a release with checkout holds: a quotation of a national pre-order
+    starts its payment, so the upgrade meets a hold as that release stored it
+    (committed, as a shopper's would be)."""
+    supply = env["purchase.order.line"].search(
+        [("preorder_kind", "=", "national"), ("preorder_atp", ">", 0)], limit=1
+    )
+    if not supply:
+        return
+    order = env["sale.order"].create(
+        {
+            "partner_id": env.ref("base.res_partner_2").id,
+            "order_line": [
+                (0, 0, {"product_id": supply.product_id.id, "product_uom_qty": 1,
+                        "preorder_kind": "national"})
+            ],
+        }
+    )  # fmt: skip
+    env.cr.commit()
+    env["payment.transaction"].create(
+        {
+            "provider_id": env.ref("payment.payment_provider_demo").id,
+            "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+            "amount": order.amount_total,
+            "currency_id": order.currency_id.id,
+            "partner_id": order.partner_id.id,
+            "sale_order_ids": [(6, 0, order.ids)],
+        }
+    )
+    env.cr.commit()
+    env.invalidate_all()
+
+
 path = os.environ["UPGRADE_SNAPSHOT"]
+if os.environ.get("UPGRADE_MODE") == "snapshot" and "preorder.hold" in env:
+    hold_a_payment_in_flight()
 now = state()
 if os.environ.get("UPGRADE_MODE") == "snapshot":
     assert now["allocations"], "the demo has allocations"
@@ -68,8 +103,8 @@ if os.environ.get("UPGRADE_MODE") == "snapshot":
     with open(path, "w") as handle:
         json.dump(now, handle)
     print(
-        "[upgrade] snapshot: %d allocations, %d pre-order lines, %d crons"
-        % (now["allocations"], len(now["lines"]), len(now["crons"]))
+        "[upgrade] snapshot: %d allocations, %d pre-order lines, %d crons, %d checkout holds"
+        % (now["allocations"], len(now["lines"]), len(now["crons"]), len(now["holds"]))
     )
     sys.exit(0)
 
