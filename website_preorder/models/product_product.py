@@ -437,7 +437,8 @@ class ProductProduct(models.Model):
         Read in sets: availability, free stock and open requests in one
         grouped query each for the whole batch; the variants' template fields
         read on their templates (not Odoo's related fields, computed per
-        variant). A date more than a year ahead
+        variant); each pricelist (a kind's, the website's) prices only the
+        variants sold on it, in one computation. A date more than a year ahead
         is left out and logged (Google refuses it)."""
         products = self.with_company(company)
         availability = products._get_preorder_availability(company)
@@ -455,17 +456,9 @@ class ProductProduct(models.Model):
             for website in websites
         }
         bases = {website: website.get_base_url() for website in websites}
-        # pricelist prices of the whole batch, one computation per pricelist
-        prices = {}
-
-        def price_of(visitor, pricelist, product):
-            key = (visitor.id, pricelist.id)
-            if key not in prices:
-                prices[key] = pricelist._get_products_price(
-                    products, 1.0, currency=visitor.currency_id
-                )
-            return visitor._preorder_price_with_taxes(product, prices[key][product.id])
-
+        # first what each variant offers and on which pricelist, then each
+        # pricelist prices only its own variants, in one computation
+        offers = []
         for product in products:
             template = product.product_tmpl_id
             avail = availability[product.id]
@@ -482,7 +475,6 @@ class ProductProduct(models.Model):
             if not kinds:
                 continue
             kind = kinds[0]
-            schema = availability_rules.offer_availability(kind, avail.restock)
             date = avail.get(kind).date if kind in REQUEST_KINDS else None
             if date and date > horizon:
                 _logger.info(
@@ -491,34 +483,48 @@ class ProductProduct(models.Model):
                     date,
                 )
                 continue
-            identifier = product.default_code or f"product-{product.id}"
             for website, visitor in visitors.items():
                 pricelist = (
                     self.env["product.pricelist"].browse(company._preorder_needed_pricelist(kind))
                     or visitor.pricelist_id
                 )
-                base = bases[website]
-                yield {
-                    "id": f"{identifier}-{website.id}" if several else identifier,
-                    "title": product.display_name,
-                    "description": template.description_sale or product.display_name,
-                    "link": base + product.website_url,
-                    "image_link": f"{base}/web/image/product.product/{product.id}/image_1024",
-                    "price": "%.*f %s"
-                    % (
-                        visitor.currency_id.decimal_places,
-                        price_of(visitor, pricelist, product),
-                        visitor.currency_id.name,
-                    ),
-                    "condition": "new",
-                    "availability": availability_rules.GOOGLE_AVAILABILITY[schema],
-                    "availability_date": (
-                        tz.localize(datetime.combine(date, time.min)).isoformat() if date else ""
-                    ),
-                    "gtin": product.barcode or "",
-                    "mpn": product.default_code or "",
-                    "identifier_exists": "" if product.barcode or product.default_code else "no",
-                }
+                offers.append((product, kind, date, website, visitor, pricelist))
+        priced = defaultdict(list)
+        for product, _kind, _date, _website, visitor, pricelist in offers:
+            priced[(visitor, pricelist)].append(product.id)
+        prices = {
+            (visitor.id, pricelist.id): pricelist._get_products_price(
+                products.browse(product_ids), 1.0, currency=visitor.currency_id
+            )
+            for (visitor, pricelist), product_ids in priced.items()
+        }
+        for product, kind, date, website, visitor, pricelist in offers:
+            template = product.product_tmpl_id
+            schema = availability_rules.offer_availability(kind, availability[product.id].restock)
+            identifier = product.default_code or f"product-{product.id}"
+            base = bases[website]
+            price = prices[(visitor.id, pricelist.id)][product.id]
+            yield {
+                "id": f"{identifier}-{website.id}" if several else identifier,
+                "title": product.display_name,
+                "description": template.description_sale or product.display_name,
+                "link": base + product.website_url,
+                "image_link": f"{base}/web/image/product.product/{product.id}/image_1024",
+                "price": "%.*f %s"
+                % (
+                    visitor.currency_id.decimal_places,
+                    visitor._preorder_price_with_taxes(product, price),
+                    visitor.currency_id.name,
+                ),
+                "condition": "new",
+                "availability": availability_rules.GOOGLE_AVAILABILITY[schema],
+                "availability_date": (
+                    tz.localize(datetime.combine(date, time.min)).isoformat() if date else ""
+                ),
+                "gtin": product.barcode or "",
+                "mpn": product.default_code or "",
+                "identifier_exists": "" if product.barcode or product.default_code else "no",
+            }
 
     # ------------------------------------------------------------------
     # Release trigger: incoming stock marks products pending

@@ -1,6 +1,7 @@
 import csv
 import io
 import re
+from unittest.mock import patch
 
 from lxml import etree
 
@@ -284,6 +285,45 @@ class TestGoogleFeed(HttpCase, PreorderCase):
         self.assertEqual(items["G-PRE"]["gtin"], "4006381333931")
         page = self.url_open(self.backorder.website_url).text
         self.assertIn('href="https://schema.org/BackOrder"', page, "the page says the same")
+
+    def test_each_pricelist_prices_only_its_own_variants(self):
+        """A pre-sale is priced on the Pre-sale Pricelist, the rest on the
+        website's: each pricelist computes the prices of its own variants only,
+        once (a batch of every kind is not priced three times over)."""
+        presale_pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Feed Pre-sale Pricelist",
+                "item_ids": [
+                    (0, 0, {"applied_on": "0_product_variant", "product_id": self.presale.id,
+                            "compute_price": "fixed", "fixed_price": 42.0})
+                ],
+            }
+        )  # fmt: skip
+        self.company.presale_pricelist_id = presale_pricelist
+        self.presale.taxes_id = False
+        websites = self.env["website"].search([("company_id", "=", self.company.id)], limit=1)
+        website_pricelist = self.env["product.pricelist"].create(
+            {"name": "Feed Public", "website_id": websites.id, "sequence": 1}
+        )
+        Pricelist = type(self.env["product.pricelist"])
+        original = Pricelist._get_products_price
+        calls = []
+
+        def spy(pricelist, products, *args, **kwargs):
+            calls.append((pricelist.id, set(products.mapped("default_code"))))
+            return original(pricelist, products, *args, **kwargs)
+
+        products = self.preorder | self.backorder | self.presale | self.stocked | self.far
+        with patch.object(Pricelist, "_get_products_price", spy):
+            items = {
+                item["mpn"]: item
+                for item in products.sudo()._preorder_google_items(self.company, websites)
+            }
+        self.assertEqual(items["G-SALE"]["price"].split()[0], "42.00")
+        by_pricelist = dict(calls)
+        self.assertEqual(len(calls), len(by_pricelist), "one computation per pricelist")
+        self.assertEqual(by_pricelist[presale_pricelist.id], {"G-SALE"})
+        self.assertEqual(by_pricelist[website_pricelist.id], {"G-PRE", "G-BACK", "G-STOCK"})
 
     def test_read_as_the_csv_feed_is(self):
         self.assertEqual(self.url_open(GOOGLE).status_code, 401)
