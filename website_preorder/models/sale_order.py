@@ -863,6 +863,18 @@ class SaleOrder(models.Model):
         never refused: staff decided them. Returns the holds."""
         reference = transaction.reference if transaction else False
         hold_ids = []
+        if self._preorder_holds_own_transaction():
+            # a payment whose transaction rolls back (another cart of it
+            # refused included) gives back what its carts held
+            registry = self.env.registry
+
+            def drop():
+                if hold_ids:
+                    with registry.cursor() as cr:
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        env["preorder.hold"].browse(hold_ids)._drop()
+
+            self.env.cr.postrollback.add(drop)
         for order in self.sudo():
             facts = order._preorder_hold_facts()
             with order._preorder_hold_env() as env:
@@ -872,17 +884,7 @@ class SaleOrder(models.Model):
                     # cart's earlier holds stay as they were
                     raise UserError(order._preorder_hold_refusal_message(refused))
             hold_ids += ids
-        holds = self.env["preorder.hold"].sudo().browse(hold_ids)
-        if hold_ids and self._preorder_holds_own_transaction():
-            # a payment whose transaction rolls back gives its holds back
-            registry = self.env.registry
-
-            def drop():
-                with registry.cursor() as cr:
-                    api.Environment(cr, SUPERUSER_ID, {})["preorder.hold"].browse(hold_ids)._drop()
-
-            self.env.cr.postrollback.add(drop)
-        return holds
+        return self.env["preorder.hold"].sudo().browse(hold_ids)
 
     @api.model
     def _preorder_holds_own_transaction(self):
