@@ -1,4 +1,6 @@
-from odoo import Command, api, models
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+
+from odoo import SUPERUSER_ID, Command, api, models
 from odoo.tools import str2bool
 
 
@@ -55,10 +57,23 @@ class PaymentTransaction(models.Model):
                 order._preorder_balance_outcome(tx)
 
     def _preorder_drop_holds(self):
-        if self:
-            self.env["preorder.hold"].sudo().search(
-                [("payment_reference", "in", self.mapped("reference"))]
-            )._drop()
+        """Give back what these payments' carts hold. Holds are committed by a
+        cursor of their own: those taken in this very request (a saved card
+        declined at once) are not in this transaction's snapshot, so they are
+        found and removed as committed, in a cursor of their own."""
+        if not self:
+            return
+        domain = [("payment_reference", "in", self.mapped("reference"))]
+        Hold = self.env["preorder.hold"].sudo()
+        if not self.env["sale.order"]._preorder_holds_own_transaction():
+            Hold.search(domain)._drop()
+            return
+        with self.env.registry.cursor() as cr:
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            api.Environment(cr, SUPERUSER_ID, {})["preorder.hold"].search(domain)._drop()
+        Hold.invalidate_model()
+        self.env["purchase.order.line"].invalidate_model(["preorder_held_qty", "preorder_hold_ids"])
+        self.env["sale.order.line"].invalidate_model(["preorder_hold_ids"])
 
     def _check_amount_and_confirm_order(self):
         """A paid deposit confirms its order (Odoo's partial prepayment) and is

@@ -233,7 +233,13 @@ class PreorderHold(models.Model):
         confirmed = Hold.search([("sale_order_id.state", "=", "sale")])
         if confirmed:
             _logger.info("Checkout holds: converting %s holds of confirmed orders", len(confirmed))
-            confirmed.sale_line_id._preorder_convert_holds()
+        for order, holds in confirmed.grouped("sale_order_id").items():
+            # one order that cannot be converted does not stop the others
+            try:
+                with self.env.cr.savepoint():
+                    holds.sale_line_id._preorder_convert_holds()
+            except Exception:
+                _logger.exception("Checkout holds of %s not converted", order.name)
         removed = 0
         while True:
             expired = Hold.search([("expires_at", "<=", now)], limit=limit, order="id")

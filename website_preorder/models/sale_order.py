@@ -869,10 +869,15 @@ class SaleOrder(models.Model):
             registry = self.env.registry
 
             def drop():
-                if hold_ids:
+                if not hold_ids:
+                    return
+                try:
                     with registry.cursor() as cr:
                         env = api.Environment(cr, SUPERUSER_ID, {})
                         env["preorder.hold"].browse(hold_ids)._drop()
+                except Exception:
+                    # never in the shopper's way: the holds expire anyway
+                    _logger.exception("Checkout holds %s not given back", hold_ids)
 
             self.env.cr.postrollback.add(drop)
         for order in self.sudo():

@@ -14,6 +14,7 @@ from ..rules import allocation as allocation_rules
 from ..rules import cancellation as cancellation_rules
 from ..rules import cart as cart_rules
 from ..rules import consent as consent_rules
+from ..rules import hold as hold_rules
 from ..rules import release as release_rules
 from ..rules.allocation import ALLOCATED, OPEN_STATES, PARKED, RELEASED
 from ..rules.kinds import INTERNATIONAL, NATIONAL, NEXT_DAY, PRESALE, REQUEST_KINDS, STOCK
@@ -432,8 +433,15 @@ class SaleOrderLine(models.Model):
         )
         if not held:
             return self.browse()
+        # until they are converted the holds keep counting, however long it
+        # takes (the sweep converts what the commit did not): their own rows,
+        # not the supply row
+        held.preorder_hold_ids.filtered(lambda hold: hold.expires_at > now).write(
+            {"expires_at": now + hold_rules.KEEP_EXPIRED_OPEN}
+        )
         for line, promised in held._preorder_held_promise_dates().items():
-            if promised != line.promise_date:
+            # a date staff set by hand stays theirs, as allocation keeps it
+            if promised != line.promise_date and not line.promise_date_manual:
                 line.with_context(preorder_system_update=True).promise_date = promised
         registry, line_ids = self.env.registry, held.ids
 
@@ -488,6 +496,14 @@ class SaleOrderLine(models.Model):
             )
         )
         lines.invalidate_recordset()
+        # parked until allocated, the lines have no promise date of their own:
+        # the one their holds made is given back to allocation, which sets it
+        # again, or asks the customer when the holds could not be kept
+        lines.filtered(
+            lambda line: line.promise_date
+            and not line.promise_date_manual
+            and not line.preorder_allocation_ids
+        ).with_context(preorder_system_update=True).write({"promise_date": False})
         lines.with_context(preorder_convert_now=True)._preorder_allocate_confirmed()
 
     def _preorder_replan(self):

@@ -393,6 +393,10 @@ class TestConfirmationMeetsAHold(ConcurrencyCase):
         write on the supply row; each line carries its holds' promise at once,
         and once each confirmation commits its holds become its allocations."""
         product_id, cart_ids = self._hot_product(units=2, carts=2)
+        manual = fields.Date.today() + timedelta(days=90)
+        with self.registry.cursor() as cr:
+            # a date staff set by hand on the second cart stays theirs
+            self._env(cr)["sale.order"].browse(cart_ids[1]).order_line.promise_date = manual
         SaleOrder = self.registry["sale.order"]
         with patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True):
             for cart_id in cart_ids:
@@ -414,10 +418,42 @@ class TestConfirmationMeetsAHold(ConcurrencyCase):
             env = self._env(cr)
             orders = env["sale.order"].browse(cart_ids)
             self.assertEqual(orders.order_line.mapped("preorder_allocated_qty"), [1.0, 1.0])
-            self.assertEqual(orders.order_line.mapped("promise_date"), [promised, promised])
+            self.assertEqual(orders.order_line.mapped("promise_date"), [promised, manual])
             self.assertFalse(env["preorder.hold"].search([("product_id", "=", product_id)]))
             supply = env["purchase.order.line"].search([("product_id", "=", product_id)])
             self.assertEqual((supply.preorder_allocated_qty, supply.preorder_atp), (2.0, 0.0))
+
+    def test_a_card_declined_in_the_request_that_held_gives_the_hold_back(self):
+        """A saved card is charged in the request that creates the payment: its
+        holds were committed by their own cursor after that request's snapshot,
+        and a decline still gives them back at once."""
+        product_id, (cart_id, _other) = self._hot_product(units=1, carts=2)
+        SaleOrder = self.registry["sale.order"]
+        with (
+            patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
+            self.registry.cursor() as cr,
+        ):
+            cr.execute("SELECT 1")  # the payment request's snapshot
+            env = self._env(cr)
+            cart = env["sale.order"].browse(cart_id)
+            payment = env["payment.transaction"].create(
+                {
+                    "provider_id": env.ref("payment.payment_provider_demo").id,
+                    "payment_method_id": env.ref("payment_demo.payment_method_demo").id,
+                    "amount": cart.amount_total,
+                    "currency_id": cart.currency_id.id,
+                    "partner_id": cart.partner_id.id,
+                    "sale_order_ids": [(6, 0, cart.ids)],
+                }
+            )
+            self.created.append(("payment.transaction", payment.ids))
+            with self.registry.cursor() as other:
+                held = self._env(other)["preorder.hold"].search([("product_id", "=", product_id)])
+                self.assertEqual(held.payment_reference, payment.reference, "held, committed")
+            payment._set_error("Declined")
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            self.assertFalse(env["preorder.hold"].search([("product_id", "=", product_id)]))
 
     def _restore_company(self):
         with self.registry.cursor() as cr:
