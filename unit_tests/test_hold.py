@@ -23,6 +23,7 @@ def test_sweep_keeps_expired_holds_of_open_payments_for_a_day():
     assert hold.sweepable(expired, NOW, None), "no payment"
     assert hold.sweepable(expired, NOW, "cancel")
     assert hold.sweepable(expired, NOW, "error")
+    assert not hold.sweepable(expired, NOW, "done"), "paid: its confirmation converts them"
     for state in hold.OPEN_PAYMENT_STATES:
         assert not hold.sweepable(expired, NOW, state), state
         assert hold.sweepable(NOW - timedelta(days=1), NOW, state), state

@@ -20,8 +20,9 @@ DEFAULT_MINUTES = 15
 #: an expired hold whose payment is still open is kept (it no longer counts)
 #: so a late payment knows what it was promised; after this it goes anyway
 KEEP_EXPIRED_OPEN = timedelta(days=1)
-#: payment states in which a payment may still complete
-OPEN_PAYMENT_STATES = ("draft", "pending", "authorized")
+#: payment states in which a payment may still complete, or completed and
+#: not yet confirmed its order (its post-processing converts the holds)
+OPEN_PAYMENT_STATES = ("draft", "pending", "authorized", "done")
 
 
 def expiry(now, minutes):
