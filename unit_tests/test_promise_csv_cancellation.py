@@ -169,3 +169,15 @@ def test_a_customer_lowers_or_cancels_one_line_until_it_is_on_its_way():
     assert refusal(new=3, current=3.0000001, rounding=0.01) == c.LINE_NOT_LOWER
     for new in (3, 4, -1, 1.5, True, "1", None):
         assert refusal(new=new) == c.LINE_NOT_LOWER, new
+
+
+def test_the_window_is_one_rule_for_the_order_and_its_lines():
+    from datetime import datetime, timedelta
+
+    from rules import cancellation
+
+    confirmed = datetime(2026, 12, 1, 10, 0)
+    assert cancellation.within_window(confirmed, 24, confirmed + timedelta(hours=24))
+    assert not cancellation.within_window(confirmed, 24, confirmed + timedelta(hours=25))
+    assert not cancellation.within_window(confirmed, 0, confirmed), "never opened"
+    assert not cancellation.within_window(None, 24, confirmed)

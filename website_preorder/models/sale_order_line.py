@@ -797,14 +797,13 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         line = self.sudo()
         company, order = line.company_id, line.order_id
-        deadline = cancellation_rules.cancel_deadline(
-            order.date_order, company.preorder_cancel_hours
-        )
         return cancellation_rules.line_change_refusal(
             company.preorder_cancel_enabled,
             order.state,
             order.locked,
-            deadline is not None and fields.Datetime.now() <= deadline,
+            cancellation_rules.within_window(
+                order.date_order, company.preorder_cancel_hours, fields.Datetime.now()
+            ),
             line.preorder_kind in REQUEST_KINDS,
             line.preorder_released_qty,
             line.qty_delivered,

@@ -20,6 +20,12 @@ def may_cancel(enabled, state, confirmed_at, hours, now, started=False):
     """
     if not enabled or state != "sale" or started:
         return False
+    return within_window(confirmed_at, hours, now)
+
+
+def within_window(confirmed_at, hours, now):
+    """Whether ``now`` is inside the cancellation window of an order confirmed
+    at ``confirmed_at`` (the whole order's, and each line's self-service)."""
     deadline = cancel_deadline(confirmed_at, hours)
     return deadline is not None and now <= deadline
 
