@@ -1,6 +1,4 @@
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
-
-from odoo import SUPERUSER_ID, Command, api, models
+from odoo import Command, api, models
 from odoo.tools import str2bool
 
 
@@ -68,12 +66,8 @@ class PaymentTransaction(models.Model):
         if not self.env["sale.order"]._preorder_holds_own_transaction():
             Hold.search(domain)._drop()
             return
-        with self.env.registry.cursor() as cr:
-            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-            api.Environment(cr, SUPERUSER_ID, {})["preorder.hold"].search(domain)._drop()
-        Hold.invalidate_model()
-        self.env["purchase.order.line"].invalidate_model(["preorder_held_qty", "preorder_hold_ids"])
-        self.env["sale.order.line"].invalidate_model(["preorder_hold_ids"])
+        with Hold._committed_env() as env:
+            env["preorder.hold"].search(domain)._drop()
 
     def _check_amount_and_confirm_order(self):
         """A paid deposit confirms its order (Odoo's partial prepayment) and is

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 
 from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
@@ -95,6 +96,35 @@ class PreorderHold(models.Model):
         return [("expires_at", ">" if active else "<=", fields.Datetime.now())]
 
     # ------------------------------------------------------------------
+    # Holds live in short transactions of their own (README, "Launch day")
+    # ------------------------------------------------------------------
+
+    @api.model
+    @contextlib.contextmanager
+    def _committed_env(self, forget=True):
+        """A superuser environment in a cursor of its own, READ COMMITTED (it
+        reads and writes holds as committed, whatever the caller's snapshot),
+        committed on leaving; with ``forget``, the caller's cached holds and
+        held quantities are dropped afterwards (not after the caller's own
+        commit or rollback: its transaction is over). Checkout holds,
+        allocations' reads of them, their conversion after a confirmation and
+        the release of a declined or failed payment's holds all go through it."""
+        with self.env.registry.cursor() as cr:
+            # no statement: psycopg2 begins the transaction at this level
+            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            yield api.Environment(cr, SUPERUSER_ID, {})
+        if forget:
+            self._invalidate_hold_caches()
+
+    @api.model
+    def _invalidate_hold_caches(self):
+        """Forget what this environment cached of holds (their rows, the
+        request lines' and sale lines' holds, the held quantities)."""
+        self.invalidate_model()
+        self.env["purchase.order.line"].invalidate_model(["preorder_held_qty", "preorder_hold_ids"])
+        self.env["sale.order.line"].invalidate_model(["preorder_hold_ids"])
+
+    # ------------------------------------------------------------------
     # What the readers subtract: active holds, in one grouped query
     # ------------------------------------------------------------------
 
@@ -130,10 +160,8 @@ class PreorderHold(models.Model):
         if own_order:
             domain.append(("sale_order_id", "!=", own_order))
         if fresh and self.env["sale.order"]._preorder_holds_own_transaction():
-            with self.env.registry.cursor() as cr:
-                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-                Hold = api.Environment(cr, SUPERUSER_ID, {})[self._name]
-                groups = Hold._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
+            with self._committed_env() as env:
+                groups = env[self._name]._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
                 return {line.id: quantity for line, quantity in groups}
         groups = self.sudo()._read_group(domain, ["purchase_line_id"], ["quantity:sum"])
         return {line.id: quantity for line, quantity in groups}

@@ -5,9 +5,8 @@ import time
 from collections import defaultdict
 
 from markupsafe import Markup
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import SUPERUSER_ID, Command, api, fields, models, modules
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 from odoo.osv import expression
@@ -866,14 +865,13 @@ class SaleOrder(models.Model):
         if self._preorder_holds_own_transaction():
             # a payment whose transaction rolls back (another cart of it
             # refused included) gives back what its carts held
-            registry = self.env.registry
+            Hold = self.env["preorder.hold"]
 
             def drop():
                 if not hold_ids:
                     return
                 try:
-                    with registry.cursor() as cr:
-                        env = api.Environment(cr, SUPERUSER_ID, {})
+                    with Hold._committed_env(forget=False) as env:
                         env["preorder.hold"].browse(hold_ids)._drop()
                 except Exception:
                     # never in the shopper's way: the holds expire anyway
@@ -912,13 +910,8 @@ class SaleOrder(models.Model):
         if not self._preorder_holds_own_transaction():
             yield self.env
             return
-        with self.env.registry.cursor() as cr:
-            # no statement: psycopg2 begins the transaction at this level
-            cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-            yield api.Environment(cr, self.env.uid, self.env.context)
-        self.env["preorder.hold"].invalidate_model()
-        self.env["purchase.order.line"].invalidate_model(["preorder_held_qty", "preorder_hold_ids"])
-        self.env["sale.order.line"].invalidate_model(["preorder_hold_ids"])
+        with self.env["preorder.hold"]._committed_env() as env:
+            yield env
 
     def _preorder_hold_facts(self):
         """What this cart's holds are decided on that the supply rows' lock

@@ -3,9 +3,8 @@ import logging
 from collections import defaultdict
 
 from markupsafe import Markup
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, float_compare, float_is_zero, format_date
@@ -443,14 +442,14 @@ class SaleOrderLine(models.Model):
             # a date staff set by hand stays theirs, as allocation keeps it
             if promised != line.promise_date and not line.promise_date_manual:
                 line.with_context(preorder_system_update=True).promise_date = promised
-        registry, line_ids = self.env.registry, held.ids
+        Hold, line_ids = self.env["preorder.hold"], held.ids
 
         def convert():
             try:
-                with registry.cursor() as cr:
-                    cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-                    env = api.Environment(cr, SUPERUSER_ID, {"preorder_convert_now": True})
-                    env["sale.order.line"].browse(line_ids).exists()._preorder_convert_holds()
+                with Hold._committed_env(forget=False) as env:
+                    env["sale.order.line"].with_context(preorder_convert_now=True).browse(
+                        line_ids
+                    ).exists()._preorder_convert_holds()
             except Exception:
                 _logger.exception(
                     "Checkout holds of sale lines %s not converted: the sweep will", line_ids
