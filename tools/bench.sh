@@ -65,9 +65,12 @@ serve_and_measure() {  # db label paths...
     "$VENV/bin/python" "$here/tools/bench/http_bench.py" "$label" "http://127.0.0.1:$port" \
         "$log" "$@" | tee -a "$out/http.txt"
     # the payment route: a cart of one unit (a pre-order on the addon's base,
-    # taking its checkout hold each time; from stock on plain Odoo's)
+    # taking its checkout hold each time; from stock on plain Odoo's), after
+    # its payment page as shoppers pay, then posted alone
     "$VENV/bin/python" "$here/tools/bench/payment_bench.py" "$label" "http://127.0.0.1:$port" \
         "$log" "$(cart_of "$db")" | tee -a "$out/http.txt"
+    BENCH_PAYMENT_PAGE=0 "$VENV/bin/python" "$here/tools/bench/payment_bench.py" "$label" \
+        "http://127.0.0.1:$port" "$log" "$(cart_of "$db")" | tee -a "$out/http.txt"
     peak=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$pid/status")
     echo "BENCH {\"label\": \"$label\", \"path\": \"server peak RSS\", \"peak_rss_mb\": $peak}" \
         | tee -a "$out/http.txt"

@@ -169,3 +169,26 @@ def test_the_website_is_asked_only_when_no_shoppers_pricelist_is_known():
     assert pricelist_plan(["presale"], {"presale": 0, "international": 0}, 0, 0, 7) == (
         pricelist_plan([], {}, 0, 0, 0)
     )
+
+
+def test_prices_seen_on_the_checkout_page_are_taken_for_a_while():
+    stamp = (7, "abc", 1000.0)
+    assert cart.prices_seen(stamp, 7, "abc", 1000.0)
+    assert cart.prices_seen(list(stamp), 7, "abc", 1000.0 + cart.PRICES_SEEN_SECONDS)
+    assert not cart.prices_seen(stamp, 7, "abc", 1000.0 + cart.PRICES_SEEN_SECONDS + 1)
+
+
+def test_prices_seen_only_for_the_same_unchanged_cart():
+    stamp = (7, "abc", 1000.0)
+    assert not cart.prices_seen(stamp, 8, "abc", 1001.0), "another cart"
+    assert not cart.prices_seen(stamp, 7, "abd", 1001.0), "a line or a pricelist changed"
+    assert not cart.prices_seen((7, "", 1000.0), 7, "", 1001.0), "no fingerprint"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [None, (), (7, "abc"), "7abc", (7, "abc", "1000"), (7, "abc", True), (7, "abc", 1002.0)],
+)
+def test_prices_seen_refuses_what_it_cannot_trust(stamp):
+    # no stamp, another shape, a time that is not a number, a time ahead of now
+    assert not cart.prices_seen(stamp, 7, "abc", 1001.0)

@@ -45,6 +45,7 @@ partner = env["res.partner"].create(
     {
         "name": "Bench Payer",
         "email": "payer@example.com",
+        "phone": "+32 2 000 00 00",
         "street": "Rue du Bench 1",
         "city": "Bruxelles",
         "zip": "1000",

@@ -4,15 +4,21 @@ Usage: payment_bench.py LABEL BASE_URL LOGFILE CART_JSON
 Posts the payment form's call (``/shop/payment/transaction/<id>``) for the
 cart of tools/bench/cart.py REQUESTS times after WARMUP: each creates a
 payment transaction (on the addon's database, taking the cart's checkout
-hold again). Prints one BENCH JSON line like http_bench.py.
+hold again). As a shopper does, the cart is first opened in the session
+(Odoo's cart recovery link) and its payment page shown once, then the form
+is posted; ``BENCH_PAYMENT_PAGE=0`` posts without the page (the route alone:
+the addon then prices the cart again). Prints one BENCH JSON line like
+http_bench.py.
 """
 
+import http.cookiejar
 import json
 import os
 import re
 import statistics
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 WARMUP, REQUESTS = 20, int(os.environ.get("BENCH_REQUESTS", 200))
@@ -39,12 +45,23 @@ body = json.dumps(
 ).encode()
 
 
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+WITH_PAGE = os.environ.get("BENCH_PAYMENT_PAGE", "1") != "0"
+if WITH_PAGE:
+    # the cart in this session (Odoo's abandoned-cart link), then its payment page
+    query = urllib.parse.urlencode({"access_token": cart["access_token"], "revive": "squash"})
+    for url in (f"{base}/shop/cart?{query}", f"{base}/shop/payment"):
+        with opener.open(url, timeout=60) as page:
+            if not page.geturl().endswith(url[len(base) :].split("?")[0]):
+                sys.exit(f"{url} redirected to {page.geturl()}")
+
+
 def post():
     request = urllib.request.Request(
         base + path, data=body, headers={"Content-Type": "application/json"}
     )
     start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:
+    with opener.open(request, timeout=60) as response:
         answer = json.loads(response.read())
     if "error" in answer:
         sys.exit(f"payment route refused: {answer['error']}")
@@ -63,7 +80,7 @@ with open(logfile) as log:
     counts = [int(m["queries"]) for m in LOG.finditer(log.read()) if m["path"] == path]
 row = {
     "label": label,
-    "path": "/shop/payment/transaction",
+    "path": "/shop/payment/transaction" + ("" if WITH_PAGE else " (without the page)"),
     "median_ms": round(statistics.median(times) * 1000, 1),
     "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
     "queries": round(statistics.median(counts)) if counts else None,

@@ -1,8 +1,4 @@
-from psycopg2.errors import LockNotAvailable
-
-from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request, route
-from odoo.tools import SQL
 
 from odoo.addons.website_sale.controllers.payment import PaymentPortal
 
@@ -12,32 +8,36 @@ class PreorderPaymentPortal(PaymentPortal):
     def shop_payment_transaction(self, order_id, access_token, **kwargs):
         """A cart with a deposit due (README, Deposits) pays the deposit, or in
         full (express checkout); ``sale.order._preorder_deposit_prepare_payment``
-        refuses any other amount.
-        The order is locked first, as Odoo does, so a second click waits for
-        nothing and is refused; then Odoo's own checks run (cart ready, already
-        paid) and the transaction is created for the deposit, taking the cart's
-        checkout holds (they judge the pre-ordered quantities, under lock)."""
-        try:
-            order_sudo = self._document_check_access("sale.order", order_id, access_token)
-            request.env.cr.execute(
-                SQL("SELECT 1 FROM sale_order WHERE id = %s FOR NO KEY UPDATE NOWAIT", order_id)
-            )
-        except (AccessError, MissingError):
-            # Odoo refuses it with its own message
-            return super().shop_payment_transaction(order_id, access_token, **kwargs)
-        except LockNotAvailable as error:
-            raise UserError(request.env._("Payment is already being processed.")) from error
-        # the transaction about to be created holds the cart's pre-order and
-        # pre-sale quantities under the supply rows' lock and refuses what is no
-        # longer there: the cart's check before payment leaves that to it
-        request.update_context(preorder_holds_follow=True)
-        amount = kwargs.get("amount")
-        due = order_sudo._preorder_deposit_prepare_payment(amount)
+        refuses any other amount (``_validate_transaction_kwargs``, once Odoo
+        has checked the access token and locked the order).
+
+        The transaction about to be created holds the cart's pre-order and
+        pre-sale quantities under the supply rows' lock and refuses what is no
+        longer there: the cart's check before payment leaves that to it. The
+        prices the checkout page checked and showed moments ago (its stamp in
+        the session) are the prices paid: they are not computed again."""
+        request.update_context(
+            preorder_holds_follow=True,
+            preorder_payment_order_id=order_id,
+            preorder_prices_seen=request.session.get("preorder_prices_seen"),
+        )
+        return super().shop_payment_transaction(order_id, access_token, **kwargs)
+
+    def _validate_transaction_kwargs(self, kwargs, additional_allowed_keys=()):
+        super()._validate_transaction_kwargs(
+            kwargs, additional_allowed_keys=additional_allowed_keys
+        )
+        order_id = request.env.context.get("preorder_payment_order_id")
+        if not order_id:
+            return
+        # the shop's payment of a cart: Odoo checked its access token and locked it
+        order_sudo = request.env["sale.order"].sudo().browse(order_id)
+        due = order_sudo._preorder_deposit_prepare_payment(kwargs.get("amount"))
         if due is not None:
-            # Odoo compares the amount with the cart's total: the deposit is set below
+            # Odoo compares the amount with the cart's total: the deposit is set
+            # on the transaction (_create_transaction)
             kwargs["amount"] = order_sudo.amount_total
             request.update_context(preorder_deposit_amount=due)
-        return super().shop_payment_transaction(order_id, access_token, **kwargs)
 
     def _create_transaction(self, *args, **kwargs):
         due = request.env.context.get("preorder_deposit_amount")

@@ -45,17 +45,19 @@ class PreorderWebsiteSale(WebsiteSale):
     def _check_cart(self, order_sudo):
         """Checkout pages: a cart whose pricelist or prices no longer follow the
         rules (a path that bypassed them, prices changed meanwhile) is fixed and
-        the shopper sent back to the cart to review it, before any payment."""
-        messages = (
-            order_sudo._preorder_price_messages()
-            if order_sudo and order_sudo._preorder_is_managed_cart() and order_sudo.order_line
-            else []
-        )
+        the shopper sent back to the cart to review it, before any payment. A
+        cart whose prices follow them is shown with those prices: the page
+        notes it in the shopper's session, and a payment started from it within
+        ``rules.cart.PRICES_SEEN_SECONDS`` takes them (README, Cart pricelists)."""
+        managed = order_sudo and order_sudo._preorder_is_managed_cart() and order_sudo.order_line
+        messages = order_sudo._preorder_price_messages() if managed else []
         if messages:
             order_sudo._preorder_fix_pricelists()
             order_sudo._recompute_prices()
             order_sudo.shop_warning = " ".join(messages)
             return request.redirect("/shop/cart")
+        if managed:
+            request.session["preorder_prices_seen"] = order_sudo._preorder_prices_seen_stamp()
         return super()._check_cart(order_sudo)
 
     @route("/shop/preorder/shipping", type="json", auth="public", website=True)

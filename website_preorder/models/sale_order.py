@@ -1,4 +1,5 @@
 import contextlib
+import hashlib
 import logging
 import math
 import time
@@ -639,11 +640,13 @@ class SaleOrder(models.Model):
         cart against its rules, and the cart's pricelists and prices against what
         the rules give now. Nothing is changed here."""
         messages = []
+        # the products of every line at once (Odoo's own checks read them next)
+        self.order_line.product_id.product_tmpl_id.uom_id  # noqa: B018
         for line in self.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
             refusal = line._preorder_cart_refusal()
             if refusal:
                 messages.append(self._preorder_refusal_sentence(line.product_id, refusal))
-        if self._preorder_is_managed_cart():
+        if self._preorder_is_managed_cart() and not self._preorder_prices_seen():
             messages += self._preorder_price_messages()
         return messages
 
@@ -801,6 +804,53 @@ class SaleOrder(models.Model):
             report["lines"] = changed({line.id: (line.price_unit, line.discount) for line in lines})
             raise _Rollback
         return report
+
+    def _preorder_price_fingerprint(self):
+        """What a shopper sees of this cart's prices, as one string: its
+        pricelists, currency and fiscal position, and each line's product,
+        kind, quantity, unit, unit price and discount."""
+        self.ensure_one()
+        lines = sorted(
+            (
+                line.id,
+                line.product_id.id,
+                line.preorder_kind or "",
+                line.product_uom.id,
+                line.product_uom_qty,
+                line.price_unit,
+                line.discount,
+            )
+            for line in self.order_line
+        )
+        seen = (
+            self.pricelist_id.id,
+            self.preorder_base_pricelist_id.id,
+            self.currency_id.id,
+            self.fiscal_position_id.id,
+            lines,
+        )
+        return hashlib.sha256(repr(seen).encode()).hexdigest()
+
+    def _preorder_prices_seen_stamp(self):
+        """What a checkout page notes after checking this cart's prices against
+        the rules and showing them (``rules.cart.prices_seen``)."""
+        self.ensure_one()
+        return [self.id, self._preorder_price_fingerprint(), time.time()]
+
+    def _preorder_prices_seen(self):
+        """True when the payment that starts takes this cart's prices as its
+        checkout page checked and showed them moments ago (the stamp the
+        payment route passes in the context as ``preorder_prices_seen``): the
+        same cart, unchanged, within ``rules.cart.PRICES_SEEN_SECONDS``. Then
+        the prices are not computed a second time; otherwise they are."""
+        stamp = self.env.context.get("preorder_prices_seen")
+        return bool(stamp) and cart_rules.prices_seen(
+            stamp,
+            self.id,
+            self._preorder_price_fingerprint(),
+            time.time(),
+            max_age=cart_rules.PRICES_SEEN_SECONDS,
+        )
 
     def _preorder_price_messages(self):
         """What the shopper must review before paying this cart: kinds that

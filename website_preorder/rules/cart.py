@@ -199,3 +199,31 @@ def is_valid_quantity(value):
     if not math.isfinite(number) or abs(number) > MAX_QUANTITY:
         return False
     return number == int(number)
+
+
+#: seconds during which the prices a checkout page checked against the rules
+#: and showed are the prices its payment takes (README, "Cart pricelists")
+PRICES_SEEN_SECONDS = 120
+
+
+def prices_seen(stamp, order_id, fingerprint, now, max_age=PRICES_SEEN_SECONDS):
+    """Whether a payment of the cart ``order_id`` may take its prices as the
+    checkout page checked and showed them, without checking them again.
+
+    ``stamp``: what the checkout page noted, ``(order id, fingerprint, time)``,
+    or None; ``fingerprint``: the cart's now (its pricelists and each line's
+    product, kind, quantity, unit, price and discount). True when the page
+    checked this same cart, unchanged, at most ``max_age`` seconds before
+    ``now``; a stamp from the future (a clock set back) or of another shape is
+    not trusted."""
+    if not isinstance(stamp, list | tuple) or len(stamp) != 3:
+        return False
+    seen_order, seen_fingerprint, seen_at = stamp
+    if not isinstance(seen_at, int | float) or isinstance(seen_at, bool):
+        return False
+    return (
+        seen_order == order_id
+        and bool(fingerprint)
+        and seen_fingerprint == fingerprint
+        and 0 <= now - seen_at <= max_age
+    )

@@ -1,10 +1,13 @@
+from unittest.mock import patch
+
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 from odoo.addons.website.tools import MockRequest
 
-from .common import PreorderCase, json_call
+from ..rules import cart as cart_rules
+from .common import PreorderCase, ShopPaymentMixin, json_call
 
 
 @tagged("post_install", "-at_install")
@@ -422,6 +425,82 @@ class TestCheckoutRoutes(HttpCase, CheckoutCase):
         order.invalidate_recordset()
         self.assertEqual(order.order_line.price_unit, 70.0, "fixed before any payment")
         self.assertIn("changed", order.shop_warning)
+
+
+class TestPricesSeenAtPayment(ShopPaymentMixin, HttpCase, CheckoutCase):
+    """The prices the payment page checked and showed are the prices its
+    payment takes, for a short while: the route does not compute them again;
+    a cart changed since, or a page seen too long ago, is checked again."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_shop_payment()
+        cls.shopper.partner_id.write(
+            {
+                "street": "Rue du Prix 1",
+                "city": "Bruxelles",
+                "zip": "1000",
+                "country_id": cls.env.ref("base.be").id,
+                "email": "checkout.shopper@example.com",
+                "phone": "+32 2 000 00 00",
+            }
+        )
+
+    def _shopper_cart(self):
+        """The shopper's cart, from the shop: one pre-ordered mug."""
+        self.authenticate("checkout_shopper", "checkout_shopper")
+        answer = json_call(
+            self, "/shop/cart/update_json", product_id=self.mug.id, add_qty=1,
+            preorder_kind="national", force_create=True,
+        )  # fmt: skip
+        self.assertNotIn("error", answer)
+        order = self.env["sale.order"].search(
+            [("partner_id", "=", self.shopper.partner_id.id), ("state", "=", "draft")],
+            order="id desc",
+            limit=1,
+        )
+        order.set_delivery_line(self.carrier, 0.0)
+        order._portal_ensure_token()
+        self.assertEqual(self._line(order, self.mug, "national").price_unit, 90.0)
+        return order
+
+    def _payment_page(self):
+        response = self.url_open("/shop/payment", allow_redirects=False)
+        self.assertEqual(response.status_code, 200, "the payment page is shown")
+
+    def test_payment_takes_the_prices_its_page_showed(self):
+        order = self._shopper_cart()
+        self._payment_page()
+        total = order.amount_total
+        # the merchant changes the shopper's pricelist while the shopper pays
+        self.pl_selectable.item_ids.percent_price = 20
+        answer = self._pay_online(order)
+        self.assertNotIn("error", answer, "the price shown moments ago is the price paid")
+        order.invalidate_recordset()
+        self.assertEqual(order.transaction_ids.amount, total)
+        self.assertEqual(self._line(order, self.mug, "national").price_unit, 90.0)
+        # seen too long ago: the payment prices the cart again and refuses
+        with patch.object(cart_rules, "PRICES_SEEN_SECONDS", -1):
+            answer = self._pay_online(order)
+        self.assertIn("price of", answer["error"]["data"]["message"])
+        self.assertEqual(len(order.transaction_ids), 1, "no second payment")
+
+    def test_a_cart_changed_since_its_page_is_priced_again(self):
+        order = self._shopper_cart()
+        self._payment_page()
+        # a line changed after the page (lines merged from another cart)
+        self._line(order, self.mug, "national").price_unit = 100.0
+        answer = self._pay_online(order)
+        self.assertIn("price of", answer["error"]["data"]["message"])
+        self.assertFalse(order.transaction_ids)
+
+    def test_without_the_page_the_payment_prices_the_cart(self):
+        order = self._shopper_cart()
+        self.pl_selectable.item_ids.percent_price = 20
+        answer = self._pay_online(order)
+        self.assertIn("price of", answer["error"]["data"]["message"])
+        self.assertFalse(order.transaction_ids)
 
 
 class TestConsistentLines(CheckoutCase):
