@@ -47,16 +47,30 @@ body = json.dumps(
 
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 WITH_PAGE = os.environ.get("BENCH_PAYMENT_PAGE", "1") != "0"
+#: the payment page is shown again every PAGE_EVERY posts (not timed): a
+#: shopper pays within moments of it (the addon takes its prices for 120 s)
+PAGE_EVERY = 50
+
+
+def open_page(url):
+    with opener.open(url, timeout=60) as page:
+        if not page.geturl().endswith(url[len(base) :].split("?")[0]):
+            sys.exit(f"{url} redirected to {page.geturl()}")
+
+
 if WITH_PAGE:
     # the cart in this session (Odoo's abandoned-cart link), then its payment page
     query = urllib.parse.urlencode({"access_token": cart["access_token"], "revive": "squash"})
-    for url in (f"{base}/shop/cart?{query}", f"{base}/shop/payment"):
-        with opener.open(url, timeout=60) as page:
-            if not page.geturl().endswith(url[len(base) :].split("?")[0]):
-                sys.exit(f"{url} redirected to {page.geturl()}")
+    open_page(f"{base}/shop/cart?{query}")
+    open_page(f"{base}/shop/payment")
+posted = 0
 
 
 def post():
+    global posted
+    if WITH_PAGE and posted and not posted % PAGE_EVERY:
+        open_page(f"{base}/shop/payment")
+    posted += 1
     request = urllib.request.Request(
         base + path, data=body, headers={"Content-Type": "application/json"}
     )

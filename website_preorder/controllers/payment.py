@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError, MissingError, ValidationError
 from odoo.http import request, route
 
 from odoo.addons.website_sale.controllers.payment import PaymentPortal
@@ -23,7 +24,32 @@ class PreorderPaymentPortal(PaymentPortal):
         )
         return super().shop_payment_transaction(order_id, access_token, **kwargs)
 
+    @route()
+    def portal_order_transaction(self, order_id, access_token, **kwargs):
+        """A website cart paid from the portal's payment form (with its access
+        token) passes the checks of the shop's payment: its pre-order,
+        pre-sale and next-day lines against their rules and its prices
+        against the pricelist rules (Odoo checks nothing of the cart there);
+        the quantities are judged by the checkout holds the payment takes. A
+        refusal creates no payment. Quotations staff sent are not carts: Odoo's
+        flow, unchanged."""
+        try:
+            order_sudo = self._document_check_access("sale.order", order_id, access_token)
+        except (AccessError, MissingError):
+            # refused by Odoo with its own message
+            return super().portal_order_transaction(order_id, access_token, **kwargs)
+        if order_sudo._preorder_is_managed_cart():
+            request.update_context(preorder_holds_follow=True)
+            messages = order_sudo._preorder_cart_payment_messages()
+            if messages:
+                raise ValidationError("\n".join(messages))
+        return super().portal_order_transaction(order_id, access_token, **kwargs)
+
     def _validate_transaction_kwargs(self, kwargs, additional_allowed_keys=()):
+        # Odoo's shop route calls this after checking the access token, locking
+        # the order and checking the cart (website_sale/controllers/payment.py):
+        # the deposit is prepared there, on the order that route checked
+        # (test_deposit pays through that route)
         super()._validate_transaction_kwargs(
             kwargs, additional_allowed_keys=additional_allowed_keys
         )

@@ -274,6 +274,31 @@ class TestCheckoutPayment(CheckoutCase):
         self.assertEqual(self._line(order, self.mug, "stock").price_unit, 80.0)
         self.assertFalse(order._preorder_price_messages())
 
+    def test_the_price_fingerprint_follows_what_the_shopper_sees(self):
+        """A payment takes the prices its checkout page showed only for the
+        same cart: every pricelist, fiscal position and line value shown
+        changes the fingerprint the page noted."""
+        order = self._cart()
+        self._add(order, self.boots, 1, "presale")
+        self._add(order, self.mug, 1, "stock")
+        mug = self._line(order, self.mug, "stock")
+        fiscal_position = self.env["account.fiscal.position"].create({"name": "Checkout FP"})
+        seen = {order._preorder_price_fingerprint()}
+        self.assertEqual(order._preorder_price_fingerprint(), next(iter(seen)))
+        for change in (
+            lambda: order.write({"preorder_base_pricelist_id": self.pl_selectable.id}),
+            lambda: order.write({"pricelist_id": self.pl_international.id}),
+            lambda: order.write({"fiscal_position_id": fiscal_position.id}),
+            lambda: mug.write({"discount": 5.0}),
+            lambda: mug.write({"price_unit": 1.0}),
+            lambda: mug.write({"product_uom_qty": 2.0}),
+            lambda: mug.write({"product_id": self.boots.id}),
+        ):
+            change()
+            fingerprint = order._preorder_price_fingerprint()
+            self.assertNotIn(fingerprint, seen)
+            seen.add(fingerprint)
+
     def test_payment_refused_with_two_forced_kinds(self):
         order = self._cart()
         self._add(order, self.boots, 1, "presale")
@@ -494,6 +519,34 @@ class TestPricesSeenAtPayment(ShopPaymentMixin, HttpCase, CheckoutCase):
         answer = self._pay_online(order)
         self.assertIn("price of", answer["error"]["data"]["message"])
         self.assertFalse(order.transaction_ids)
+
+    def _pay_from_portal(self, order):
+        """The portal's payment form of the order (its access token)."""
+        return json_call(
+            self,
+            f"/my/orders/{order.id}/transaction",
+            access_token=order.access_token,
+            provider_id=self.demo.id,
+            payment_method_id=self.demo_method.id,
+            token_id=None,
+            amount=order.amount_total,
+            flow="direct",
+            tokenization_requested=False,
+            landing_route=order.get_portal_url(),
+            is_validation=False,
+        )
+
+    def test_a_cart_paid_from_the_portal_is_priced_too(self):
+        order = self._shopper_cart()
+        self._payment_page()
+        self.pl_selectable.item_ids.percent_price = 20
+        answer = self._pay_from_portal(order)
+        self.assertIn("price of", answer["error"]["data"]["message"])
+        self.assertFalse(order.transaction_ids, "no payment")
+        # the cart priced again (as its checkout pages do): it can be paid there
+        order._recompute_prices()
+        self.assertNotIn("error", self._pay_from_portal(order))
+        self.assertEqual(order.transaction_ids.amount, order.amount_total)
 
     def test_without_the_page_the_payment_prices_the_cart(self):
         order = self._shopper_cart()
