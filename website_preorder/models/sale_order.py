@@ -641,7 +641,7 @@ class SaleOrder(models.Model):
         the rules give now. Nothing is changed here."""
         messages = []
         # the products of every line at once (Odoo's own checks read them next)
-        self.order_line.product_id.product_tmpl_id.uom_id  # noqa: B018
+        self.order_line.product_id.product_tmpl_id.mapped("uom_id")
         for line in self.order_line.filtered(lambda sol: sol.preorder_kind != STOCK):
             refusal = line._preorder_cart_refusal()
             if refusal:
