@@ -400,8 +400,13 @@ class PurchaseOrderLine(models.Model):
         self.env["res.users"]._preorder_check_action(
             self, "purchase", self.env._("sync promise dates")
         )
-        # checked above; purchase users may not read the sale lines themselves
-        lines = self.sudo().preorder_allocation_ids.sale_line_id
+        # checked above; purchase users may not read the sale lines themselves.
+        # One query for the lines (not every allocation's row first)
+        lines = (
+            self.env["sale.order.line"]
+            .sudo()
+            .search([("preorder_allocation_ids.purchase_line_id", "in", self.ids)])
+        )
         changed = lines._preorder_update_promise_dates(sync=True)
         return self.order_id._preorder_notification(
             self.env._("%s sale line promise date(s) updated.", len(changed))

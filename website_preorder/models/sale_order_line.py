@@ -594,6 +594,8 @@ class SaleOrderLine(models.Model):
             .sudo()
             .browse({supply_id for ids in supplies_of.values() for supply_id in ids})
         )
+        # their arrival only (request lines are wide rows)
+        supplies.fetch(["date_planned"])
         arrival_of = dict(zip(supplies.ids, supplies.mapped("date_planned"), strict=True))
         by_date, old = {}, {}
         for company, company_lines in lines.grouped("company_id").items():
