@@ -175,12 +175,15 @@ class ShopPaymentMixin:
         order._portal_ensure_token()
         return order
 
-    def _pay_online(self, order, amount=None):
-        """The payment form's call, as the shopper's browser makes it; the
+    def _pay_online(self, order, amount=None, portal=False):
+        """The payment form's call, as the shopper's browser makes it (the
+        shop's checkout, or with ``portal`` the order's portal page); the
         decoded JSON-RPC answer."""
         return json_call(
             self,
-            f"/shop/payment/transaction/{order.id}",
+            f"/my/orders/{order.id}/transaction"
+            if portal
+            else f"/shop/payment/transaction/{order.id}",
             access_token=order.access_token,
             provider_id=self.demo.id,
             payment_method_id=self.demo_method.id,
@@ -188,7 +191,7 @@ class ShopPaymentMixin:
             amount=order.amount_total if amount is None else amount,
             flow="direct",
             tokenization_requested=False,
-            landing_route="/shop/payment/validate",
+            landing_route=order.get_portal_url() if portal else "/shop/payment/validate",
             is_validation=False,
         )
 

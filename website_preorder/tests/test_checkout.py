@@ -520,32 +520,16 @@ class TestPricesSeenAtPayment(ShopPaymentMixin, HttpCase, CheckoutCase):
         self.assertIn("price of", answer["error"]["data"]["message"])
         self.assertFalse(order.transaction_ids)
 
-    def _pay_from_portal(self, order):
-        """The portal's payment form of the order (its access token)."""
-        return json_call(
-            self,
-            f"/my/orders/{order.id}/transaction",
-            access_token=order.access_token,
-            provider_id=self.demo.id,
-            payment_method_id=self.demo_method.id,
-            token_id=None,
-            amount=order.amount_total,
-            flow="direct",
-            tokenization_requested=False,
-            landing_route=order.get_portal_url(),
-            is_validation=False,
-        )
-
     def test_a_cart_paid_from_the_portal_is_priced_too(self):
         order = self._shopper_cart()
         self._payment_page()
         self.pl_selectable.item_ids.percent_price = 20
-        answer = self._pay_from_portal(order)
+        answer = self._pay_online(order, portal=True)
         self.assertIn("price of", answer["error"]["data"]["message"])
         self.assertFalse(order.transaction_ids, "no payment")
         # the cart priced again (as its checkout pages do): it can be paid there
         order._recompute_prices()
-        self.assertNotIn("error", self._pay_from_portal(order))
+        self.assertNotIn("error", self._pay_online(order, portal=True))
         self.assertEqual(order.transaction_ids.amount, order.amount_total)
 
     def test_without_the_page_the_payment_prices_the_cart(self):
