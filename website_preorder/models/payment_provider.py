@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.exceptions import MissingError
 
 
 class PaymentProvider(models.Model):
@@ -13,12 +14,13 @@ class PaymentProvider(models.Model):
         except (TypeError, ValueError):
             order_id = 0  # not an order id (a payment link's parameter): Odoo's rule
         if order_id > 0 and self.allow_tokenization:
-            order = self.env["sale.order"].sudo().browse(order_id).exists()
-            if (
-                order
-                and order.state in ("draft", "sent")
-                and order.website_id
-                and order._preorder_deposit_due_now() is not None
-            ):
+            order = self.env["sale.order"].sudo().browse(order_id)
+            try:
+                # no existence check of its own: the shop's payment route has
+                # just read the order (a read of one that is gone raises)
+                cart = order.state in ("draft", "sent") and order.website_id
+            except MissingError:
+                cart = False
+            if cart and order._preorder_deposit_due_now() is not None:
                 return True
         return super()._is_tokenization_required(sale_order_id=sale_order_id, **kwargs)

@@ -167,34 +167,46 @@ class PreorderHold(models.Model):
         return {line.id: quantity for line, quantity in groups}
 
     @api.model
-    def _insert(self, vals_list):
+    def _insert(self, vals_list, replacing=None):
         """Insert holds (``vals_list``: their stored fields' values) in one
-        statement and return their ids. A hold is plain data of the checkout
-        that takes it: no default, compute, tracking nor company check to run,
-        and that checkout's cursor has nothing in cache to run them on (its
-        values come from records it read and locked)."""
+        statement and return their ids; with ``replacing`` (sale orders), their
+        earlier holds are removed by the same statement. A hold is plain data
+        of the checkout that takes it: no default, compute, tracking nor
+        company check to run, and that checkout's cursor has nothing in cache
+        to run them on (its values come from records it read and locked)."""
         if not vals_list:
+            if replacing:
+                self._drop_of_orders(replacing)
             return []
         columns = list(vals_list[0])
         now, uid = fields.Datetime.now(), self.env.uid
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO preorder_hold (%s, create_uid, create_date, write_uid, write_date) "
-                "VALUES %s RETURNING id",
-                SQL(", ").join(SQL.identifier(column) for column in columns),
-                SQL(", ").join(
-                    SQL(
-                        "(%s, %s, %s, %s, %s)",
-                        SQL(", ").join(vals[column] or None for column in columns),
-                        uid,
-                        now,
-                        uid,
-                        now,
-                    )
-                    for vals in vals_list
-                ),
-            )
+        insert = SQL(
+            "INSERT INTO preorder_hold (%s, create_uid, create_date, write_uid, write_date) "
+            "VALUES %s RETURNING id",
+            SQL(", ").join(SQL.identifier(column) for column in columns),
+            SQL(", ").join(
+                SQL(
+                    "(%s, %s, %s, %s, %s)",
+                    SQL(", ").join(vals[column] or None for column in columns),
+                    uid,
+                    now,
+                    uid,
+                    now,
+                )
+                for vals in vals_list
+            ),
         )
+        if replacing:
+            # the statement's snapshot does not hold the rows it inserts: only
+            # the earlier holds go
+            self.flush_model()
+            insert = SQL(
+                "WITH dropped AS (DELETE FROM preorder_hold WHERE sale_order_id IN %s) %s",
+                tuple(replacing.ids),
+                insert,
+            )
+            self._invalidate_hold_caches()
+        self.env.cr.execute(insert)
         self.env["sale.order.line"].browse(
             {vals["sale_line_id"] for vals in vals_list}
         ).invalidate_recordset(["preorder_hold_ids"])

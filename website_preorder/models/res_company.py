@@ -2,7 +2,7 @@ from datetime import datetime, time
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..rules import balance as balance_rules
@@ -295,8 +295,23 @@ class ResCompany(models.Model):
     def _preorder_tz(self):
         """The company's timezone: its partner's, else UTC."""
         self.ensure_one()
-        name = self.sudo().partner_id.tz  # public visitors may not read the partner
+        name = self._preorder_tz_name()
         return pytz.timezone(name) if name in pytz.all_timezones_set else pytz.utc
+
+    @tools.ormcache("self.id")
+    def _preorder_tz_name(self):
+        """The name of this company's timezone (its partner's), cached: every
+        page, cart and checkout that says "today" asks for it, and reading the
+        partner would cost each of them a query. A change of the partner's
+        timezone (``res.partner.write``) or of the company's partner
+        (``write``) clears the cache."""
+        return self.sudo().partner_id.tz or ""  # public visitors may not read the partner
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "partner_id" in vals:
+            self.env.registry.clear_cache()  # _preorder_tz_name
+        return result
 
     def _preorder_today(self, now=None):
         """Today's date in the company's timezone (``now``: a naive UTC datetime)."""

@@ -21,6 +21,15 @@ class ResPartner(models.Model):
         "Opening Subscription From", copy=False, readonly=True, groups="base.group_user"
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if "tz" in vals and self.env["res.company"].sudo().with_context(
+            active_test=False
+        ).search_count([("partner_id", "in", self.ids)], limit=1):
+            # a company's timezone: its "today" (res.company._preorder_tz_name)
+            self.env.registry.clear_cache()
+        return result
+
     def _compute_last_website_so_id(self):
         """Odoo finds a shopper's last cart by their pricelist; a cart forced onto
         the pre-sale or international pricelist keeps theirs as the Shopper's

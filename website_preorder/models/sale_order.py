@@ -1004,50 +1004,63 @@ class SaleOrder(models.Model):
         if not lines:
             return facts
         products = lines.product_id.with_company(company)
-        supplies = (
-            self.env["purchase.order.line"]
-            .sudo()
-            .search_fetch(
-                products._get_supply_domain(
-                    company, facts["today"], set(lines.mapped("preorder_kind")), selling=True
-                ),
-                ["product_id", "preorder_kind", "date_planned", "order_id"],
+        # the supply lines and their requests' restock flag, in one query
+        SupplyLine = self.env["purchase.order.line"].sudo()
+        query = SupplyLine._search(
+            products._get_supply_domain(
+                company, facts["today"], set(lines.mapped("preorder_kind")), selling=True
             )
         )
-        supplies.order_id.fetch(["is_restock"])
+        rows = self.env.execute_query(
+            query.select(
+                *(
+                    SupplyLine._field_to_sql(query.table, fname, query)
+                    for fname in ("id", "product_id", "preorder_kind", "date_planned", "order_id")
+                ),
+                SQL(
+                    "(SELECT is_restock FROM purchase_order WHERE id = %s)",
+                    SQL.identifier(query.table, "order_id"),
+                    to_flush=self.env["purchase.order"]._fields["is_restock"],
+                ),
+            )
+        )
+        rounding = {line.product_id: line.rounding for line in facts["cart"]}
         facts["supplies"] = [
             hold_rules.SupplyLine(
-                supply.id,
-                supply.product_id.id,
-                supply.preorder_kind,
-                supply.date_planned,
-                company._preorder_date_of(supply.date_planned),
-                supply.order_id.is_restock,
-                supply.product_id.uom_id.rounding,
+                supply_id,
+                product_id,
+                kind,
+                date_planned,
+                company._preorder_date_of(date_planned),
+                bool(is_restock),
+                rounding[product_id],
             )
-            for supply in supplies
+            for supply_id, product_id, kind, date_planned, _request_id, is_restock in rows
         ]
-        facts["requests"] = {supply.id: supply.order_id.id for supply in supplies}
+        facts["requests"] = {row[0]: row[4] for row in rows}
         return facts
 
     def _preorder_hold_cart(self, facts, reference=False):
         """Take this cart's holds in the current environment from ``facts``
         (``_preorder_hold_facts``), for the payment of ``reference``: the
-        cart's earlier holds go, the supply rows are locked and their ATP and
-        state read, ``rules.hold.decide`` decides. Returns ``(refused, hold
-        ids)``: nothing is written when a line is refused (the caller rolls
-        back). Four statements, no other read: this runs in a cursor of its
-        own whose cache is empty."""
+        supply rows are locked and their ATP and state read, the other carts'
+        holds on them summed, ``rules.hold.decide`` decides, and the cart's
+        earlier holds (a payment tried again) are replaced by the new ones.
+        Returns ``(refused, hold ids)``: nothing is written when a line is
+        refused (the cart's earlier holds stay). Three statements, no other
+        read: this runs in a cursor of its own whose cache is empty."""
         self.ensure_one()
         Hold = self.env["preorder.hold"].sudo()
-        # a payment tried again: the earlier holds go
-        Hold._drop_of_orders(self)
         if not facts["cart"]:
+            Hold._drop_of_orders(self)
             return {}, []
         supplies = self.env["purchase.order.line"].sudo().browse(list(facts["requests"]))
         locked = supplies._preorder_lock_and_read()
         self._preorder_log_lock_time(time.monotonic())
-        held = Hold._held_by_supply(supply_lines=supplies)
+        # the cart's own earlier holds are replaced: they do not count
+        held = Hold.with_context(preorder_hold_order_id=self.id)._held_by_supply(
+            supply_lines=supplies
+        )
         refused, planned = hold_rules.decide(
             facts["cart"],
             facts["supplies"],
@@ -1075,7 +1088,8 @@ class SaleOrder(models.Model):
                     "payment_reference": reference,
                 }
                 for row in planned
-            ]
+            ],
+            replacing=self,
         )
         # the supply rows are not written: an allocation that waits for their
         # lock reads these holds as committed (preorder.hold._held_by_supply)

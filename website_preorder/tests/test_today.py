@@ -41,6 +41,24 @@ class TestOneToday(PreorderCase):
                 company = self._as(tz).company
                 self.assertEqual(company._preorder_today(), COMPANY_TODAY, tz)
 
+    def test_timezone_change_is_seen_at_once(self):
+        """The company's timezone is cached (every page asks for it): a change of
+        its partner's timezone, or of its partner, moves "today" at once."""
+        with freeze_time(NOW):
+            self.assertEqual(self.company._preorder_today(), COMPANY_TODAY)
+            self.company.partner_id.tz = "Pacific/Pago_Pago"
+            self.assertEqual(self.company._preorder_today(), date(2026, 3, 10))
+            self.company.partner_id.write({"tz": "Pacific/Kiritimati"})
+            self.assertEqual(self.company._preorder_today(), COMPANY_TODAY)
+            elsewhere = self.env["res.partner"].create(
+                {"name": "Head office", "tz": "Pacific/Pago_Pago"}
+            )
+            self.company.partner_id = elsewhere
+            self.assertEqual(self.company._preorder_today(), date(2026, 3, 10))
+            # another partner's timezone is not the company's
+            self.customer.tz = "Europe/Brussels"
+            self.assertEqual(self.company._preorder_tz().zone, "Pacific/Pago_Pago")
+
     def test_availability_catalogue_and_feed_agree(self):
         with freeze_time(NOW):
             for tz in ("UTC", "Pacific/Pago_Pago"):
