@@ -122,6 +122,19 @@ class TestCheckoutHolds(ShopPaymentMixin, HttpCase, PreorderCase):
         self.assertEqual(sum(order.order_line.preorder_hold_ids.mapped("quantity")), 3.0)
         self.assertEqual(self._offered(), 0.0)
 
+    def test_a_payment_tried_again_does_not_count_its_own_hold(self):
+        """The shopper pays again while the first payment's hold still counts
+        (a declined card, the page reloaded): the cart's hold is replaced, not
+        counted against it, and not doubled."""
+        order = self._cart(3)
+        self._pay_online(order)
+        self.assertEqual(self._offered(), 0.0)
+        self.assertNotIn("error", self._pay_online(order))
+        holds = self.env["preorder.hold"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(sum(holds.mapped("quantity")), 3.0)
+        self.assertEqual(holds.payment_reference, order.transaction_ids.sorted("id")[-1:].reference)
+        self.assertEqual(self._offered(), 0.0)
+
     def test_expired_holds_stop_counting_and_are_swept(self):
         order = self._cart(3)
         self._pay_online(order)
