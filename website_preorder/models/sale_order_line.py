@@ -573,22 +573,33 @@ class SaleOrderLine(models.Model):
         lines = self.sudo()
         # what the loop reads, at once (Sync Date covers thousands of lines)
         lines.fetch(
-            ["preorder_kind", "promise_date_manual", "promise_date", "company_id", "order_id"]
+            [
+                "preorder_kind",
+                "promise_date_manual",
+                "promise_date",
+                "company_id",
+                "order_id",
+                "preorder_parked_qty",
+            ]
         )
         lines = lines.filtered(lambda line: line.preorder_kind in REQUEST_KINDS)
         if not sync:
             lines = lines.filtered(lambda line: not line.promise_date_manual)
-        # each line's request lines, in one grouped read, and their arrivals
-        # (the allocation's related date would be computed record by record)
-        supplies_of = dict(
-            self.env["preorder.allocation"]
-            .sudo()
-            ._read_group(
-                [("sale_line_id", "in", lines.ids)],
-                ["sale_line_id"],
-                ["purchase_line_id:array_agg"],
+        # each line's request lines, in one grouped query (as ids: thousands of
+        # groups), and their arrivals (the allocation's related date would be
+        # computed record by record)
+        supplies_of = {}
+        if lines:
+            self.env["preorder.allocation"].flush_model(["sale_line_id", "purchase_line_id"])
+            supplies_of = dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT sale_line_id, ARRAY_AGG(purchase_line_id) FROM preorder_allocation "
+                        "WHERE sale_line_id IN %s GROUP BY sale_line_id",
+                        tuple(lines.ids),
+                    )
+                )
             )
-        )
         supplies = (
             self.env["purchase.order.line"]
             .sudo()
@@ -603,9 +614,9 @@ class SaleOrderLine(models.Model):
             day_of = functools.cache(company.sudo()._preorder_date_of)
             for line in company_lines:
                 new = False
-                if not line.preorder_parked_qty and line in supplies_of:
+                if not line.preorder_parked_qty and line.id in supplies_of:
                     arrival = allocation_rules.promise_date(
-                        arrival_of[supply_id] for supply_id in supplies_of[line]
+                        arrival_of[supply_id] for supply_id in supplies_of[line.id]
                     )
                     new = arrival and day_of(arrival)
                 old[line] = line.promise_date
