@@ -142,6 +142,68 @@ measure(
 )
 savepoint.close(rollback=True)
 env.invalidate_all()
+# Sync Date with SO on a request with SYNC_ORDERS orders of one line each (issue
+# 34's case: one chatter note per order), and their allocation; rolled back
+SYNC_ORDERS = int(os.environ.get("BENCH_SYNC_ORDERS", 5000))
+if SYNC_ORDERS:
+    savepoint = env.cr.savepoint()
+    one = Product.create({"name": "Bench one-line orders", "is_storable": True, "list_price": 10})
+    customer = env["res.partner"].search([("name", "=", "Bench Customer")], limit=1)
+    for start in range(0, SYNC_ORDERS, 1000):
+        orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": one.id,
+                                "product_uom_qty": 1,
+                                "preorder_kind": "national",
+                            },
+                        ),
+                    ],
+                }  # fmt: skip
+                for _ in range(min(1000, SYNC_ORDERS - start))
+            ]
+        )
+        orders.write({"state": "sale", "date_order": datetime.now()})
+        env.invalidate_all(flush=True)
+    one_request = env["purchase.order"].create(
+        {
+            "partner_id": vendor.id,
+            "order_line": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": one.id,
+                        "product_qty": SYNC_ORDERS,
+                        "price_unit": 1,
+                        "date_planned": datetime.now() + timedelta(days=5),
+                    },
+                ),
+            ],
+        }  # fmt: skip
+    )
+    one_allocations = measure(
+        f"allocation of {SYNC_ORDERS} parked lines of {SYNC_ORDERS} orders",
+        lambda: one_request.write({"preorder_kind": "national"})
+        and one_request.preorder_allocation_ids,
+    )
+    one_lines = one_allocations.sale_line_id
+    one_lines.with_context(preorder_system_update=True).write(
+        {"promise_date": (datetime.now() + timedelta(days=30)).date(), "promise_date_manual": True}
+    )
+    measure(
+        f"Sync Date with SO: {len(one_lines)} lines of {len(one_lines.order_id)} orders",
+        lambda: one_request.action_sync_promise_dates() and {"lines": len(one_lines)},
+    )
+    savepoint.close(rollback=True)
+    env.invalidate_all()
+
 # BENCH_UNTIL=sync: stop after Sync Date with SO (no release), to compare a
 # change of the allocation or of Sync Date quickly
 UNTIL_SYNC = os.environ.get("BENCH_UNTIL") == "sync"
