@@ -171,6 +171,88 @@ class TestAnswerDuringLapse(ConcurrencyCase):
 
 @tagged("post_install", "-at_install")
 class TestCheckoutHoldRace(ConcurrencyCase):
+    def _hot_carts(self, env, carts):
+        """A product with one unit on a confirmed national request and
+        ``carts`` website carts of one unit each, one shopper per cart (the
+        company takes pre-orders; committed by the caller, cleaned up after)."""
+        company = env.company
+        self.saved_enabled = company.preorder_enabled
+        company.preorder_enabled = True
+        self.addCleanup(self._restore_company)
+        website = env["website"].search([("company_id", "=", company.id)], limit=1)
+        product = env["product.product"].create(
+            {"name": "Hold Race Product", "type": "consu", "is_storable": True}
+        )
+        self.created.append(("product.product", product.ids))
+        vendor = env["res.partner"].create({"name": "Hold Race Vendor"})
+        shoppers = env["res.partner"].create(
+            [
+                {"name": f"Hold Race Shopper {n}", "email": f"hold{n}@example.com"}
+                for n in range(1, carts + 1)
+            ]
+        )
+        self.created.append(("res.partner", (vendor | shoppers).ids))
+        request = env["purchase.order"].create(
+            {
+                "partner_id": vendor.id,
+                "preorder_kind": "national",
+                "order_line": [(0, 0, {"product_id": product.id, "product_qty": 1})],
+            }
+        )
+        self.created.append(("purchase.order", request.ids))
+        request.button_confirm()
+        orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": shopper.id,
+                    "website_id": website.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": 1,
+                                "preorder_kind": "national",
+                            },
+                        ),
+                    ],
+                }  # fmt: skip
+                for shopper in shoppers
+            ]
+        )
+        self.created.append(("sale.order", orders.ids))
+        return product, orders, shoppers
+
+    def _take_holds_meanwhile(self, first_id, order_id, outcome):
+        """A thread taking ``order_id``'s holds (its outcome in ``outcome``),
+        and a replacement of ``_preorder_log_lock_time`` that starts it while
+        the holds of ``first_id`` keep the supply row locked, for a second."""
+
+        def take():
+            try:
+                with self.registry.cursor() as cr:
+                    self._env(cr)["sale.order"].browse(order_id)._preorder_take_holds()
+                outcome["attempts"].append("held")
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                outcome["attempts"].append(type(error).__name__)
+            except UserError as error:
+                outcome["attempts"].append(f"refused: {error}")
+            except Exception as error:  # pylint: disable=broad-except
+                outcome["error"] = repr(error)
+
+        thread = threading.Thread(target=take)
+        log_lock_time = self.registry["sale.order"]._preorder_log_lock_time
+
+        def locked(order, locked_at):
+            log_lock_time(order, locked_at)
+            if order.id == first_id and not thread.ident:
+                thread.start()
+                time.sleep(1.0)
+                outcome["waiting"] = thread.is_alive()
+
+        return thread, locked
+
     def test_two_shoppers_paying_for_the_last_unit_at_once(self):
         """Launch day without HTTP: two carts start paying for the last unit at
         once. Each cart's holds are taken in a short transaction of its own:
@@ -181,52 +263,7 @@ class TestCheckoutHoldRace(ConcurrencyCase):
         commits, and given back when that transaction fails."""
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            company = env.company
-            self.saved_enabled = company.preorder_enabled
-            company.preorder_enabled = True
-            website = env["website"].search([("company_id", "=", company.id)], limit=1)
-            product = env["product.product"].create(
-                {"name": "Hold Race Product", "type": "consu", "is_storable": True}
-            )
-            self.created.append(("product.product", product.ids))
-            vendor = env["res.partner"].create({"name": "Hold Race Vendor"})
-            shoppers = env["res.partner"].create(
-                [
-                    {"name": f"Hold Race Shopper {n}", "email": f"hold{n}@example.com"}
-                    for n in (1, 2)
-                ]
-            )
-            self.created.append(("res.partner", (vendor | shoppers).ids))
-            request = env["purchase.order"].create(
-                {
-                    "partner_id": vendor.id,
-                    "preorder_kind": "national",
-                    "order_line": [(0, 0, {"product_id": product.id, "product_qty": 1})],
-                }
-            )
-            self.created.append(("purchase.order", request.ids))
-            request.button_confirm()
-            carts = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": shopper.id,
-                        "website_id": website.id,
-                        "order_line": [
-                            (
-                                0,
-                                0,
-                                {
-                                    "product_id": product.id,
-                                    "product_uom_qty": 1,
-                                    "preorder_kind": "national",
-                                },
-                            )
-                        ],
-                    }  # fmt: skip
-                    for shopper in shoppers
-                ]
-            )
-            self.created.append(("sale.order", carts.ids))
+            product, carts, shoppers = self._hot_carts(env, carts=2)
             first_id, second_id = carts.ids
             provider = env.ref("payment.payment_provider_demo")
             payment = env["payment.transaction"].create(
@@ -240,37 +277,10 @@ class TestCheckoutHoldRace(ConcurrencyCase):
                 }
             )
             self.created.append(("payment.transaction", payment.ids))
-        self.addCleanup(self._restore_company)
         outcome = {"attempts": [], "error": None, "waiting": None}
-
-        def second_shopper():
-            try:
-                for _attempt in range(5):
-                    try:
-                        with self.registry.cursor() as cr:
-                            self._env(cr)["sale.order"].browse(second_id)._preorder_take_holds()
-                        outcome["attempts"].append("held")
-                        return
-                    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
-                        outcome["attempts"].append(type(error).__name__)
-                    except UserError as error:
-                        outcome["attempts"].append(f"refused: {error}")
-                        return
-            except Exception as error:  # pylint: disable=broad-except
-                outcome["error"] = repr(error)
-
-        thread = threading.Thread(target=second_shopper)
+        # the first shopper holds the supply row: the second starts paying now
+        thread, locked = self._take_holds_meanwhile(first_id, second_id, outcome)
         SaleOrder = self.registry["sale.order"]
-        log_lock_time = SaleOrder._preorder_log_lock_time
-
-        def locked(order, locked_at):
-            # the first shopper holds the supply row: the second starts paying now
-            log_lock_time(order, locked_at)
-            if order.id == first_id and not thread.is_alive() and not thread.ident:
-                thread.start()
-                time.sleep(1.0)
-                outcome["waiting"] = thread.is_alive()
-
         with (
             patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
             patch.object(SaleOrder, "_preorder_log_lock_time", locked),
@@ -306,6 +316,33 @@ class TestCheckoutHoldRace(ConcurrencyCase):
             self.assertFalse(env["preorder.hold"].search([("product_id", "=", product.id)]))
             supply = env["purchase.order.line"].search([("product_id", "=", product.id)])
             self.assertEqual(supply.preorder_held_qty, 0.0)
+
+    def test_one_cart_paid_twice_at_once_keeps_one_hold(self):
+        """The same cart starts paying twice at once (two tabs; the portal's
+        payment route does not lock the order): the second payment waits for
+        the supply row, replaces the first one's hold instead of counting it
+        against itself, and the cart holds its unit once."""
+        with self.registry.cursor() as cr:
+            product, cart, _shoppers = self._hot_carts(self._env(cr), carts=1)
+        outcome = {"attempts": [], "error": None, "waiting": None}
+        thread, locked = self._take_holds_meanwhile(cart.id, cart.id, outcome)
+        SaleOrder = self.registry["sale.order"]
+        with (
+            patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True),
+            patch.object(SaleOrder, "_preorder_log_lock_time", locked),
+        ):
+            with self.registry.cursor() as first_cr:
+                self._env(first_cr)["sale.order"].browse(cart.id)._preorder_take_holds()
+            thread.join(timeout=30)
+        self.assertFalse(thread.is_alive())
+        self.assertIsNone(outcome["error"])
+        self.assertTrue(outcome["waiting"], "the second payment waited for the supply row")
+        self.assertEqual(outcome["attempts"], ["held"])
+        with self.registry.cursor() as cr:
+            holds = self._env(cr)["preorder.hold"].search([("product_id", "=", product.id)])
+            self.assertEqual(len(holds), 1)
+            self.assertEqual(holds.sale_order_id.id, cart.id)
+            self.assertEqual(holds.quantity, 1.0)
 
     def _restore_company(self):
         with self.registry.cursor() as cr:
