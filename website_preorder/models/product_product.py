@@ -456,6 +456,15 @@ class ProductProduct(models.Model):
             for website in websites
         }
         bases = {website: website.get_base_url() for website in websites}
+        # the websites' pricelists, currencies and fiscal positions are
+        # computed fields, computed again on each read: read once per website
+        shop_pricelists = {website: visitor.pricelist_id for website, visitor in visitors.items()}
+        currencies = {website: visitor.currency_id for website, visitor in visitors.items()}
+        tax_plans = {website: {} for website in websites}
+        kind_pricelists = {
+            kind: self.env["product.pricelist"].browse(company._preorder_needed_pricelist(kind))
+            for kind in (NATIONAL, INTERNATIONAL, PRESALE)
+        }
         # first what each variant offers and on which pricelist, then each
         # pricelist prices only its own variants, in one computation
         offers = []
@@ -484,26 +493,24 @@ class ProductProduct(models.Model):
                 )
                 continue
             for website, visitor in visitors.items():
-                pricelist = (
-                    self.env["product.pricelist"].browse(company._preorder_needed_pricelist(kind))
-                    or visitor.pricelist_id
-                )
+                pricelist = kind_pricelists.get(kind) or shop_pricelists[website]
                 offers.append((product, kind, date, website, visitor, pricelist))
         priced = defaultdict(list)
-        for product, _kind, _date, _website, visitor, pricelist in offers:
-            priced[(visitor, pricelist)].append(product.id)
+        for product, _kind, _date, website, _visitor, pricelist in offers:
+            priced[(website, pricelist)].append(product.id)
         prices = {
-            (visitor.id, pricelist.id): pricelist._get_products_price(
-                products.browse(product_ids), 1.0, currency=visitor.currency_id
+            (website.id, pricelist.id): pricelist._get_products_price(
+                products.browse(product_ids), 1.0, currency=currencies[website]
             )
-            for (visitor, pricelist), product_ids in priced.items()
+            for (website, pricelist), product_ids in priced.items()
         }
         for product, kind, date, website, visitor, pricelist in offers:
             template = product.product_tmpl_id
             schema = availability_rules.offer_availability(kind, availability[product.id].restock)
             identifier = product.default_code or f"product-{product.id}"
             base = bases[website]
-            price = prices[(visitor.id, pricelist.id)][product.id]
+            price = prices[(website.id, pricelist.id)][product.id]
+            currency = currencies[website]
             yield {
                 "id": f"{identifier}-{website.id}" if several else identifier,
                 "title": product.display_name,
@@ -512,9 +519,9 @@ class ProductProduct(models.Model):
                 "image_link": f"{base}/web/image/product.product/{product.id}/image_1024",
                 "price": "%.*f %s"
                 % (
-                    visitor.currency_id.decimal_places,
-                    visitor._preorder_price_with_taxes(product, price),
-                    visitor.currency_id.name,
+                    currency.decimal_places,
+                    visitor._preorder_price_with_taxes(product, price, tax_plans[website]),
+                    currency.name,
                 ),
                 "condition": "new",
                 "availability": availability_rules.GOOGLE_AVAILABILITY[schema],

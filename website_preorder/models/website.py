@@ -200,22 +200,40 @@ class Website(models.Model):
         amount = pricelist._get_product_price(product, 1.0, currency=self.currency_id)
         return self._preorder_price_with_taxes(product, amount)
 
-    def _preorder_price_with_taxes(self, product, amount):
+    def _preorder_price_with_taxes(self, product, amount, plans=None):
         """``amount`` (a pricelist price in the website's currency) as the website
         shows prices: Odoo's ``_apply_taxes_to_price``, skipped when it could
         change nothing (prices shown without taxes, no tax included in prices,
-        no fiscal position mapping) -- the feeds price thousands of variants."""
-        currency = self.currency_id
+        no fiscal position mapping) -- the feeds price thousands of variants.
+
+        ``plans``: a dict kept by a caller that prices many products on this
+        website (the Google feed). The website's currency and fiscal position
+        (computed fields, computed again on every read) and what each distinct
+        set of template taxes maps to are then worked out once, not per
+        product."""
+        if plans is None:
+            plans = {}
+        if not plans:
+            plans.update(
+                currency=self.currency_id,
+                fiscal_position=self.fiscal_position_id.sudo(),
+                taxes={},
+            )
         # the template's taxes: the variant's are a related field, computed
-        product_taxes = product.product_tmpl_id.sudo().taxes_id._filter_taxes_by_company(
-            self.company_id
-        )
-        taxes = self.fiscal_position_id.sudo().map_tax(product_taxes)
-        if (
-            self.show_line_subtotals_tax_selection == "tax_excluded"
-            and taxes == product_taxes
-            and not any(product_taxes.mapped("price_include"))
-        ):
+        template_taxes = product.product_tmpl_id.sudo().taxes_id
+        plan = plans["taxes"].get(template_taxes)
+        if plan is None:
+            product_taxes = template_taxes._filter_taxes_by_company(self.company_id)
+            taxes = plans["fiscal_position"].map_tax(product_taxes)
+            plain = (
+                self.show_line_subtotals_tax_selection == "tax_excluded"
+                and taxes == product_taxes
+                and not any(product_taxes.mapped("price_include"))
+            )
+            plan = plans["taxes"][template_taxes] = (product_taxes, taxes, plain)
+        product_taxes, taxes, plain = plan
+        currency = plans["currency"]
+        if plain:
             return currency.round(amount)
         return self.env["product.template"]._apply_taxes_to_price(
             amount, currency, product_taxes, taxes, product, website=self
