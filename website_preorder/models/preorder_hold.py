@@ -198,15 +198,20 @@ class PreorderHold(models.Model):
         )
         if replacing:
             # the statement's snapshot does not hold the rows it inserts: only
-            # the earlier holds go
+            # the earlier holds go. The caller holds the supply rows' lock: it
+            # does not wait for earlier holds another transaction is changing
+            # (their payment's confirmation converting them) but fails at once,
+            # a concurrency error Odoo retries the request for
             self.flush_model()
             insert = SQL(
-                "WITH dropped AS (DELETE FROM preorder_hold WHERE sale_order_id IN %s) %s",
+                "WITH dropped AS (DELETE FROM preorder_hold WHERE id IN ("
+                "SELECT id FROM preorder_hold WHERE sale_order_id IN %s FOR UPDATE NOWAIT"
+                ")) %s",
                 tuple(replacing.ids),
                 insert,
             )
             self._invalidate_hold_caches()
-        self.env.cr.execute(insert)
+        self.env.cr.execute(insert, log_exceptions=False)
         self.env["sale.order.line"].browse(
             {vals["sale_line_id"] for vals in vals_list}
         ).invalidate_recordset(["preorder_hold_ids"])

@@ -304,13 +304,22 @@ class ResCompany(models.Model):
         page, cart and checkout that says "today" asks for it, and reading the
         partner would cost each of them a query. A change of the partner's
         timezone (``res.partner.write``) or of the company's partner
-        (``write``) clears the cache."""
+        (``write``) clears the cache (``_preorder_clear_tz_cache``)."""
         return self.sudo().partner_id.tz or ""  # public visitors may not read the partner
+
+    @api.model
+    def _preorder_clear_tz_cache(self):
+        """Forget the cached timezones: now, for this transaction, and again
+        once it commits (another thread of this server may have cached the
+        old timezone in between, reading what was committed then)."""
+        registry = self.env.registry
+        registry.clear_cache()
+        self.env.cr.postcommit.add(registry.clear_cache)
 
     def write(self, vals):
         result = super().write(vals)
         if "partner_id" in vals:
-            self.env.registry.clear_cache()  # _preorder_tz_name
+            self._preorder_clear_tz_cache()
         return result
 
     def _preorder_today(self, now=None):

@@ -27,7 +27,7 @@ class ResPartner(models.Model):
             active_test=False
         ).search_count([("partner_id", "in", self.ids)], limit=1):
             # a company's timezone: its "today" (res.company._preorder_tz_name)
-            self.env.registry.clear_cache()
+            self.env["res.company"]._preorder_clear_tz_cache()
         return result
 
     def _compute_last_website_so_id(self):

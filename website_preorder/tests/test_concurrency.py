@@ -344,6 +344,47 @@ class TestCheckoutHoldRace(ConcurrencyCase):
             self.assertEqual(holds.sale_order_id.id, cart.id)
             self.assertEqual(holds.quantity, 1.0)
 
+    def test_a_cart_paid_again_while_its_holds_are_converted_fails_fast(self):
+        """A cart's payment tries again while another transaction changes the
+        cart's earlier holds (its payment's confirmation converting them): the
+        new attempt does not wait for that transaction with the supply row
+        locked (every other checkout of the product would wait too) but fails
+        at once with a concurrency error, which Odoo retries the request for.
+        The earlier holds stay, and the supply row is free for others."""
+        with self.registry.cursor() as cr:
+            product, cart, _shoppers = self._hot_carts(self._env(cr), carts=1)
+        SaleOrder = self.registry["sale.order"]
+        with patch.object(SaleOrder, "_preorder_holds_own_transaction", lambda self: True):
+            with self.registry.cursor() as cr:
+                self._env(cr)["sale.order"].browse(cart.id)._preorder_take_holds()
+            with self.registry.cursor() as converting:
+                # a new attempt that waited would be let through after 10 s (the
+                # test fails rather than hangs)
+                converting.execute("SET LOCAL idle_in_transaction_session_timeout = '10s'")
+                converting.execute(
+                    "UPDATE preorder_hold SET quantity = quantity WHERE sale_order_id = %s",
+                    [cart.id],
+                )
+                started = time.monotonic()
+                with (
+                    self.assertRaises(PG_CONCURRENCY_EXCEPTIONS_TO_RETRY),
+                    self.registry.cursor() as cr,
+                ):
+                    self._env(cr)["sale.order"].browse(cart.id)._preorder_take_holds()
+                self.assertLess(time.monotonic() - started, 5.0, "failed at once")
+                with self.registry.cursor() as other:
+                    other.execute(
+                        "SELECT id FROM purchase_order_line WHERE product_id = %s "
+                        "FOR UPDATE NOWAIT",
+                        [product.id],
+                    )
+                    self.assertTrue(other.fetchall(), "the supply row is not left locked")
+                converting.rollback()
+        with self.registry.cursor() as cr:
+            holds = self._env(cr)["preorder.hold"].search([("product_id", "=", product.id)])
+            self.assertEqual(holds.sale_order_id.id, cart.id)
+            self.assertEqual(holds.quantity, 1.0)
+
     def _restore_company(self):
         with self.registry.cursor() as cr:
             self._env(cr).company.preorder_enabled = self.saved_enabled
