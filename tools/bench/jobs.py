@@ -129,17 +129,24 @@ allocations = measure(
     lambda: request.write({"preorder_kind": "national"}) and request.preorder_allocation_ids,
 )
 assert len(allocations) == parked_count, (len(allocations), parked_count)
-# Sync Date with SO on that request: dates set by hand on every allocated line
-# (later than the arrival) follow the request again, one chatter note per order
+
+
+def measure_sync(request, allocations):
+    """Sync Date with SO on ``request``: dates set by hand on every allocated
+    line (later than the arrival) follow the request again, one chatter note
+    per order. The caller rolls back."""
+    synced = allocations.sale_line_id
+    synced.with_context(preorder_system_update=True).write(
+        {"promise_date": (datetime.now() + timedelta(days=30)).date(), "promise_date_manual": True}
+    )
+    measure(
+        f"Sync Date with SO: {len(synced)} lines of {len(synced.order_id)} orders",
+        lambda: request.action_sync_promise_dates() and {"lines": len(synced)},
+    )
+
+
 savepoint = env.cr.savepoint()
-synced = allocations.sale_line_id
-synced.with_context(preorder_system_update=True).write(
-    {"promise_date": (datetime.now() + timedelta(days=30)).date(), "promise_date_manual": True}
-)
-measure(
-    f"Sync Date with SO: {len(synced)} lines of {len(synced.order_id)} orders",
-    lambda: request.action_sync_promise_dates() and {"lines": len(synced)},
-)
+measure_sync(request, allocations)
 savepoint.close(rollback=True)
 env.invalidate_all()
 # Sync Date with SO on a request with SYNC_ORDERS orders of one line each (issue
@@ -193,14 +200,7 @@ if SYNC_ORDERS:
         lambda: one_request.write({"preorder_kind": "national"})
         and one_request.preorder_allocation_ids,
     )
-    one_lines = one_allocations.sale_line_id
-    one_lines.with_context(preorder_system_update=True).write(
-        {"promise_date": (datetime.now() + timedelta(days=30)).date(), "promise_date_manual": True}
-    )
-    measure(
-        f"Sync Date with SO: {len(one_lines)} lines of {len(one_lines.order_id)} orders",
-        lambda: one_request.action_sync_promise_dates() and {"lines": len(one_lines)},
-    )
+    measure_sync(one_request, one_allocations)
     savepoint.close(rollback=True)
     env.invalidate_all()
 

@@ -42,6 +42,64 @@ class ConcurrencyCase(BaseCase):
                     env["stock.move"].search([("product_id", "in", records.ids)]).unlink()
                 records.unlink()
 
+    def _hot_carts(self, env, carts, units=1):
+        """A product with ``units`` on a confirmed national request and
+        ``carts`` website carts of one unit each, one shopper per cart (the
+        company takes pre-orders until the test ends; committed by the caller,
+        cleaned up after). Returns (product, carts, shoppers)."""
+        company = env.company
+        enabled = company.preorder_enabled
+        company.preorder_enabled = True
+        self.addCleanup(self._restore_preorder_enabled, enabled)
+        website = env["website"].search([("company_id", "=", company.id)], limit=1)
+        product = env["product.product"].create(
+            {"name": "Hold Race Product", "type": "consu", "is_storable": True}
+        )
+        self.created.append(("product.product", product.ids))
+        vendor = env["res.partner"].create({"name": "Hold Race Vendor"})
+        shoppers = env["res.partner"].create(
+            [
+                {"name": f"Hold Race Shopper {n}", "email": f"hold{n}@example.com"}
+                for n in range(1, carts + 1)
+            ]
+        )
+        self.created.append(("res.partner", (vendor | shoppers).ids))
+        request = env["purchase.order"].create(
+            {
+                "partner_id": vendor.id,
+                "preorder_kind": "national",
+                "order_line": [(0, 0, {"product_id": product.id, "product_qty": units})],
+            }
+        )
+        self.created.append(("purchase.order", request.ids))
+        request.button_confirm()
+        orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": shopper.id,
+                    "website_id": website.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "product_uom_qty": 1,
+                                "preorder_kind": "national",
+                            },
+                        ),
+                    ],
+                }  # fmt: skip
+                for shopper in shoppers
+            ]
+        )
+        self.created.append(("sale.order", orders.ids))
+        return product, orders, shoppers
+
+    def _restore_preorder_enabled(self, enabled):
+        with self.registry.cursor() as cr:
+            self._env(cr).company.preorder_enabled = enabled
+
     def _sale_with_preorder(self, env, product, request_qty=5, partner_name="Race Customer"):
         """A confirmed national request of ``product`` and a confirmed order of
         one unit allocated from it (committed by the caller)."""
@@ -171,59 +229,6 @@ class TestAnswerDuringLapse(ConcurrencyCase):
 
 @tagged("post_install", "-at_install")
 class TestCheckoutHoldRace(ConcurrencyCase):
-    def _hot_carts(self, env, carts):
-        """A product with one unit on a confirmed national request and
-        ``carts`` website carts of one unit each, one shopper per cart (the
-        company takes pre-orders; committed by the caller, cleaned up after)."""
-        company = env.company
-        self.saved_enabled = company.preorder_enabled
-        company.preorder_enabled = True
-        self.addCleanup(self._restore_company)
-        website = env["website"].search([("company_id", "=", company.id)], limit=1)
-        product = env["product.product"].create(
-            {"name": "Hold Race Product", "type": "consu", "is_storable": True}
-        )
-        self.created.append(("product.product", product.ids))
-        vendor = env["res.partner"].create({"name": "Hold Race Vendor"})
-        shoppers = env["res.partner"].create(
-            [
-                {"name": f"Hold Race Shopper {n}", "email": f"hold{n}@example.com"}
-                for n in range(1, carts + 1)
-            ]
-        )
-        self.created.append(("res.partner", (vendor | shoppers).ids))
-        request = env["purchase.order"].create(
-            {
-                "partner_id": vendor.id,
-                "preorder_kind": "national",
-                "order_line": [(0, 0, {"product_id": product.id, "product_qty": 1})],
-            }
-        )
-        self.created.append(("purchase.order", request.ids))
-        request.button_confirm()
-        orders = env["sale.order"].create(
-            [
-                {
-                    "partner_id": shopper.id,
-                    "website_id": website.id,
-                    "order_line": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": product.id,
-                                "product_uom_qty": 1,
-                                "preorder_kind": "national",
-                            },
-                        ),
-                    ],
-                }  # fmt: skip
-                for shopper in shoppers
-            ]
-        )
-        self.created.append(("sale.order", orders.ids))
-        return product, orders, shoppers
-
     def _take_holds_meanwhile(self, first_id, order_id, outcome):
         """A thread taking ``order_id``'s holds (its outcome in ``outcome``),
         and a replacement of ``_preorder_log_lock_time`` that starts it while
@@ -385,54 +390,13 @@ class TestCheckoutHoldRace(ConcurrencyCase):
             self.assertEqual(holds.sale_order_id.id, cart.id)
             self.assertEqual(holds.quantity, 1.0)
 
-    def _restore_company(self):
-        with self.registry.cursor() as cr:
-            self._env(cr).company.preorder_enabled = self.saved_enabled
-
 
 @tagged("post_install", "-at_install")
 class TestConfirmationMeetsAHold(ConcurrencyCase):
     def _hot_product(self, units, carts):
-        """A national request of ``units`` of a new product and ``carts``
-        website carts of one unit each, committed. Returns (product id, cart ids)."""
+        """``_hot_carts`` committed: (product id, cart ids)."""
         with self.registry.cursor() as cr:
-            env = self._env(cr)
-            company = env.company
-            self.saved_enabled = company.preorder_enabled
-            company.preorder_enabled = True
-            self.addCleanup(self._restore_company)
-            website = env["website"].search([("company_id", "=", company.id)], limit=1)
-            product = env["product.product"].create(
-                {"name": "Hold Meets Confirmation", "type": "consu", "is_storable": True}
-            )
-            self.created.append(("product.product", product.ids))
-            vendor = env["res.partner"].create({"name": "Hold Meets Vendor"})
-            shoppers = env["res.partner"].create(
-                [{"name": f"Hold Meets Shopper {n}", "email": f"meet{n}@example.com"}
-                 for n in range(carts)]
-            )  # fmt: skip
-            self.created.append(("res.partner", (vendor | shoppers).ids))
-            request = env["purchase.order"].create(
-                {
-                    "partner_id": vendor.id,
-                    "preorder_kind": "national",
-                    "order_line": [(0, 0, {"product_id": product.id, "product_qty": units})],
-                }
-            )
-            self.created.append(("purchase.order", request.ids))
-            request.button_confirm()
-            orders = env["sale.order"].create(
-                [
-                    {
-                        "partner_id": shopper.id,
-                        "website_id": website.id,
-                        "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1,
-                                               "preorder_kind": "national"})],
-                    }
-                    for shopper in shoppers
-                ]
-            )  # fmt: skip
-            self.created.append(("sale.order", orders.ids))
+            product, orders, _shoppers = self._hot_carts(self._env(cr), carts, units=units)
             return product.id, orders.ids
 
     def test_a_confirmation_started_before_a_hold_gives_nothing_held_and_is_not_refused(self):
@@ -532,10 +496,6 @@ class TestConfirmationMeetsAHold(ConcurrencyCase):
         with self.registry.cursor() as cr:
             env = self._env(cr)
             self.assertFalse(env["preorder.hold"].search([("product_id", "=", product_id)]))
-
-    def _restore_company(self):
-        with self.registry.cursor() as cr:
-            self._env(cr).company.preorder_enabled = self.saved_enabled
 
 
 @tagged("post_install", "-at_install")
