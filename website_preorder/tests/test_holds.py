@@ -125,11 +125,13 @@ class TestCheckoutHolds(ShopPaymentMixin, HttpCase, PreorderCase):
     def test_a_payment_tried_again_does_not_count_its_own_hold(self):
         """The shopper pays again while the first payment's hold still counts
         (a declined card, the page reloaded): the cart's hold is replaced, not
-        counted against it, and not doubled."""
-        order = self._cart(3)
-        self._pay_online(order)
-        self.assertEqual(self._offered(), 0.0)
+        counted against it, and not doubled. The logged-in shopper pays at the
+        shop, then again from the order's portal page."""
+        order = self._cart(3, partner=self.portal.partner_id)
+        self.authenticate("hold_portal", "hold_portal")
         self.assertNotIn("error", self._pay_online(order))
+        self.assertEqual(self._offered(), 0.0)
+        self.assertNotIn("error", self._pay_online(order, portal=True))
         holds = self.env["preorder.hold"].search([("sale_order_id", "=", order.id)])
         self.assertEqual(sum(holds.mapped("quantity")), 3.0)
         self.assertEqual(holds.payment_reference, order.transaction_ids.sorted("id")[-1:].reference)
